@@ -1,0 +1,15 @@
+//! The config cache: moka in front of Postgres, typed values, invalidation on every write
+//! (here and, through LISTEN/NOTIFY, in every other instance), warming and statistics.
+//! Knows nothing of HTTP or Leptos, so a bot's own Rust process can use it as a library.
+
+mod front;
+pub mod keys;
+pub mod manager;
+pub mod notify;
+pub mod source;
+pub mod weight;
+
+pub use keys::{CacheKey, Change, KeyMatch, Pattern};
+pub use manager::{CacheSettings, ConfigManager};
+pub use notify::ListenerHandle;
+pub use source::Source;

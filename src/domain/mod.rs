@@ -1,0 +1,15 @@
+//! The configuration's vocabulary: types, parsing and validation rules.
+//!
+//! Compiled for the server and for WASM alike, so a form checks a value with the very
+//! function the server applies before it writes anything.
+
+pub mod error;
+pub mod number;
+pub mod pair;
+pub mod risk;
+pub mod stats;
+pub mod strategy;
+pub mod system;
+pub mod trading;
+
+pub use error::{ConfigError, FieldError, FieldErrors};

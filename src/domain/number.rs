@@ -1,0 +1,197 @@
+//! Parsing numbers typed by an operator into `Decimal` and integers, with range and
+//! precision rules and messages that name the field.
+
+use super::FieldError;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Bounds for a decimal field. `min_exclusive` makes the lower bound strict (e.g. "> 0").
+#[derive(Debug, Clone, Copy)]
+pub struct DecimalRule {
+    pub min: Decimal,
+    pub min_exclusive: bool,
+    pub max: Option<Decimal>,
+    /// Most digits after the point that the column stores exactly.
+    pub max_scale: u32,
+}
+
+impl DecimalRule {
+    /// A percentage in (0, max], four decimal places.
+    pub const fn percent(max: i64) -> Self {
+        Self {
+            min: Decimal::ZERO,
+            min_exclusive: true,
+            max: Some(Decimal::from_parts(max as u32, 0, 0, false, 0)),
+            max_scale: 4,
+        }
+    }
+
+    /// An amount of money in USD, at least zero (or above it when `positive`).
+    pub const fn money(positive: bool) -> Self {
+        Self {
+            min: Decimal::ZERO,
+            min_exclusive: positive,
+            max: None,
+            max_scale: 8,
+        }
+    }
+}
+
+/// Parses `input` as a decimal for `field` and checks it against `rule`.
+pub fn parse_decimal(field: &str, input: &str, rule: DecimalRule) -> Result<Decimal, FieldError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(FieldError::new(field, "is required"));
+    }
+    let value = Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|_| FieldError::new(field, format!("must be a number, not \"{text}\"")))?;
+    check_decimal(field, value, rule)
+}
+
+/// Checks an already-typed decimal against `rule`.
+pub fn check_decimal(
+    field: &str,
+    value: Decimal,
+    rule: DecimalRule,
+) -> Result<Decimal, FieldError> {
+    let value = value.normalize();
+    if rule.min_exclusive && value <= rule.min {
+        return Err(FieldError::new(
+            field,
+            format!("must be greater than {}", rule.min),
+        ));
+    }
+    if !rule.min_exclusive && value < rule.min {
+        return Err(FieldError::new(
+            field,
+            format!("must be at least {}", rule.min),
+        ));
+    }
+    if let Some(max) = rule.max {
+        if value > max {
+            return Err(FieldError::new(field, format!("must be at most {max}")));
+        }
+    }
+    if value.scale() > rule.max_scale {
+        return Err(FieldError::new(
+            field,
+            format!("must have at most {} decimal places", rule.max_scale),
+        ));
+    }
+    Ok(value)
+}
+
+/// Parses `input` as a whole number for `field` within `min..=max`.
+pub fn parse_integer(field: &str, input: &str, min: i64, max: i64) -> Result<i64, FieldError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(FieldError::new(field, "is required"));
+    }
+    let value = i64::from_str(text)
+        .map_err(|_| FieldError::new(field, format!("must be a whole number, not \"{text}\"")))?;
+    check_integer(field, value, min, max)
+}
+
+/// Checks an already-typed integer against `min..=max`.
+pub fn check_integer(field: &str, value: i64, min: i64, max: i64) -> Result<i64, FieldError> {
+    if value < min || value > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be between {min} and {max}"),
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn decimal_accepts_plain_and_trims() {
+        assert_eq!(
+            parse_decimal("x", " 12.50 ", DecimalRule::money(false)),
+            Ok(dec!(12.5))
+        );
+    }
+
+    #[test]
+    fn decimal_rejects_text_with_the_input_quoted() {
+        let e = parse_decimal("Stop loss", "abc", DecimalRule::percent(100)).unwrap_err();
+        assert_eq!(e.message, "must be a number, not \"abc\"");
+        assert_eq!(e.field, "Stop loss");
+    }
+
+    #[test]
+    fn decimal_empty_is_required() {
+        let e = parse_decimal("x", "  ", DecimalRule::money(false)).unwrap_err();
+        assert_eq!(e.message, "is required");
+    }
+
+    #[test]
+    fn percent_is_strictly_positive_and_bounded() {
+        let rule = DecimalRule::percent(100);
+        assert_eq!(
+            parse_decimal("p", "0", rule).unwrap_err().message,
+            "must be greater than 0"
+        );
+        assert_eq!(
+            parse_decimal("p", "-5", rule).unwrap_err().message,
+            "must be greater than 0"
+        );
+        assert_eq!(
+            parse_decimal("p", "100.5", rule).unwrap_err().message,
+            "must be at most 100"
+        );
+        assert_eq!(parse_decimal("p", "100", rule), Ok(dec!(100)));
+    }
+
+    #[test]
+    fn too_many_decimal_places_are_refused_not_rounded() {
+        let e = parse_decimal("p", "1.23456", DecimalRule::percent(100)).unwrap_err();
+        assert_eq!(e.message, "must have at most 4 decimal places");
+        assert_eq!(
+            parse_decimal("p", "1.2340000", DecimalRule::percent(100)),
+            Ok(dec!(1.234))
+        );
+    }
+
+    #[test]
+    fn money_may_be_zero_unless_positive() {
+        assert_eq!(
+            parse_decimal("m", "0", DecimalRule::money(false)),
+            Ok(dec!(0))
+        );
+        assert_eq!(
+            parse_decimal("m", "0", DecimalRule::money(true))
+                .unwrap_err()
+                .message,
+            "must be greater than 0"
+        );
+        assert_eq!(
+            parse_decimal("m", "-1", DecimalRule::money(false))
+                .unwrap_err()
+                .message,
+            "must be at least 0"
+        );
+    }
+
+    #[test]
+    fn integer_rules() {
+        assert_eq!(parse_integer("n", "42", 0, 100), Ok(42));
+        assert_eq!(
+            parse_integer("n", "4.5", 0, 100).unwrap_err().message,
+            "must be a whole number, not \"4.5\""
+        );
+        assert_eq!(
+            parse_integer("n", "101", 0, 100).unwrap_err().message,
+            "must be between 0 and 100"
+        );
+        assert_eq!(
+            parse_integer("n", "", 0, 100).unwrap_err().message,
+            "is required"
+        );
+    }
+}

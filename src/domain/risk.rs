@@ -1,0 +1,303 @@
+//! Per-pair risk settings: stop loss, take profit, daily limits, trailing stop, sizing.
+
+use super::number::{parse_decimal, parse_integer, DecimalRule};
+use super::{ConfigError, FieldError, FieldErrors};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How a bot sizes a new position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PositionSizing {
+    Fixed,
+    Percent,
+    Kelly,
+    Volatility,
+}
+
+impl PositionSizing {
+    pub const ALL: [PositionSizing; 4] =
+        [Self::Fixed, Self::Percent, Self::Kelly, Self::Volatility];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::Percent => "percent",
+            Self::Kelly => "kelly",
+            Self::Volatility => "volatility",
+        }
+    }
+}
+
+impl fmt::Display for PositionSizing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PositionSizing {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s.trim())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "position_sizing_method",
+                    format!(
+                        "must be one of fixed, percent, kelly, volatility, not \"{}\"",
+                        s.trim()
+                    ),
+                )
+            })
+    }
+}
+
+/// A pair's risk settings, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskSettings {
+    pub stop_loss_percent: Decimal,
+    pub take_profit_percent: Decimal,
+    pub max_daily_trades: i32,
+    pub max_daily_loss_percent: Decimal,
+    pub trailing_stop_enabled: bool,
+    pub trailing_stop_percent: Decimal,
+    pub max_drawdown_percent: Decimal,
+    pub position_sizing_method: PositionSizing,
+    pub volatility_lookback_days: i32,
+}
+
+impl RiskSettings {
+    /// Checks typed settings (from the CLI, an import or the API) with the form's rules.
+    pub fn validate(self) -> Result<RiskSettings, ConfigError> {
+        RiskForm::from_settings(&self, 0).parse()
+    }
+}
+
+/// A pair's risk settings as stored, with the row version for optimistic concurrency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskConfig {
+    pub symbol: super::pair::Symbol,
+    #[serde(flatten)]
+    pub settings: RiskSettings,
+    pub version: i32,
+}
+
+/// The risk form as the operator filled it in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RiskForm {
+    pub stop_loss_percent: String,
+    pub take_profit_percent: String,
+    pub max_daily_trades: String,
+    pub max_daily_loss_percent: String,
+    /// Present ("on") when the checkbox is ticked: HTML forms omit unticked boxes.
+    #[serde(default)]
+    pub trailing_stop_enabled: Option<String>,
+    pub trailing_stop_percent: String,
+    pub max_drawdown_percent: String,
+    pub position_sizing_method: String,
+    pub volatility_lookback_days: String,
+    /// The version the form was opened at.
+    #[serde(default)]
+    pub version: i32,
+}
+
+impl RiskForm {
+    pub fn from_settings(s: &RiskSettings, version: i32) -> Self {
+        Self {
+            stop_loss_percent: s.stop_loss_percent.normalize().to_string(),
+            take_profit_percent: s.take_profit_percent.normalize().to_string(),
+            max_daily_trades: s.max_daily_trades.to_string(),
+            max_daily_loss_percent: s.max_daily_loss_percent.normalize().to_string(),
+            trailing_stop_enabled: s.trailing_stop_enabled.then(|| "on".to_owned()),
+            trailing_stop_percent: s.trailing_stop_percent.normalize().to_string(),
+            max_drawdown_percent: s.max_drawdown_percent.normalize().to_string(),
+            position_sizing_method: s.position_sizing_method.to_string(),
+            volatility_lookback_days: s.volatility_lookback_days.to_string(),
+            version,
+        }
+    }
+
+    pub fn parse(&self) -> Result<RiskSettings, ConfigError> {
+        let mut errors = FieldErrors::default();
+        let pct = DecimalRule::percent(100);
+        let stop_loss = errors.take(parse_decimal(
+            "stop_loss_percent",
+            &self.stop_loss_percent,
+            pct,
+        ));
+        let take_profit = errors.take(parse_decimal(
+            "take_profit_percent",
+            &self.take_profit_percent,
+            DecimalRule::percent(1000),
+        ));
+        let max_daily_trades = errors.take(parse_integer(
+            "max_daily_trades",
+            &self.max_daily_trades,
+            0,
+            10_000,
+        ));
+        let max_daily_loss = errors.take(parse_decimal(
+            "max_daily_loss_percent",
+            &self.max_daily_loss_percent,
+            pct,
+        ));
+        let trailing_enabled = matches!(self.trailing_stop_enabled.as_deref(), Some("on" | "true"));
+        let trailing = errors.take(parse_decimal(
+            "trailing_stop_percent",
+            &self.trailing_stop_percent,
+            pct,
+        ));
+        let drawdown = errors.take(parse_decimal(
+            "max_drawdown_percent",
+            &self.max_drawdown_percent,
+            pct,
+        ));
+        let sizing = errors.take(self.position_sizing_method.parse::<PositionSizing>());
+        let lookback = errors.take(parse_integer(
+            "volatility_lookback_days",
+            &self.volatility_lookback_days,
+            1,
+            365,
+        ));
+        if let (true, Some(trailing), Some(stop)) = (trailing_enabled, trailing, stop_loss) {
+            if trailing > stop {
+                errors.push(
+                    "trailing_stop_percent",
+                    "must not exceed the stop loss when the trailing stop is on",
+                );
+            }
+        }
+        errors.finish(|| RiskSettings {
+            stop_loss_percent: stop_loss.expect("checked"),
+            take_profit_percent: take_profit.expect("checked"),
+            max_daily_trades: max_daily_trades.expect("checked") as i32,
+            max_daily_loss_percent: max_daily_loss.expect("checked"),
+            trailing_stop_enabled: trailing_enabled,
+            trailing_stop_percent: trailing.expect("checked"),
+            max_drawdown_percent: drawdown.expect("checked"),
+            position_sizing_method: sizing.expect("checked"),
+            volatility_lookback_days: lookback.expect("checked") as i32,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn defaults() -> RiskSettings {
+        RiskSettings {
+            stop_loss_percent: dec!(5),
+            take_profit_percent: dec!(10),
+            max_daily_trades: 10,
+            max_daily_loss_percent: dec!(5),
+            trailing_stop_enabled: false,
+            trailing_stop_percent: dec!(2),
+            max_drawdown_percent: dec!(15),
+            position_sizing_method: PositionSizing::Fixed,
+            volatility_lookback_days: 30,
+        }
+    }
+
+    fn errors_of(form: RiskForm) -> FieldErrors {
+        form.parse().unwrap_err().field_errors().cloned().unwrap()
+    }
+
+    #[test]
+    fn defaults_round_trip_through_the_form() {
+        assert_eq!(
+            RiskForm::from_settings(&defaults(), 1).parse().unwrap(),
+            defaults()
+        );
+    }
+
+    #[test]
+    fn negative_stop_loss_is_refused() {
+        let f = RiskForm {
+            stop_loss_percent: "-1".into(),
+            ..RiskForm::from_settings(&defaults(), 1)
+        };
+        assert_eq!(
+            errors_of(f).get("stop_loss_percent"),
+            Some("must be greater than 0")
+        );
+    }
+
+    #[test]
+    fn take_profit_must_be_positive() {
+        let f = RiskForm {
+            take_profit_percent: "0".into(),
+            ..RiskForm::from_settings(&defaults(), 1)
+        };
+        assert_eq!(
+            errors_of(f).get("take_profit_percent"),
+            Some("must be greater than 0")
+        );
+    }
+
+    #[test]
+    fn unknown_sizing_method_names_the_choices() {
+        let f = RiskForm {
+            position_sizing_method: "martingale".into(),
+            ..RiskForm::from_settings(&defaults(), 1)
+        };
+        assert_eq!(
+            errors_of(f).get("position_sizing_method"),
+            Some("must be one of fixed, percent, kelly, volatility, not \"martingale\"")
+        );
+    }
+
+    #[test]
+    fn lookback_and_daily_trades_are_bounded() {
+        let f = RiskForm {
+            volatility_lookback_days: "0".into(),
+            max_daily_trades: "-3".into(),
+            ..RiskForm::from_settings(&defaults(), 1)
+        };
+        let e = errors_of(f);
+        assert_eq!(
+            e.get("volatility_lookback_days"),
+            Some("must be between 1 and 365")
+        );
+        assert_eq!(
+            e.get("max_daily_trades"),
+            Some("must be between 0 and 10000")
+        );
+    }
+
+    #[test]
+    fn trailing_stop_wider_than_stop_loss_is_refused_only_when_on() {
+        let mut f = RiskForm {
+            trailing_stop_percent: "8".into(),
+            ..RiskForm::from_settings(&defaults(), 1)
+        };
+        assert!(f.parse().is_ok());
+        f.trailing_stop_enabled = Some("on".into());
+        assert_eq!(
+            errors_of(f).get("trailing_stop_percent"),
+            Some("must not exceed the stop loss when the trailing stop is on")
+        );
+    }
+
+    #[test]
+    fn checkbox_absent_means_off() {
+        let f = RiskForm {
+            trailing_stop_enabled: None,
+            ..RiskForm::from_settings(&defaults(), 1)
+        };
+        assert!(!f.parse().unwrap().trailing_stop_enabled);
+    }
+
+    #[test]
+    fn typed_settings_are_checked_too() {
+        let s = RiskSettings {
+            max_drawdown_percent: dec!(101),
+            ..defaults()
+        };
+        assert!(s.validate().is_err());
+    }
+}

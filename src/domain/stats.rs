@@ -1,0 +1,55 @@
+//! Reports the cache gives about itself: statistics and warm results. Plain data, shown by
+//! the console, the CLI and the API alike.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A snapshot of the config cache's state and counters since start (or the last clear of
+/// counters, which never happens implicitly).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CacheStats {
+    /// Entries held, live or expired but not yet removed.
+    pub entries_total: u64,
+    pub entries_live: u64,
+    pub entries_expired: u64,
+    pub bytes_used: u64,
+    pub bytes_max: u64,
+    pub hits: u64,
+    pub misses: u64,
+    /// Hits as a percentage of reads, two decimals.
+    pub hit_ratio_percent: Decimal,
+    /// Loads from Postgres started on a miss (single-flight: one per key, however many wait).
+    pub loads: u64,
+    pub load_failures: u64,
+    pub mean_load_micros: u64,
+    /// Queries the manager sent to Postgres (loads and warms).
+    pub queries: u64,
+    pub evictions_expired: u64,
+    pub evictions_size: u64,
+    pub evictions_explicit: u64,
+    /// Invalidation requests: writes here, notifications from elsewhere, operators' patterns.
+    pub invalidations: u64,
+    pub ttl_seconds: u64,
+    pub last_warm_at: Option<DateTime<Utc>>,
+    pub last_warm_millis: Option<u64>,
+    /// Whether this instance hears other instances' writes right now.
+    pub listener_connected: bool,
+    pub listener_reconnects: u64,
+}
+
+/// What one warm loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarmReport {
+    pub entries: u64,
+    pub pairs: u64,
+    pub queries: u64,
+    pub millis: u64,
+    pub micros: u64,
+}
+
+impl WarmReport {
+    pub fn summary(&self) -> String {
+        format!("Warmed {} entries in {} ms", self.entries, self.millis)
+    }
+}

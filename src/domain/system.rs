@@ -1,0 +1,388 @@
+//! Global system settings: typed values stored as text, grouped by category.
+
+use super::number::{check_decimal, check_integer, DecimalRule};
+use super::{ConfigError, FieldError};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The type a setting's text value must parse as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueType {
+    String,
+    Integer,
+    Float,
+    Boolean,
+    Json,
+}
+
+impl ValueType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Integer => "integer",
+            Self::Float => "float",
+            Self::Boolean => "boolean",
+            Self::Json => "json",
+        }
+    }
+}
+
+impl FromStr for ValueType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "string" => Ok(Self::String),
+            "integer" => Ok(Self::Integer),
+            "float" => Ok(Self::Float),
+            "boolean" => Ok(Self::Boolean),
+            "json" => Ok(Self::Json),
+            other => Err(format!("unknown value type \"{other}\"")),
+        }
+    }
+}
+
+/// The group a setting is shown and saved in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    General,
+    Risk,
+    Notification,
+    System,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [Self::General, Self::Risk, Self::Notification, Self::System];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::System => "system",
+            Self::Notification => "notification",
+            Self::Risk => "risk",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::General => "General",
+            Self::System => "System",
+            Self::Notification => "Notifications",
+            Self::Risk => "Risk",
+        }
+    }
+}
+
+impl FromStr for Category {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown category \"{s}\""))
+    }
+}
+
+/// A setting's value, typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SettingValue {
+    Boolean(bool),
+    Integer(i64),
+    Decimal(Decimal),
+    String(String),
+    Json(serde_json::Value),
+}
+
+impl SettingValue {
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Self::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Integers and decimals both read as a decimal.
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Self::Decimal(d) => Some(*d),
+            Self::Integer(i) => Some(Decimal::from(*i)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SettingValue {
+    /// The canonical text stored in `system_config.value`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Boolean(b) => write!(f, "{b}"),
+            Self::Integer(i) => write!(f, "{i}"),
+            Self::Decimal(d) => write!(f, "{}", d.normalize()),
+            Self::String(s) => f.write_str(s),
+            Self::Json(j) => write!(f, "{j}"),
+        }
+    }
+}
+
+/// Rules some well-known settings follow beyond their type.
+fn known_rule(key: &str) -> Option<KnownRule> {
+    use KnownRule::*;
+    Some(match key {
+        "check_interval" => IntRange(1, 86_400),
+        "max_concurrent_positions" => IntRange(1, 1_000),
+        "rebalance_interval_hours" => IntRange(1, 8_760),
+        "min_price_history" => IntRange(1, 100_000),
+        "data_retention_days" => IntRange(1, 36_500),
+        "total_portfolio_balance" => DecimalRange(DecimalRule::money(false)),
+        "global_max_daily_loss_percent" | "emergency_stop_loss_percent" => {
+            DecimalRange(DecimalRule::percent(100))
+        }
+        "log_level" => Choice(LOG_LEVELS),
+        _ => return None,
+    })
+}
+
+enum KnownRule {
+    IntRange(i64, i64),
+    DecimalRange(DecimalRule),
+    Choice(&'static [&'static str]),
+}
+
+pub const LOG_LEVELS: &[&str] = &["DEBUG", "INFO", "WARNING", "ERROR"];
+
+/// The values a setting may take, when they are a closed list (shown as a select).
+pub fn choices(key: &str) -> Option<&'static [&'static str]> {
+    match known_rule(key) {
+        Some(KnownRule::Choice(c)) => Some(c),
+        _ => None,
+    }
+}
+
+/// Parses `input` as the value of setting `key` of type `value_type`.
+///
+/// ```
+/// use botconfig::domain::system::{parse_setting, SettingValue, ValueType};
+/// assert_eq!(parse_setting("check_interval", ValueType::Integer, "30"), Ok(SettingValue::Integer(30)));
+/// assert!(parse_setting("check_interval", ValueType::Integer, "soon").is_err());
+/// ```
+pub fn parse_setting(
+    key: &str,
+    value_type: ValueType,
+    input: &str,
+) -> Result<SettingValue, FieldError> {
+    let text = input.trim();
+    let value = match value_type {
+        ValueType::Boolean => match text.to_ascii_lowercase().as_str() {
+            "true" | "on" | "yes" | "1" => SettingValue::Boolean(true),
+            "false" | "off" | "no" | "0" | "" => SettingValue::Boolean(false),
+            _ => {
+                return Err(FieldError::new(
+                    key,
+                    format!("must be true or false, not \"{text}\""),
+                ))
+            }
+        },
+        ValueType::Integer => SettingValue::Integer(text.parse::<i64>().map_err(|_| {
+            FieldError::new(key, format!("must be a whole number, not \"{text}\""))
+        })?),
+        ValueType::Float => SettingValue::Decimal(
+            Decimal::from_str(text)
+                .map_err(|_| FieldError::new(key, format!("must be a number, not \"{text}\"")))?
+                .normalize(),
+        ),
+        ValueType::String => SettingValue::String(text.to_owned()),
+        ValueType::Json => SettingValue::Json(
+            serde_json::from_str(text)
+                .map_err(|e| FieldError::new(key, format!("must be valid JSON: {e}")))?,
+        ),
+    };
+    match (known_rule(key), &value) {
+        (Some(KnownRule::IntRange(min, max)), SettingValue::Integer(i)) => {
+            check_integer(key, *i, min, max)?;
+        }
+        (Some(KnownRule::DecimalRange(rule)), SettingValue::Decimal(d)) => {
+            check_decimal(key, *d, rule)?;
+        }
+        (Some(KnownRule::Choice(options)), SettingValue::String(s))
+            if !options.contains(&s.as_str()) =>
+        {
+            return Err(FieldError::new(
+                key,
+                format!("must be one of {}", options.join(", ")),
+            ));
+        }
+        _ => {}
+    }
+    Ok(value)
+}
+
+/// A system setting as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemSetting {
+    pub key: String,
+    pub value: SettingValue,
+    pub value_type: ValueType,
+    pub description: String,
+    pub category: Category,
+    pub is_active: bool,
+    pub version: i32,
+}
+
+impl SystemSetting {
+    /// "max_concurrent_positions" → "Max concurrent positions".
+    pub fn label(&self) -> String {
+        readable_name(&self.key)
+    }
+}
+
+/// A snake_case key as a readable label.
+pub fn readable_name(key: &str) -> String {
+    let spaced = key.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Checks a setting key's shape (what the database's CHECK accepts).
+pub fn check_key(key: &str) -> Result<(), ConfigError> {
+    let valid = !key.is_empty()
+        && key.len() <= 64
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::invalid(
+            "key",
+            "must be lower_snake_case, e.g. check_interval",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn booleans_accept_common_spellings() {
+        for t in ["true", "TRUE", "on", "yes", "1"] {
+            assert_eq!(
+                parse_setting("paper_trading", ValueType::Boolean, t),
+                Ok(SettingValue::Boolean(true))
+            );
+        }
+        assert_eq!(
+            parse_setting("x", ValueType::Boolean, "off"),
+            Ok(SettingValue::Boolean(false))
+        );
+        assert_eq!(
+            parse_setting("x", ValueType::Boolean, "maybe")
+                .unwrap_err()
+                .message,
+            "must be true or false, not \"maybe\""
+        );
+    }
+
+    #[test]
+    fn integer_setting_refuses_text() {
+        let e = parse_setting("check_interval", ValueType::Integer, "abc").unwrap_err();
+        assert_eq!(e.field, "check_interval");
+        assert_eq!(e.message, "must be a whole number, not \"abc\"");
+    }
+
+    #[test]
+    fn known_ranges_apply() {
+        assert_eq!(
+            parse_setting("check_interval", ValueType::Integer, "0")
+                .unwrap_err()
+                .message,
+            "must be between 1 and 86400"
+        );
+        assert_eq!(
+            parse_setting("emergency_stop_loss_percent", ValueType::Float, "120")
+                .unwrap_err()
+                .message,
+            "must be at most 100"
+        );
+        assert_eq!(
+            parse_setting("total_portfolio_balance", ValueType::Float, "-5")
+                .unwrap_err()
+                .message,
+            "must be at least 0"
+        );
+    }
+
+    #[test]
+    fn float_settings_are_decimals() {
+        assert_eq!(
+            parse_setting("total_portfolio_balance", ValueType::Float, "10000.50"),
+            Ok(SettingValue::Decimal(dec!(10000.5)))
+        );
+    }
+
+    #[test]
+    fn log_level_is_a_closed_list() {
+        assert!(parse_setting("log_level", ValueType::String, "DEBUG").is_ok());
+        assert_eq!(
+            parse_setting("log_level", ValueType::String, "LOUD")
+                .unwrap_err()
+                .message,
+            "must be one of DEBUG, INFO, WARNING, ERROR"
+        );
+        assert_eq!(choices("log_level"), Some(LOG_LEVELS));
+        assert_eq!(choices("check_interval"), None);
+    }
+
+    #[test]
+    fn json_settings_must_parse() {
+        assert!(parse_setting("x", ValueType::Json, "{\"a\": 1}").is_ok());
+        assert!(parse_setting("x", ValueType::Json, "{a")
+            .unwrap_err()
+            .message
+            .starts_with("must be valid JSON"));
+    }
+
+    #[test]
+    fn canonical_text_is_what_the_database_check_accepts() {
+        assert_eq!(SettingValue::Decimal(dec!(10.50)).to_string(), "10.5");
+        assert_eq!(SettingValue::Boolean(false).to_string(), "false");
+    }
+
+    #[test]
+    fn readable_names() {
+        assert_eq!(
+            readable_name("max_concurrent_positions"),
+            "Max concurrent positions"
+        );
+    }
+
+    #[test]
+    fn keys_are_snake_case() {
+        assert!(check_key("check_interval").is_ok());
+        assert!(check_key("Check-Interval").is_err());
+        assert!(check_key("").is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! Starting the server: reach Postgres (creating the database and migrating), build the
+//! config manager once, and serve the console and the API.
+
+use crate::api;
+use crate::app::{shell, App};
+use crate::cache::ConfigManager;
+use crate::service::ConfigService;
+use crate::settings::Settings;
+use crate::store::{self, redact_url};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::PgPool;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+
+/// Why the program could not start, in one line an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot reach Postgres at {url}: {cause}")]
+    Database { url: String, cause: String },
+    #[error("cannot apply migrations to {url}: {cause}")]
+    Migrate { url: String, cause: String },
+    #[error("cannot listen on {addr}: {cause}")]
+    Listen { addr: String, cause: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = inner.source();
+    }
+    message
+}
+
+/// Creates the database if needed, connects and migrates.
+pub async fn open_database(settings: &Settings) -> Result<PgPool, StartupError> {
+    let url = redact_url(&settings.database_url);
+    let unreachable = |e: store::StoreError| StartupError::Database {
+        url: url.clone(),
+        cause: root_cause(&e),
+    };
+    store::ensure_database(&settings.database_url)
+        .await
+        .map_err(unreachable)?;
+    let pool = store::connect(&settings.database_url, settings.database_max_connections)
+        .await
+        .map_err(unreachable)?;
+    store::migrate(&pool)
+        .await
+        .map_err(|e| StartupError::Migrate {
+            url: url.clone(),
+            cause: root_cause(&e),
+        })?;
+    Ok(pool)
+}
+
+/// Serves until interrupted.
+pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
+    let pool = open_database(settings).await?;
+    let manager = ConfigManager::new(pool, settings.cache());
+    let _listener = manager
+        .listen()
+        .await
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    if manager.settings().warm_on_start {
+        match manager.warm().await {
+            Ok(report) => tracing::info!("{}", report.summary()),
+            // The console can still show what is wrong; reads load on demand.
+            Err(error) => tracing::warn!(%error, "warming on start failed"),
+        }
+    }
+    let warm_interval = manager.settings().warm_interval;
+    if !warm_interval.is_zero() {
+        let manager = manager.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(warm_interval);
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                if let Err(error) = manager.warm().await {
+                    tracing::warn!(%error, "background warm failed");
+                }
+            }
+        });
+    }
+    let service = ConfigService::new(manager);
+    let app = router(service, settings).map_err(StartupError::Other)?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| StartupError::Listen {
+            addr: settings.listen.to_string(),
+            cause: e.to_string(),
+        })?;
+    tracing::info!("botconfig console at http://{}", settings.listen);
+    println!("botconfig console at http://{}", settings.listen);
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| StartupError::Other(e.to_string()))
+}
+
+/// The whole HTTP surface: console pages, server functions, API, health, static files.
+pub fn router(service: ConfigService, settings: &Settings) -> Result<Router, String> {
+    let conf = get_configuration(None)
+        .map_err(|e| format!("cannot read the Leptos configuration: {e}"))?;
+    let mut leptos_options = conf.leptos_options;
+    leptos_options.site_addr = settings.listen;
+    let routes = generate_route_list(App);
+    let context_service = service.clone();
+    Ok(Router::new()
+        .merge(api::router(service))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_service.clone()),
+            {
+                let leptos_options = leptos_options.clone();
+                move || shell(leptos_options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(TraceLayer::new_for_http()))
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+    // Give in-flight requests a moment; axum waits for them anyway.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

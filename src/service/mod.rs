@@ -1,0 +1,264 @@
+//! What bots and the console ask of the configuration, answered from the cached manager:
+//! trading configs, portfolio settings, whether to trade a pair, validation. Also the
+//! console's writes, parsed from what an operator typed.
+
+use crate::cache::ConfigManager;
+use crate::domain::pair::{PairForm, Symbol, TradingPair};
+use crate::domain::risk::{RiskConfig, RiskForm};
+use crate::domain::strategy::{PairStrategy, Strategy};
+use crate::domain::system::SystemSetting;
+use crate::domain::trading::{
+    percent_of, Allocation, PortfolioSettings, TradeDecision, TradingConfig, ValidationReport,
+};
+use crate::domain::ConfigError;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// The settings a bot cannot start without.
+pub const REQUIRED_SETTINGS: [&str; 4] = [
+    "paper_trading",
+    "check_interval",
+    "max_concurrent_positions",
+    "total_portfolio_balance",
+];
+
+/// The service every entry point (console, API, CLI, library) goes through.
+#[derive(Clone)]
+pub struct ConfigService {
+    manager: ConfigManager,
+}
+
+/// A symbol from a URL or argument; a malformed one cannot name an existing pair.
+pub fn parse_symbol(input: &str) -> Result<Symbol, ConfigError> {
+    Symbol::parse(input).map_err(ConfigError::from)
+}
+
+impl ConfigService {
+    pub fn new(manager: ConfigManager) -> Self {
+        Self { manager }
+    }
+
+    pub fn manager(&self) -> &ConfigManager {
+        &self.manager
+    }
+
+    // ---- for bots (cached) --------------------------------------------------------------
+
+    /// A pair's trading config: pair, enabled strategies with normalized weights, risk.
+    pub async fn trading_config(&self, symbol: &str) -> Result<Arc<TradingConfig>, ConfigError> {
+        self.manager.trading_config(&parse_symbol(symbol)?).await
+    }
+
+    /// Every active pair's trading config.
+    pub async fn active_trading_configs(
+        &self,
+    ) -> Result<Arc<Vec<Arc<TradingConfig>>>, ConfigError> {
+        self.manager.trading_configs().await
+    }
+
+    /// Portfolio-wide settings and each active pair's allocation.
+    pub async fn portfolio(&self) -> Result<PortfolioSettings, ConfigError> {
+        let settings = self.manager.system_config().await?;
+        let pairs = self.manager.active_pairs().await?;
+        portfolio_from(&settings, &pairs)
+    }
+
+    /// Whether a bot may trade `symbol` now, and why not.
+    pub async fn should_trade_pair(&self, symbol: &str) -> Result<TradeDecision, ConfigError> {
+        let mut reasons = Vec::new();
+        let parsed = parse_symbol(symbol)?;
+        match self.manager.pair(&parsed).await {
+            Ok(pair) if !pair.is_active => reasons.push(format!("{symbol} is inactive")),
+            Ok(_) => {
+                let strategies = self.manager.pair_strategies(&parsed).await?;
+                if strategies.is_empty() {
+                    reasons.push(format!("{symbol} has no enabled strategy"));
+                }
+            }
+            Err(ConfigError::NotFound(_)) => {
+                reasons.push(format!("{symbol} is not a configured pair"))
+            }
+            Err(other) => return Err(other),
+        }
+        if setting_bool(&self.manager, "emergency_stop_triggered").await? == Some(true) {
+            reasons.push("the emergency stop has been triggered".to_owned());
+        }
+        Ok(TradeDecision {
+            symbol: symbol.to_owned(),
+            allowed: reasons.is_empty(),
+            reasons,
+        })
+    }
+
+    /// Errors that stop a bot from starting, and warnings worth a look.
+    pub async fn validate(&self) -> Result<ValidationReport, ConfigError> {
+        let settings = self.manager.system_config().await?;
+        let configs = self.manager.trading_configs().await?;
+        let mut report = ValidationReport::default();
+        if configs.is_empty() {
+            report.errors.push("no active trading pairs".to_owned());
+        }
+        for key in REQUIRED_SETTINGS {
+            if !settings.iter().any(|s| s.key == key) {
+                report
+                    .errors
+                    .push(format!("required setting {key} is missing"));
+            }
+        }
+        for config in configs.iter() {
+            if config.strategies.is_empty() {
+                report.warnings.push(format!(
+                    "{} is active but has no enabled strategy",
+                    config.pair.symbol
+                ));
+            }
+        }
+        if let Ok(portfolio) = portfolio_from(&settings, &active_pairs_of(&configs)) {
+            if portfolio.allocated_percent > Decimal::ONE_HUNDRED {
+                report.warnings.push(format!(
+                    "active pairs' initial balances add up to {}% of the portfolio ({} of {})",
+                    portfolio.allocated_percent,
+                    portfolio.allocated_balance,
+                    portfolio.total_balance
+                ));
+            }
+        }
+        Ok(report)
+    }
+
+    // ---- for the console and the CLI ---------------------------------------------------
+
+    /// Every pair, active or not, read fresh.
+    pub async fn all_pairs(&self) -> Result<Vec<TradingPair>, ConfigError> {
+        self.manager.uncached().all_pairs().await
+    }
+
+    /// One pair, read fresh (an edit form must show the current version).
+    pub async fn pair(&self, symbol: &str) -> Result<TradingPair, ConfigError> {
+        self.manager.uncached().pair(&parse_symbol(symbol)?).await
+    }
+
+    pub async fn set_pair_active(
+        &self,
+        symbol: &str,
+        active: bool,
+    ) -> Result<TradingPair, ConfigError> {
+        self.manager
+            .set_pair_active(&parse_symbol(symbol)?, active)
+            .await
+    }
+
+    pub async fn create_pair(&self, form: &PairForm) -> Result<TradingPair, ConfigError> {
+        let (symbol, settings) = form.parse_new()?;
+        self.manager.create_pair(&symbol, settings).await
+    }
+
+    pub async fn update_pair(
+        &self,
+        symbol: &str,
+        form: &PairForm,
+        version: i32,
+    ) -> Result<TradingPair, ConfigError> {
+        let settings = form.parse_settings()?;
+        self.manager
+            .update_pair(&parse_symbol(symbol)?, settings, version)
+            .await
+    }
+
+    pub async fn risk(&self, symbol: &str) -> Result<RiskConfig, ConfigError> {
+        self.manager
+            .uncached()
+            .pair_risk(&parse_symbol(symbol)?)
+            .await
+    }
+
+    pub async fn update_risk(
+        &self,
+        symbol: &str,
+        form: &RiskForm,
+    ) -> Result<RiskConfig, ConfigError> {
+        let settings = form.parse()?;
+        self.manager
+            .update_risk(&parse_symbol(symbol)?, settings, form.version)
+            .await
+    }
+
+    pub async fn strategies(&self) -> Result<Vec<Strategy>, ConfigError> {
+        self.manager.uncached().strategies().await
+    }
+
+    pub async fn pair_strategy_rows(&self, symbol: &str) -> Result<Vec<PairStrategy>, ConfigError> {
+        self.manager
+            .uncached()
+            .all_pair_strategies(&parse_symbol(symbol)?)
+            .await
+    }
+
+    pub async fn all_risk(&self) -> Result<Vec<RiskConfig>, ConfigError> {
+        self.manager.uncached().all_risk().await
+    }
+
+    pub async fn settings(&self) -> Result<Vec<SystemSetting>, ConfigError> {
+        self.manager.uncached().system_config().await
+    }
+}
+
+async fn setting_bool(manager: &ConfigManager, key: &str) -> Result<Option<bool>, ConfigError> {
+    match manager.setting(key).await {
+        Ok(s) => Ok(s.value.as_bool()),
+        Err(ConfigError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn active_pairs_of(configs: &[Arc<TradingConfig>]) -> Vec<TradingPair> {
+    configs.iter().map(|c| c.pair.clone()).collect()
+}
+
+fn required<'a>(
+    settings: &'a [SystemSetting],
+    key: &str,
+) -> Result<&'a SystemSetting, ConfigError> {
+    settings
+        .iter()
+        .find(|s| s.key == key)
+        .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))
+}
+
+fn typed<T>(setting: &SystemSetting, value: Option<T>, expected: &str) -> Result<T, ConfigError> {
+    value.ok_or_else(|| ConfigError::invalid(setting.key.clone(), format!("must be {expected}")))
+}
+
+/// Portfolio settings from the settings and the active pairs.
+pub fn portfolio_from(
+    settings: &[SystemSetting],
+    pairs: &[TradingPair],
+) -> Result<PortfolioSettings, ConfigError> {
+    let balance = required(settings, "total_portfolio_balance")?;
+    let total_balance = typed(balance, balance.value.as_decimal(), "a number")?;
+    let positions = required(settings, "max_concurrent_positions")?;
+    let paper = required(settings, "paper_trading")?;
+    let stop = required(settings, "emergency_stop_enabled")?;
+    let stop_loss = required(settings, "emergency_stop_loss_percent")?;
+    let allocations: Vec<Allocation> = pairs
+        .iter()
+        .filter(|p| p.is_active)
+        .map(|p| Allocation {
+            symbol: p.symbol.clone(),
+            initial_balance: p.initial_balance,
+            percent_of_portfolio: percent_of(p.initial_balance, total_balance),
+            max_position_percent: p.max_position_percent,
+        })
+        .collect();
+    let allocated_balance: Decimal = allocations.iter().map(|a| a.initial_balance).sum();
+    Ok(PortfolioSettings {
+        total_balance,
+        allocated_percent: percent_of(allocated_balance, total_balance),
+        allocated_balance,
+        allocations,
+        max_concurrent_positions: typed(positions, positions.value.as_i64(), "a whole number")?,
+        paper_trading: typed(paper, paper.value.as_bool(), "true or false")?,
+        emergency_stop_enabled: typed(stop, stop.value.as_bool(), "true or false")?,
+        emergency_stop_loss_percent: typed(stop_loss, stop_loss.value.as_decimal(), "a number")?,
+    })
+}

@@ -1,0 +1,179 @@
+//! Queries on `trading_pairs`.
+
+use super::{StoreError, StoreResult};
+use crate::domain::pair::{PairSettings, Symbol, TradingPair};
+use rust_decimal::Decimal;
+use sqlx::{PgExecutor, PgPool};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PairRow {
+    pub id: i64,
+    pub symbol: String,
+    pub is_active: bool,
+    pub initial_balance: Decimal,
+    pub trade_size_usd: Decimal,
+    pub max_position_percent: Decimal,
+    pub min_trade_amount: Decimal,
+    pub max_trade_amount: Decimal,
+    pub price_precision: i32,
+    pub amount_precision: i32,
+    pub version: i32,
+}
+
+macro_rules! pair_columns {
+    () => {
+        "id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, \
+     min_trade_amount, max_trade_amount, price_precision, amount_precision, version"
+    };
+}
+
+impl TryFrom<PairRow> for TradingPair {
+    type Error = StoreError;
+    fn try_from(r: PairRow) -> Result<Self, Self::Error> {
+        Ok(TradingPair {
+            symbol: Symbol::parse(&r.symbol)
+                .map_err(|e| StoreError::corrupt("pair symbol", e.message))?,
+            id: r.id,
+            is_active: r.is_active,
+            initial_balance: r.initial_balance.normalize(),
+            trade_size_usd: r.trade_size_usd.normalize(),
+            max_position_percent: r.max_position_percent.normalize(),
+            min_trade_amount: r.min_trade_amount.normalize(),
+            max_trade_amount: r.max_trade_amount.normalize(),
+            price_precision: r.price_precision,
+            amount_precision: r.amount_precision,
+            version: r.version,
+        })
+    }
+}
+
+fn convert(rows: Vec<PairRow>) -> StoreResult<Vec<TradingPair>> {
+    rows.into_iter().map(TradingPair::try_from).collect()
+}
+
+/// Every pair, active or not, by symbol.
+pub async fn list(pool: &PgPool) -> StoreResult<Vec<TradingPair>> {
+    let sql = concat!(
+        "SELECT ",
+        pair_columns!(),
+        " FROM trading_pairs ORDER BY symbol"
+    );
+    convert(sqlx::query_as::<_, PairRow>(sql).fetch_all(pool).await?)
+}
+
+/// The active pairs, by symbol.
+pub async fn list_active(pool: &PgPool) -> StoreResult<Vec<TradingPair>> {
+    let sql = concat!(
+        "SELECT ",
+        pair_columns!(),
+        " FROM trading_pairs WHERE is_active ORDER BY symbol"
+    );
+    convert(sqlx::query_as::<_, PairRow>(sql).fetch_all(pool).await?)
+}
+
+/// One pair by symbol.
+pub async fn get(
+    executor: impl PgExecutor<'_>,
+    symbol: &Symbol,
+) -> StoreResult<Option<TradingPair>> {
+    let sql = concat!(
+        "SELECT ",
+        pair_columns!(),
+        " FROM trading_pairs WHERE symbol = $1"
+    );
+    sqlx::query_as::<_, PairRow>(sql)
+        .bind(symbol.as_str())
+        .fetch_optional(executor)
+        .await?
+        .map(TradingPair::try_from)
+        .transpose()
+}
+
+/// Creates a pair with default risk settings, in one transaction.
+pub async fn create(pool: &PgPool, symbol: &Symbol, s: &PairSettings) -> StoreResult<TradingPair> {
+    let mut tx = pool.begin().await?;
+    let sql = concat!("INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, \
+         max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ", pair_columns!());
+    let row = sqlx::query_as::<_, PairRow>(sql)
+        .bind(symbol.as_str())
+        .bind(symbol.base())
+        .bind(symbol.quote())
+        .bind(s.initial_balance)
+        .bind(s.trade_size_usd)
+        .bind(s.max_position_percent)
+        .bind(s.min_trade_amount)
+        .bind(s.max_trade_amount)
+        .bind(s.price_precision)
+        .bind(s.amount_precision)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO pair_risk_config (pair_id) VALUES ($1)")
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    row.try_into()
+}
+
+/// What an update that matched no row means.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UpdateOutcome<T> {
+    Updated(T),
+    NotFound,
+    /// The row's version moved on since the caller read it; carries the current row.
+    Stale(T),
+}
+
+/// Updates a pair's settings if its version is still `expected_version`.
+pub async fn update(
+    pool: &PgPool,
+    symbol: &Symbol,
+    s: &PairSettings,
+    expected_version: i32,
+) -> StoreResult<UpdateOutcome<TradingPair>> {
+    let mut tx = pool.begin().await?;
+    let sql = concat!("UPDATE trading_pairs SET initial_balance = $2, trade_size_usd = $3, max_position_percent = $4, \
+         min_trade_amount = $5, max_trade_amount = $6, price_precision = $7, amount_precision = $8 \
+         WHERE symbol = $1 AND version = $9 RETURNING ", pair_columns!());
+    let row = sqlx::query_as::<_, PairRow>(sql)
+        .bind(symbol.as_str())
+        .bind(s.initial_balance)
+        .bind(s.trade_size_usd)
+        .bind(s.max_position_percent)
+        .bind(s.min_trade_amount)
+        .bind(s.max_trade_amount)
+        .bind(s.price_precision)
+        .bind(s.amount_precision)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let outcome = match row {
+        Some(row) => UpdateOutcome::Updated(row.try_into()?),
+        None => match get(&mut *tx, symbol).await? {
+            Some(current) => UpdateOutcome::Stale(current),
+            None => UpdateOutcome::NotFound,
+        },
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Activates or deactivates a pair; `None` when it does not exist.
+pub async fn set_active(
+    pool: &PgPool,
+    symbol: &Symbol,
+    active: bool,
+) -> StoreResult<Option<TradingPair>> {
+    let sql = concat!(
+        "UPDATE trading_pairs SET is_active = $2 WHERE symbol = $1 RETURNING ",
+        pair_columns!()
+    );
+    sqlx::query_as::<_, PairRow>(sql)
+        .bind(symbol.as_str())
+        .bind(active)
+        .fetch_optional(pool)
+        .await?
+        .map(TradingPair::try_from)
+        .transpose()
+}

@@ -1,0 +1,127 @@
+//! Queries on `pair_risk_config`.
+
+use super::pairs::UpdateOutcome;
+use super::{StoreError, StoreResult};
+use crate::domain::pair::Symbol;
+use crate::domain::risk::{RiskConfig, RiskSettings};
+use rust_decimal::Decimal;
+use sqlx::{PgExecutor, PgPool};
+
+#[derive(sqlx::FromRow)]
+struct RiskRow {
+    symbol: String,
+    stop_loss_percent: Decimal,
+    take_profit_percent: Decimal,
+    max_daily_trades: i32,
+    max_daily_loss_percent: Decimal,
+    trailing_stop_enabled: bool,
+    trailing_stop_percent: Decimal,
+    max_drawdown_percent: Decimal,
+    position_sizing_method: String,
+    volatility_lookback_days: i32,
+    version: i32,
+}
+
+macro_rules! risk_columns {
+    () => {
+        "p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, \
+     r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, \
+     r.position_sizing_method, r.volatility_lookback_days, r.version"
+    };
+}
+
+impl TryFrom<RiskRow> for RiskConfig {
+    type Error = StoreError;
+    fn try_from(r: RiskRow) -> Result<Self, Self::Error> {
+        Ok(RiskConfig {
+            symbol: Symbol::parse(&r.symbol)
+                .map_err(|e| StoreError::corrupt("pair symbol", e.message))?,
+            settings: RiskSettings {
+                stop_loss_percent: r.stop_loss_percent.normalize(),
+                take_profit_percent: r.take_profit_percent.normalize(),
+                max_daily_trades: r.max_daily_trades,
+                max_daily_loss_percent: r.max_daily_loss_percent.normalize(),
+                trailing_stop_enabled: r.trailing_stop_enabled,
+                trailing_stop_percent: r.trailing_stop_percent.normalize(),
+                max_drawdown_percent: r.max_drawdown_percent.normalize(),
+                position_sizing_method: r.position_sizing_method.parse().map_err(
+                    |e: crate::domain::FieldError| {
+                        StoreError::corrupt("position sizing", e.message)
+                    },
+                )?,
+                volatility_lookback_days: r.volatility_lookback_days,
+            },
+            version: r.version,
+        })
+    }
+}
+
+/// One pair's risk settings.
+pub async fn get(
+    executor: impl PgExecutor<'_>,
+    symbol: &Symbol,
+) -> StoreResult<Option<RiskConfig>> {
+    let sql = concat!(
+        "SELECT ",
+        risk_columns!(),
+        " FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id WHERE p.symbol = $1"
+    );
+    sqlx::query_as::<_, RiskRow>(sql)
+        .bind(symbol.as_str())
+        .fetch_optional(executor)
+        .await?
+        .map(RiskConfig::try_from)
+        .transpose()
+}
+
+/// Every pair's risk settings, in one query (warming).
+pub async fn list(pool: &PgPool) -> StoreResult<Vec<RiskConfig>> {
+    let sql = concat!(
+        "SELECT ",
+        risk_columns!(),
+        " FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id"
+    );
+    sqlx::query_as::<_, RiskRow>(sql)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(RiskConfig::try_from)
+        .collect()
+}
+
+/// Updates a pair's risk settings if the row is still at `expected_version`.
+pub async fn update(
+    pool: &PgPool,
+    symbol: &Symbol,
+    s: &RiskSettings,
+    expected_version: i32,
+) -> StoreResult<UpdateOutcome<RiskConfig>> {
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE pair_risk_config r SET stop_loss_percent = $2, take_profit_percent = $3, max_daily_trades = $4, \
+         max_daily_loss_percent = $5, trailing_stop_enabled = $6, trailing_stop_percent = $7, \
+         max_drawdown_percent = $8, position_sizing_method = $9, volatility_lookback_days = $10 \
+         FROM trading_pairs p WHERE p.id = r.pair_id AND p.symbol = $1 AND r.version = $11",
+    )
+    .bind(symbol.as_str())
+    .bind(s.stop_loss_percent)
+    .bind(s.take_profit_percent)
+    .bind(s.max_daily_trades)
+    .bind(s.max_daily_loss_percent)
+    .bind(s.trailing_stop_enabled)
+    .bind(s.trailing_stop_percent)
+    .bind(s.max_drawdown_percent)
+    .bind(s.position_sizing_method.as_str())
+    .bind(s.volatility_lookback_days)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let current = get(&mut *tx, symbol).await?;
+    tx.commit().await?;
+    Ok(match (updated, current) {
+        (1, Some(current)) => UpdateOutcome::Updated(current),
+        (_, Some(current)) => UpdateOutcome::Stale(current),
+        (_, None) => UpdateOutcome::NotFound,
+    })
+}

@@ -1,0 +1,104 @@
+//! Queries on `system_config`.
+
+use super::pairs::UpdateOutcome;
+use super::{StoreError, StoreResult};
+use crate::domain::system::{parse_setting, SettingValue, SystemSetting, ValueType};
+use sqlx::{PgExecutor, PgPool};
+
+#[derive(sqlx::FromRow)]
+struct SettingRow {
+    key: String,
+    value: String,
+    value_type: String,
+    description: String,
+    category: String,
+    is_active: bool,
+    version: i32,
+}
+
+macro_rules! setting_columns {
+    () => {
+        "key, value, value_type, description, category, is_active, version"
+    };
+}
+
+impl TryFrom<SettingRow> for SystemSetting {
+    type Error = StoreError;
+    fn try_from(r: SettingRow) -> Result<Self, Self::Error> {
+        let value_type: ValueType = r
+            .value_type
+            .parse()
+            .map_err(|e| StoreError::corrupt(&r.key, e))?;
+        let value = parse_setting(&r.key, value_type, &r.value)
+            .map_err(|e| StoreError::corrupt(&r.key, e.message))?;
+        Ok(SystemSetting {
+            category: r
+                .category
+                .parse()
+                .map_err(|e| StoreError::corrupt(&r.key, e))?,
+            key: r.key,
+            value,
+            value_type,
+            description: r.description,
+            is_active: r.is_active,
+            version: r.version,
+        })
+    }
+}
+
+/// The active settings, by category then key.
+pub async fn list(pool: &PgPool) -> StoreResult<Vec<SystemSetting>> {
+    let sql = concat!(
+        "SELECT ",
+        setting_columns!(),
+        " FROM system_config WHERE is_active ORDER BY category, key"
+    );
+    sqlx::query_as::<_, SettingRow>(sql)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(SystemSetting::try_from)
+        .collect()
+}
+
+/// One active setting by key.
+pub async fn get(executor: impl PgExecutor<'_>, key: &str) -> StoreResult<Option<SystemSetting>> {
+    let sql = concat!(
+        "SELECT ",
+        setting_columns!(),
+        " FROM system_config WHERE key = $1 AND is_active"
+    );
+    sqlx::query_as::<_, SettingRow>(sql)
+        .bind(key)
+        .fetch_optional(executor)
+        .await?
+        .map(SystemSetting::try_from)
+        .transpose()
+}
+
+/// Sets an existing setting's value; when `expected_version` is given, only if the row is
+/// still at that version.
+pub async fn set(
+    pool: &PgPool,
+    key: &str,
+    value: &SettingValue,
+    expected_version: Option<i32>,
+) -> StoreResult<UpdateOutcome<SystemSetting>> {
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE system_config SET value = $2 WHERE key = $1 AND is_active AND ($3::int IS NULL OR version = $3)",
+    )
+    .bind(key)
+    .bind(value.to_string())
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let current = get(&mut *tx, key).await?;
+    tx.commit().await?;
+    Ok(match (updated, current) {
+        (1, Some(current)) => UpdateOutcome::Updated(current),
+        (_, Some(current)) => UpdateOutcome::Stale(current),
+        (_, None) => UpdateOutcome::NotFound,
+    })
+}

@@ -1,0 +1,178 @@
+//! `/`: cache statistics, the portfolio at a glance, and the validation report.
+
+use crate::domain::stats::CacheStats;
+use crate::domain::trading::{PortfolioSettings, ValidationReport};
+use crate::domain::ConfigError;
+use crate::web::components::ErrorNote;
+use leptos::either::Either;
+use leptos::prelude::*;
+
+#[server]
+pub async fn get_cache_stats() -> Result<CacheStats, ConfigError> {
+    Ok(crate::web::service()?.manager().stats().await)
+}
+
+#[server]
+pub async fn get_portfolio() -> Result<PortfolioSettings, ConfigError> {
+    crate::web::service()?.portfolio().await
+}
+
+#[server]
+pub async fn get_validation_report() -> Result<ValidationReport, ConfigError> {
+    crate::web::service()?.validate().await
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let stats = Resource::new(|| (), |_| get_cache_stats());
+    let portfolio = Resource::new(|| (), |_| get_portfolio());
+    let report = Resource::new(|| (), |_| get_validation_report());
+    view! {
+        <h1>"Dashboard"</h1>
+        <section aria-labelledby="stats-title">
+            <h2 id="stats-title">"Cache statistics"</h2>
+            <Transition fallback=|| view! { <p>"Loading statistics…"</p> }>
+                {move || Suspend::new(async move {
+                    match stats.await {
+                        Ok(s) => Either::Left(view! { <StatsTable stats=s/> }),
+                        Err(error) => Either::Right(view! { <ErrorNote error/> }),
+                    }
+                })}
+            </Transition>
+        </section>
+        <section aria-labelledby="portfolio-title">
+            <h2 id="portfolio-title">"Portfolio"</h2>
+            <Transition fallback=|| view! { <p>"Loading portfolio…"</p> }>
+                {move || Suspend::new(async move {
+                    match portfolio.await {
+                        Ok(p) => Either::Left(view! { <PortfolioSummary portfolio=p/> }),
+                        Err(error) => Either::Right(view! { <ErrorNote error/> }),
+                    }
+                })}
+            </Transition>
+        </section>
+        <section aria-labelledby="validation-title">
+            <h2 id="validation-title">"Validation"</h2>
+            <Transition fallback=|| view! { <p>"Checking…"</p> }>
+                {move || Suspend::new(async move {
+                    match report.await {
+                        Ok(r) => Either::Left(view! { <Report report=r/> }),
+                        Err(error) => Either::Right(view! { <ErrorNote error/> }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn StatsTable(stats: CacheStats) -> impl IntoView {
+    let last_warm = match (stats.last_warm_at, stats.last_warm_millis) {
+        (Some(at), Some(ms)) => format!("{} ({ms} ms)", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        _ => "never".to_owned(),
+    };
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "Entries",
+            format!(
+                "{} ({} live, {} expired)",
+                stats.entries_total, stats.entries_live, stats.entries_expired
+            ),
+        ),
+        (
+            "Bytes used",
+            format!("{} of {}", stats.bytes_used, stats.bytes_max),
+        ),
+        ("Hits", stats.hits.to_string()),
+        ("Misses", stats.misses.to_string()),
+        ("Hit ratio", format!("{}%", stats.hit_ratio_percent)),
+        (
+            "Loads",
+            format!("{} ({} failed)", stats.loads, stats.load_failures),
+        ),
+        ("Mean load time", format!("{} µs", stats.mean_load_micros)),
+        (
+            "Evictions",
+            format!(
+                "{} expired, {} for size, {} invalidated",
+                stats.evictions_expired, stats.evictions_size, stats.evictions_explicit
+            ),
+        ),
+        ("Invalidations", stats.invalidations.to_string()),
+        ("TTL", format!("{} s", stats.ttl_seconds)),
+        ("Last warm", last_warm),
+        (
+            "Change listener",
+            format!(
+                "{} ({} reconnects)",
+                if stats.listener_connected {
+                    "connected"
+                } else {
+                    "disconnected"
+                },
+                stats.listener_reconnects
+            ),
+        ),
+    ];
+    view! {
+        <table class="stats">
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|(name, value)| view! { <tr><th scope="row">{name}</th><td class="num">{value}</td></tr> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn PortfolioSummary(portfolio: PortfolioSettings) -> impl IntoView {
+    view! {
+        <p>
+            "Total balance " <strong>{portfolio.total_balance.to_string()}</strong>
+            ", allocated " {portfolio.allocated_balance.to_string()} " (" {portfolio.allocated_percent.to_string()} "%)"
+            ", max " {portfolio.max_concurrent_positions} " concurrent positions. "
+            "Paper trading " <strong>{if portfolio.paper_trading { "on" } else { "off" }}</strong>
+            ", emergency stop " <strong>{if portfolio.emergency_stop_enabled { "armed" } else { "off" }}</strong>
+            " at " {portfolio.emergency_stop_loss_percent.to_string()} "%."
+        </p>
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">"Pair"</th>
+                    <th scope="col" class="num">"Allocation"</th>
+                    <th scope="col" class="num">"Of portfolio"</th>
+                    <th scope="col" class="num">"Max position"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {portfolio
+                    .allocations
+                    .into_iter()
+                    .map(|a| view! {
+                        <tr>
+                            <th scope="row">{a.symbol.to_string()}</th>
+                            <td class="num">{a.initial_balance.to_string()}</td>
+                            <td class="num">{format!("{}%", a.percent_of_portfolio)}</td>
+                            <td class="num">{format!("{}%", a.max_position_percent)}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn Report(report: ValidationReport) -> impl IntoView {
+    if report.errors.is_empty() && report.warnings.is_empty() {
+        return Either::Left(view! { <p class="note ok">"The configuration is valid."</p> });
+    }
+    Either::Right(view! {
+        <ul class="report">
+            {report.errors.into_iter().map(|e| view! { <li class="error">"Error: " {e}</li> }).collect_view()}
+            {report.warnings.into_iter().map(|w| view! { <li class="warning">"Warning: " {w}</li> }).collect_view()}
+        </ul>
+    })
+}

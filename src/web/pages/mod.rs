@@ -1,0 +1,10 @@
+//! One module per page, each with the server functions it calls.
+
+pub mod benchmark;
+pub mod dashboard;
+pub mod not_found;
+pub mod pair;
+pub mod pairs;
+pub mod risk;
+pub mod strategies;
+pub mod system;

@@ -1,0 +1,107 @@
+//! `/pairs`: every pair with its state; activate or deactivate one.
+
+use crate::domain::pair::TradingPair;
+use crate::domain::ConfigError;
+use crate::web::components::{ActiveBadge, ErrorNote};
+use leptos::either::Either;
+use leptos::prelude::*;
+
+/// Every pair, active or not, by symbol.
+#[server]
+pub async fn list_pairs() -> Result<Vec<TradingPair>, ConfigError> {
+    crate::web::service()?.all_pairs().await
+}
+
+/// Activates or deactivates a pair.
+#[server]
+pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair, ConfigError> {
+    crate::web::service()?
+        .set_pair_active(&symbol, active)
+        .await
+}
+
+/// The console's address for a pair's pages: `/pairs/BTC/USDT`.
+pub fn pair_href(pair: &TradingPair) -> String {
+    format!("/pairs/{}", pair.symbol)
+}
+
+#[component]
+pub fn PairsPage() -> impl IntoView {
+    let toggle = ServerAction::<SetPairActive>::new();
+    let pairs = Resource::new(move || toggle.version().get(), |_| list_pairs());
+
+    let outcome = move || {
+        toggle.value().get().map(|result| match result {
+            Ok(pair) => Either::Left(view! {
+                <p class="note ok" role="status">
+                    {format!("{} is now {}.", pair.symbol, if pair.is_active { "active" } else { "inactive" })}
+                </p>
+            }),
+            Err(error) => Either::Right(view! { <ErrorNote error/> }),
+        })
+    };
+
+    view! {
+        <h1>"Pairs"</h1>
+        {outcome}
+        <Transition fallback=|| view! { <p>"Loading pairs…"</p> }>
+            {move || Suspend::new(async move {
+                match pairs.await {
+                    Ok(list) => Either::Left(view! { <PairTable pairs=list toggle/> }),
+                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PairTable(pairs: Vec<TradingPair>, toggle: ServerAction<SetPairActive>) -> impl IntoView {
+    if pairs.is_empty() {
+        return Either::Left(view! { <p>"No pairs yet."</p> });
+    }
+    let rows = pairs
+        .into_iter()
+        .map(|pair| {
+            let href = pair_href(&pair);
+            let symbol = pair.symbol.to_string();
+            let next = (!pair.is_active).to_string();
+            let label = if pair.is_active {
+                "Deactivate"
+            } else {
+                "Activate"
+            };
+            view! {
+                <tr>
+                    <th scope="row"><a href=href>{symbol.clone()}</a></th>
+                    <td><ActiveBadge active=pair.is_active/></td>
+                    <td class="num">{pair.initial_balance.to_string()}</td>
+                    <td class="num">{pair.trade_size_usd.to_string()}</td>
+                    <td class="num">{format!("{}%", pair.max_position_percent)}</td>
+                    <td>
+                        <ActionForm action=toggle>
+                            <input type="hidden" name="symbol" value=symbol/>
+                            <input type="hidden" name="active" value=next/>
+                            <button type="submit">{label}</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Either::Right(view! {
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">"Symbol"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col" class="num">"Initial balance"</th>
+                    <th scope="col" class="num">"Trade size (USD)"</th>
+                    <th scope="col" class="num">"Max position"</th>
+                    <th scope="col">"Action"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    })
+}

@@ -1,0 +1,65 @@
+//! `/strategies`: the strategies the bot knows and their parameters.
+
+use crate::domain::strategy::Strategy;
+use crate::domain::ConfigError;
+use crate::web::components::ErrorNote;
+use leptos::either::Either;
+use leptos::prelude::*;
+
+#[server]
+pub async fn list_strategies() -> Result<Vec<Strategy>, ConfigError> {
+    crate::web::service()?.strategies().await
+}
+
+#[component]
+pub fn StrategiesPage() -> impl IntoView {
+    let strategies = Resource::new(|| (), |_| list_strategies());
+    view! {
+        <h1>"Strategies"</h1>
+        <p>"Each pair enables strategies and tunes their parameters from its own page."</p>
+        <Transition fallback=|| view! { <p>"Loading strategies…"</p> }>
+            {move || Suspend::new(async move {
+                match strategies.await {
+                    Ok(list) => Either::Left(list.into_iter().map(|s| view! { <StrategyCard strategy=s/> }).collect_view()),
+                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StrategyCard(strategy: Strategy) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>{strategy.display_name} " " <code>{strategy.name}</code></h2>
+            <p>{strategy.description}</p>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Parameter"</th>
+                        <th scope="col" class="num">"Min"</th>
+                        <th scope="col" class="num">"Max"</th>
+                        <th scope="col" class="num">"Default"</th>
+                        <th scope="col">"Meaning"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {strategy
+                        .parameters
+                        .into_iter()
+                        .map(|p| view! {
+                            <tr>
+                                <th scope="row">{p.label}</th>
+                                <td class="num">{p.min.to_string()}</td>
+                                <td class="num">{p.max.to_string()}</td>
+                                <td class="num">{p.default.to_string()}</td>
+                                <td>{p.help}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
