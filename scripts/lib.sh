@@ -1,0 +1,82 @@
+# Shared by scripts/run.sh and scripts/test.sh: install what is missing, reach Postgres.
+# Every step checks before it acts, so a second run costs seconds.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+
+# Builds land outside the clone, so a fresh clone on the same machine builds incrementally.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/botconfig-target}"
+export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# The site (JS, WASM, CSS) stays in the project; the server binary serves it from here.
+export LEPTOS_SITE_ROOT="$ROOT/target/site"
+export LEPTOS_SITE_PKG_DIR=pkg
+
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_rust_tools() {
+  command -v cargo >/dev/null || { echo "error: cargo not found; install Rust with rustup first" >&2; exit 1; }
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    step "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    step "building cargo-leptos $CARGO_LEPTOS_VERSION from crates.io (10-20 minutes, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    step "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (matches Cargo.lock)"
+    # Not --locked: its lockfile names a webpki-roots version the registry does not serve.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+npm_install() { # dir
+  if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    step "installing npm packages in $1"
+    (cd "$1" && npm ci --no-audit --no-fund)
+  fi
+}
+
+ensure_node_tools() {
+  command -v npm >/dev/null || { echo "error: npm not found; install Node.js 20 and npm first" >&2; exit 1; }
+  # binaryen's wasm-opt from npm: Debian's wasm-opt 108 builds a bundle that never hydrates.
+  npm_install tools
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    step "installing Debian's Chromium"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium
+  fi
+}
+
+ensure_postgres() {
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    step "starting the local Postgres cluster"
+    local version
+    version=$(ls /etc/postgresql | sort -n | tail -1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 60); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && break
+      sleep 0.5
+    done
+  fi
+  pg_isready -q -h 127.0.0.1 -p 5432 || {
+    echo "error: Postgres does not answer on 127.0.0.1:5432; start it, or set DATABASE_URL to one that does" >&2
+    exit 1
+  }
+}
+
+build_release() {
+  step "building the console (server and WASM, release)"
+  cargo leptos build --release
+}

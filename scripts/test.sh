@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test: format, lint (both features), unit and Postgres-backed Rust tests, and
+# the Playwright suite in Debian's Chromium against a fresh release build on its own
+# throwaway database. Any failure stops the run with a non-zero exit.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_rust_tools
+ensure_node_tools
+ensure_chromium
+ensure_postgres
+npm_install end2end
+
+# #[sqlx::test] creates one database per test on this server.
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (ssr, all targets)"
+cargo clippy --features ssr --all-targets -- -D warnings
+
+step "clippy (hydrate, wasm32)"
+cargo clippy --features hydrate --lib --bins --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust tests (unit, doc and Postgres-backed)"
+cargo test --features ssr
+
+build_release
+
+E2E_DB="botconfig_e2e_$$"
+E2E_PORT="${E2E_PORT:-3107}"
+E2E_URL="postgres://postgres@127.0.0.1:5432/$E2E_DB"
+LOG="$CARGO_TARGET_DIR/e2e-server.log"
+psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)"
+
+step "starting the server on 127.0.0.1:$E2E_PORT with database $E2E_DB"
+LEPTOS_ENV=PROD DATABASE_URL="$E2E_URL" BOTCONFIG_LISTEN="127.0.0.1:$E2E_PORT" \
+  "$CARGO_TARGET_DIR/release/botconfig" serve >"$LOG" 2>&1 &
+SERVER_PID=$!
+cleanup() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" || true
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:"; cat "$LOG"; exit 1; }
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null || { echo "server never became healthy:"; cat "$LOG"; exit 1; }
+
+step "Playwright end-to-end tests"
+export BASE_URL="http://127.0.0.1:$E2E_PORT" E2E_DATABASE_URL="$E2E_URL" BOTCONFIG_BIN="$CARGO_TARGET_DIR/release/botconfig"
+(cd end2end && npx playwright test) || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
+
+step "all tests passed"
