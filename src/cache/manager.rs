@@ -905,3 +905,166 @@ impl ConfigManager {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::risk::PositionSizing;
+    use rust_decimal_macros::dec;
+    use sqlx::postgres::PgPoolOptions;
+    use std::sync::atomic::AtomicUsize;
+    use tokio::sync::Notify;
+
+    /// A manager whose loads in these tests never touch a database.
+    fn offline_manager() -> ConfigManager {
+        let pool = PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .expect("a lazy pool never connects");
+        ConfigManager::new(pool, CacheSettings::default())
+    }
+
+    fn risk(stop_loss: rust_decimal::Decimal) -> CachedValue {
+        CachedValue::PairRisk(Arc::new(RiskConfig {
+            symbol: Symbol::parse("BTC/USDT").unwrap(),
+            settings: RiskSettings {
+                stop_loss_percent: stop_loss,
+                take_profit_percent: dec!(10),
+                max_daily_trades: 10,
+                max_daily_loss_percent: dec!(5),
+                trailing_stop_enabled: false,
+                trailing_stop_percent: dec!(2),
+                max_drawdown_percent: dec!(15),
+                position_sizing_method: PositionSizing::Fixed,
+                volatility_lookback_days: 30,
+            },
+            version: 1,
+        }))
+    }
+
+    fn stop_loss(entry: &Entry) -> rust_decimal::Decimal {
+        match &entry.value {
+            CachedValue::PairRisk(r) => r.settings.stop_loss_percent,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_load_that_began_before_a_write_never_puts_the_old_value_back() {
+        let manager = offline_manager();
+        let symbol = Symbol::parse("BTC/USDT").unwrap();
+        let loaded_old_row = Arc::new(Notify::new());
+        let release = Arc::new(Notify::new());
+        let loads = Arc::new(AtomicUsize::new(0));
+
+        // The first load reads the row as it was (stop loss 5), then stalls before returning,
+        // as a slow query would; later loads read the row as written (stop loss 7).
+        let loader = {
+            let (loaded_old_row, release, loads) =
+                (loaded_old_row.clone(), release.clone(), loads.clone());
+            move || {
+                let (loaded_old_row, release, loads) =
+                    (loaded_old_row.clone(), release.clone(), loads.clone());
+                async move {
+                    if loads.fetch_add(1, Ordering::SeqCst) == 0 {
+                        loaded_old_row.notify_one();
+                        release.notified().await;
+                        Ok(risk(dec!(5)))
+                    } else {
+                        Ok(risk(dec!(7)))
+                    }
+                }
+            }
+        };
+        let reader = {
+            let (manager, symbol, loader) = (manager.clone(), symbol.clone(), loader.clone());
+            tokio::spawn(async move { manager.read(KeyRef::PairRisk(&symbol), None, loader).await })
+        };
+        loaded_old_row.notified().await;
+        // The write commits and invalidates while the old value is still in flight.
+        manager
+            .apply_change(&Change::PairRisk {
+                symbol: symbol.to_string(),
+            })
+            .await;
+        release.notify_one();
+
+        let first = reader.await.unwrap().unwrap();
+        assert_eq!(
+            stop_loss(&first),
+            dec!(7),
+            "the reader must not see the pre-write value"
+        );
+        let again = manager
+            .read(KeyRef::PairRisk(&symbol), None, loader)
+            .await
+            .unwrap();
+        assert_eq!(
+            stop_loss(&again),
+            dec!(7),
+            "the cache must not hold the pre-write value"
+        );
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_invalidation_of_another_key_does_not_refuse_a_load() {
+        let manager = offline_manager();
+        let btc = Symbol::parse("BTC/USDT").unwrap();
+        let loads = Arc::new(AtomicUsize::new(0));
+        let loader = {
+            let loads = loads.clone();
+            move || {
+                let loads = loads.clone();
+                async move {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    Ok(risk(dec!(5)))
+                }
+            }
+        };
+        manager
+            .read(KeyRef::PairRisk(&btc), None, loader.clone())
+            .await
+            .unwrap();
+        manager
+            .apply_change(&Change::PairRisk {
+                symbol: "ETH/USDT".into(),
+            })
+            .await;
+        manager
+            .read(KeyRef::PairRisk(&btc), None, loader.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            loads.load(Ordering::SeqCst),
+            1,
+            "ETH's write must leave BTC's entry alone"
+        );
+        manager
+            .apply_change(&Change::PairRisk {
+                symbol: "BTC/USDT".into(),
+            })
+            .await;
+        manager
+            .read(KeyRef::PairRisk(&btc), None, loader)
+            .await
+            .unwrap();
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_is_reported_and_not_cached() {
+        let manager = offline_manager();
+        let btc = Symbol::parse("BTC/USDT").unwrap();
+        let result = manager
+            .read(KeyRef::PairRisk(&btc), None, || async {
+                Err(ConfigError::Unavailable("connection refused".into()))
+            })
+            .await;
+        assert_eq!(
+            result.unwrap_err(),
+            ConfigError::Unavailable("connection refused".into())
+        );
+        let stats = manager.stats().await;
+        assert_eq!((stats.load_failures, stats.entries_total), (1, 0));
+    }
+}

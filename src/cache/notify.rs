@@ -66,6 +66,8 @@ impl ConfigManager {
                     Ok(None) | Err(_) => {
                         manager.set_listener_connected(false, false);
                         tracing::warn!("change listener lost its connection; reconnecting");
+                        // Its pool holds one connection: give it back before asking for another.
+                        drop(listener);
                         let mut backoff = Duration::from_millis(50);
                         listener = loop {
                             match connect(&pool).await {

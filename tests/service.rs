@@ -1,0 +1,160 @@
+//! The bot-facing services: should_trade_pair, portfolio, normalized weights, validation.
+#![cfg(feature = "ssr")]
+
+use botconfig::cache::{CacheSettings, ConfigManager};
+use botconfig::domain::pair::Symbol;
+use botconfig::service::ConfigService;
+use rust_decimal_macros::dec;
+use sqlx::PgPool;
+
+fn service(pool: &PgPool) -> ConfigService {
+    ConfigService::new(ConfigManager::new(pool.clone(), CacheSettings::default()))
+}
+
+#[sqlx::test]
+async fn an_active_pair_with_strategies_may_trade(pool: PgPool) {
+    let d = service(&pool).should_trade_pair("BTC/USDT").await.unwrap();
+    assert!(d.allowed, "{:?}", d.reasons);
+}
+
+#[sqlx::test]
+async fn an_inactive_pair_may_not_trade(pool: PgPool) {
+    let s = service(&pool);
+    s.set_pair_active("ETH/USDT", false).await.unwrap();
+    let d = s.should_trade_pair("ETH/USDT").await.unwrap();
+    assert_eq!(
+        (d.allowed, d.reasons),
+        (false, vec!["ETH/USDT is inactive".to_owned()])
+    );
+}
+
+#[sqlx::test]
+async fn a_pair_without_an_enabled_strategy_may_not_trade(pool: PgPool) {
+    let s = service(&pool);
+    let m = s.manager();
+    let dot = Symbol::parse("DOT/USDT").unwrap();
+    for name in ["sma_crossover", "rsi"] {
+        let row = m.strategy_config(&dot, name).await.unwrap();
+        m.update_pair_strategy(
+            &dot,
+            name,
+            false,
+            row.weight,
+            &row.parameters,
+            Some(row.version),
+        )
+        .await
+        .unwrap();
+    }
+    let d = s.should_trade_pair("DOT/USDT").await.unwrap();
+    assert_eq!(d.reasons, ["DOT/USDT has no enabled strategy"]);
+    let report = s.validate().await.unwrap();
+    assert!(report
+        .warnings
+        .contains(&"DOT/USDT is active but has no enabled strategy".to_owned()));
+}
+
+#[sqlx::test]
+async fn an_unknown_pair_may_not_trade(pool: PgPool) {
+    let d = service(&pool).should_trade_pair("XRP/USDT").await.unwrap();
+    assert_eq!(d.reasons, ["XRP/USDT is not a configured pair"]);
+    assert!(
+        service(&pool).should_trade_pair("xrp").await.is_err(),
+        "a malformed symbol is an error"
+    );
+}
+
+#[sqlx::test]
+async fn a_triggered_emergency_stop_halts_every_pair(pool: PgPool) {
+    let s = service(&pool);
+    s.manager()
+        .set_setting("emergency_stop_triggered", "true", None)
+        .await
+        .unwrap();
+    let d = s.should_trade_pair("BTC/USDT").await.unwrap();
+    assert_eq!(d.reasons, ["the emergency stop has been triggered"]);
+}
+
+#[sqlx::test]
+async fn trading_config_normalizes_enabled_weights(pool: PgPool) {
+    let c = service(&pool).trading_config("BTC/USDT").await.unwrap();
+    let w: Vec<_> = c
+        .strategies
+        .iter()
+        .map(|s| (s.strategy.as_str(), s.weight, s.normalized_weight))
+        .collect();
+    assert_eq!(
+        w,
+        [
+            ("rsi", dec!(0.4), dec!(0.4)),
+            ("sma_crossover", dec!(0.6), dec!(0.6))
+        ]
+    );
+    assert_eq!(c.risk.stop_loss_percent, dec!(5));
+    let configs = service(&pool).active_trading_configs().await.unwrap();
+    assert_eq!(configs.len(), 3);
+}
+
+#[sqlx::test]
+async fn portfolio_allocates_by_initial_balance(pool: PgPool) {
+    let p = service(&pool).portfolio().await.unwrap();
+    assert_eq!(p.total_balance, dec!(10000));
+    let a: Vec<_> = p
+        .allocations
+        .iter()
+        .map(|a| (a.symbol.as_str(), a.percent_of_portfolio))
+        .collect();
+    assert_eq!(
+        a,
+        [
+            ("BTC/USDT", dec!(30)),
+            ("DOT/USDT", dec!(10)),
+            ("ETH/USDT", dec!(25))
+        ]
+    );
+    assert_eq!(p.allocated_percent, dec!(65));
+    assert_eq!(p.max_concurrent_positions, 3);
+    assert!(p.paper_trading && p.emergency_stop_enabled);
+}
+
+#[sqlx::test]
+async fn the_default_configuration_is_valid(pool: PgPool) {
+    let r = service(&pool).validate().await.unwrap();
+    assert!(r.errors.is_empty() && r.warnings.is_empty(), "{r:?}");
+}
+
+#[sqlx::test]
+async fn no_active_pair_is_an_error(pool: PgPool) {
+    let s = service(&pool);
+    for symbol in ["BTC/USDT", "ETH/USDT", "DOT/USDT"] {
+        s.set_pair_active(symbol, false).await.unwrap();
+    }
+    assert_eq!(
+        s.validate().await.unwrap().errors,
+        ["no active trading pairs"]
+    );
+}
+
+#[sqlx::test]
+async fn a_missing_required_setting_is_an_error(pool: PgPool) {
+    sqlx::query("DELETE FROM system_config WHERE key = 'check_interval'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let r = service(&pool).validate().await.unwrap();
+    assert_eq!(r.errors, ["required setting check_interval is missing"]);
+}
+
+#[sqlx::test]
+async fn allocations_above_the_portfolio_are_a_warning(pool: PgPool) {
+    let s = service(&pool);
+    s.manager()
+        .set_setting("total_portfolio_balance", "5000", None)
+        .await
+        .unwrap();
+    let r = s.validate().await.unwrap();
+    assert_eq!(
+        r.warnings,
+        ["active pairs' initial balances add up to 130% of the portfolio (6500 of 5000)"]
+    );
+}
