@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The document around the app, rendered on the server only.
@@ -59,7 +59,12 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=DashboardPage/>
                         <Route path=StaticSegment("pairs") view=PairsPage/>
-                        <Route path=(StaticSegment("pairs"), ParamSegment("base"), ParamSegment("quote")) view=PairPage/>
+                        // Rendered whole before the response starts, so a missing pair can answer 404.
+                        <Route
+                            path=(StaticSegment("pairs"), ParamSegment("base"), ParamSegment("quote"))
+                            view=PairPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=StaticSegment("strategies") view=StrategiesPage/>
                         <Route path=StaticSegment("risk") view=RiskOverviewPage/>
                         <Route path=StaticSegment("system") view=SystemPage/>

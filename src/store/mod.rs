@@ -110,6 +110,22 @@ pub async fn ensure_database(url: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Drops database `name` on the server of `server_url`, closing its connections.
+pub async fn drop_database(server_url: &str, name: &str) -> StoreResult<()> {
+    let mut admin = PgConnectOptions::from_str(server_url)?
+        .database("postgres")
+        .connect()
+        .await?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await?;
+    admin.close().await?;
+    Ok(())
+}
+
 /// A pool for `url`; fails fast when the server cannot be reached.
 pub async fn connect(url: &str, max_connections: u32) -> StoreResult<PgPool> {
     let options = PgConnectOptions::from_str(url)?;

@@ -177,3 +177,35 @@ pub async fn set_active(
         .map(TradingPair::try_from)
         .transpose()
 }
+
+/// Adds `count` synthetic active pairs `S1/USDT`… with default risk and the default two
+/// strategies, in one transaction (benchmarks on scratch databases).
+pub async fn insert_synthetic(pool: &PgPool, count: usize) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, max_position_percent) \
+         SELECT 'S' || i || '/USDT', 'S' || i, 'USDT', 100, 10, 5 FROM generate_series(1, $1) AS i",
+    )
+    .bind(count as i32)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO pair_risk_config (pair_id) SELECT id FROM trading_pairs p \
+         WHERE NOT EXISTS (SELECT 1 FROM pair_risk_config r WHERE r.pair_id = p.id)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO pair_strategy_config (pair_id, strategy_id, weight, parameters) \
+         SELECT p.id, s.id, CASE s.name WHEN 'sma_crossover' THEN 0.6 ELSE 0.4 END, \
+                CASE s.name WHEN 'sma_crossover' THEN '{\"short_period\": 10, \"long_period\": 30}'::jsonb \
+                ELSE '{\"rsi_period\": 14, \"overbought_threshold\": 70, \"oversold_threshold\": 30}'::jsonb END \
+         FROM trading_pairs p CROSS JOIN strategies s \
+         WHERE s.name IN ('sma_crossover', 'rsi') AND p.symbol LIKE 'S%/USDT' \
+         ON CONFLICT (pair_id, strategy_id) DO NOTHING",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

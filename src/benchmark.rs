@@ -1,0 +1,367 @@
+//! Measuring the config manager as bots use it: cached against uncached reads and against
+//! the naive design (a `RwLock<HashMap<String, (Instant, Arc<_>)>>` with a TTL check, the
+//! original tool's cache written in Rust), on the same data, in the same run.
+//!
+//! Used by `cargo bench` and by `botconfig cache benchmark`.
+
+use crate::cache::{CacheSettings, ConfigManager, Source};
+use crate::domain::pair::TradingPair;
+use crate::domain::strategy::PairStrategy;
+use crate::domain::system::SystemSetting;
+use crate::domain::trading::TradingConfig;
+use crate::domain::ConfigError;
+use crate::service::ConfigService;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// What one iteration reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Workload {
+    /// All system settings, the active pairs, strategies and risk of the first 3 pairs.
+    Seed,
+    /// The trading config of every active pair, plus the portfolio settings.
+    Fleet,
+}
+
+/// Where reads are answered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Uncached,
+    Cached,
+    Naive,
+}
+
+/// The figures of one workload in one mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub workload: Workload,
+    pub mode: Mode,
+    pub threads: usize,
+    pub iterations: u64,
+    pub reads_per_iteration: u64,
+    pub median_ns: u64,
+    pub p99_ns: u64,
+    pub mean_ns: u64,
+    pub reads_per_sec: u64,
+}
+
+/// The original tool's cache in Rust: one lock around a map of string keys, a TTL check on
+/// every read, keys formatted per read.
+pub struct NaiveCache {
+    ttl: Duration,
+    map: RwLock<HashMap<String, (Instant, NaiveValue)>>,
+}
+
+#[derive(Clone)]
+pub enum NaiveValue {
+    Settings(Arc<Vec<SystemSetting>>),
+    Pairs(Arc<Vec<TradingPair>>),
+    Strategies(Arc<Vec<PairStrategy>>),
+    Risk(Arc<crate::domain::risk::RiskConfig>),
+    Trading(Arc<TradingConfig>),
+}
+
+impl NaiveCache {
+    /// Filled from one snapshot of the database, as a warm would.
+    pub async fn load(source: &Source, ttl: Duration) -> Result<NaiveCache, ConfigError> {
+        let settings = source.system_config().await?;
+        let snapshot = source.snapshot_pairs().await?;
+        let now = Instant::now();
+        let mut map = HashMap::new();
+        map.insert(
+            "system_config".to_owned(),
+            (now, NaiveValue::Settings(Arc::new(settings))),
+        );
+        let active: Vec<TradingPair> = snapshot
+            .pairs
+            .iter()
+            .filter(|p| p.is_active)
+            .cloned()
+            .collect();
+        map.insert(
+            "trading_pairs".to_owned(),
+            (now, NaiveValue::Pairs(Arc::new(active))),
+        );
+        let by_symbol = snapshot.strategies_by_symbol();
+        for pair in &snapshot.pairs {
+            let enabled: Vec<PairStrategy> = by_symbol
+                .get(pair.symbol.as_str())
+                .map(|rows| rows.iter().filter(|s| s.is_enabled).cloned().collect())
+                .unwrap_or_default();
+            map.insert(
+                format!("pair_strategies:{}", pair.symbol),
+                (now, NaiveValue::Strategies(Arc::new(enabled))),
+            );
+        }
+        for risk in &snapshot.risks {
+            map.insert(
+                format!("pair_risk:{}", risk.symbol),
+                (now, NaiveValue::Risk(Arc::new(risk.clone()))),
+            );
+        }
+        for config in snapshot.trading_configs() {
+            map.insert(
+                format!("trading_config:{}", config.pair.symbol),
+                (now, NaiveValue::Trading(Arc::new(config))),
+            );
+        }
+        Ok(NaiveCache {
+            ttl,
+            map: RwLock::new(map),
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Option<NaiveValue> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        let (at, value) = map.get(key)?;
+        (at.elapsed() < self.ttl).then(|| value.clone())
+    }
+}
+
+/// One run's subjects: the manager, its uncached reader, and the naive cache, over one
+/// database.
+pub struct Subjects {
+    pub service: ConfigService,
+    pub naive: NaiveCache,
+    /// The active pairs, for workloads that walk them.
+    pub pairs: Vec<TradingPair>,
+}
+
+impl Subjects {
+    pub async fn new(pool: sqlx::PgPool) -> Result<Subjects, ConfigError> {
+        let manager = ConfigManager::new(pool, CacheSettings::default());
+        manager.warm().await?;
+        let naive = NaiveCache::load(manager.uncached(), manager.settings().ttl).await?;
+        let pairs = manager.active_pairs().await?.to_vec();
+        Ok(Subjects {
+            service: ConfigService::new(manager),
+            naive,
+            pairs,
+        })
+    }
+
+    pub fn reads_per_iteration(&self, workload: Workload) -> u64 {
+        match workload {
+            Workload::Seed => 2 + 2 * self.pairs.len().min(3) as u64,
+            // Active pairs, one trading config per pair, settings for the portfolio.
+            Workload::Fleet => 2 + self.pairs.len() as u64,
+        }
+    }
+
+    /// One iteration of `workload` in `mode`.
+    pub async fn iteration(&self, workload: Workload, mode: Mode) -> Result<(), ConfigError> {
+        let manager = self.service.manager();
+        match (workload, mode) {
+            (Workload::Seed, Mode::Cached) => {
+                black_box(manager.system_config().await?);
+                let pairs = manager.active_pairs().await?;
+                for pair in pairs.iter().take(3) {
+                    black_box(manager.pair_strategies(&pair.symbol).await?);
+                    black_box(manager.pair_risk(&pair.symbol).await?);
+                }
+            }
+            (Workload::Seed, Mode::Uncached) => {
+                let source = manager.uncached();
+                black_box(source.system_config().await?);
+                let pairs = source.active_pairs().await?;
+                for pair in pairs.iter().take(3) {
+                    black_box(source.pair_strategies(&pair.symbol).await?);
+                    black_box(source.pair_risk(&pair.symbol).await?);
+                }
+            }
+            (Workload::Seed, Mode::Naive) => {
+                black_box(self.naive.get("system_config"));
+                if let Some(NaiveValue::Pairs(pairs)) = self.naive.get("trading_pairs") {
+                    for pair in pairs.iter().take(3) {
+                        black_box(self.naive.get(&format!("pair_strategies:{}", pair.symbol)));
+                        black_box(self.naive.get(&format!("pair_risk:{}", pair.symbol)));
+                    }
+                }
+            }
+            (Workload::Fleet, Mode::Cached) => {
+                let pairs = manager.active_pairs().await?;
+                for pair in pairs.iter() {
+                    black_box(manager.trading_config(&pair.symbol).await?);
+                }
+                black_box(manager.system_config().await?);
+            }
+            (Workload::Fleet, Mode::Uncached) => {
+                let source = manager.uncached();
+                let pairs = source.active_pairs().await?;
+                for pair in &pairs {
+                    black_box(source.trading_config(&pair.symbol).await?);
+                }
+                black_box(source.system_config().await?);
+            }
+            (Workload::Fleet, Mode::Naive) => {
+                if let Some(NaiveValue::Pairs(pairs)) = self.naive.get("trading_pairs") {
+                    for pair in pairs.iter() {
+                        black_box(self.naive.get(&format!("trading_config:{}", pair.symbol)));
+                    }
+                }
+                black_box(self.naive.get("system_config"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How long and how hard to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub threads: usize,
+    /// Iterations per thread; the run stops early when `max_time` is spent.
+    pub iterations: u64,
+    pub max_time: Duration,
+}
+
+/// Runs `workload` in `mode` per `plan`, on `threads` OS threads each with its own runtime
+/// (as separate bot processes would), and summarizes.
+pub fn measure(
+    subjects: &Arc<Subjects>,
+    workload: Workload,
+    mode: Mode,
+    plan: Plan,
+) -> Result<Measurement, ConfigError> {
+    // Time batches of iterations when one is far below the clock's resolution.
+    let batch: u64 = if mode == Mode::Uncached { 1 } else { 64 };
+    let started = Instant::now();
+    let per_thread: Vec<Result<Vec<u64>, ConfigError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..plan.threads)
+            .map(|_| {
+                let subjects = subjects.clone();
+                scope.spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| ConfigError::Unavailable(e.to_string()))?;
+                    runtime.block_on(async move {
+                        // One warm-up round fills this thread's front and the statement cache.
+                        for _ in 0..batch.min(16) {
+                            subjects.iteration(workload, mode).await?;
+                        }
+                        let mut samples = Vec::new();
+                        let mut done = 0;
+                        let deadline = Instant::now() + plan.max_time;
+                        while done < plan.iterations && Instant::now() < deadline {
+                            let t = Instant::now();
+                            for _ in 0..batch {
+                                subjects.iteration(workload, mode).await?;
+                            }
+                            samples.push(t.elapsed().as_nanos() as u64 / batch);
+                            done += batch;
+                        }
+                        Ok(samples)
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ConfigError::Unavailable("benchmark thread panicked".into()))
+                })
+            })
+            .collect()
+    });
+    let wall = started.elapsed();
+    let mut samples = Vec::new();
+    for thread_samples in per_thread {
+        samples.extend(thread_samples?);
+    }
+    samples.sort_unstable();
+    let batches = samples.len() as u64;
+    let iterations = batches * batch;
+    let reads_per_iteration = subjects.reads_per_iteration(workload);
+    let pick = |q: f64| {
+        samples
+            .get(((samples.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    let mean = samples
+        .iter()
+        .sum::<u64>()
+        .checked_div(batches)
+        .unwrap_or(0);
+    Ok(Measurement {
+        workload,
+        mode,
+        threads: plan.threads,
+        iterations,
+        reads_per_iteration,
+        median_ns: pick(0.5),
+        p99_ns: pick(0.99),
+        mean_ns: mean,
+        reads_per_sec: ((iterations * reads_per_iteration) as f64 / wall.as_secs_f64()) as u64,
+    })
+}
+
+/// The machine a run happened on, for the record.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    format!(
+        "{cpu}, {cores} cores, {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+/// A scratch database with the default data plus synthetic pairs, dropped by `drop_scratch`.
+/// Never the operator's database.
+pub async fn create_scratch(
+    server_url: &str,
+    pairs: usize,
+) -> Result<(String, sqlx::PgPool), ConfigError> {
+    use sqlx::postgres::PgConnectOptions;
+    use sqlx::ConnectOptions;
+    use std::str::FromStr;
+    let options = PgConnectOptions::from_str(server_url)
+        .map_err(|e| ConfigError::Unavailable(e.to_string()))?;
+    let name = format!(
+        "botconfig_bench_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let url_options = options.clone().database(&name);
+    let url = url_options.to_url_lossy().to_string();
+    crate::store::ensure_database(&url).await?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect_with(url_options)
+        .await
+        .map_err(|e| ConfigError::Unavailable(e.to_string()))?;
+    crate::store::migrate(&pool).await?;
+    if pairs > 3 {
+        crate::store::pairs::insert_synthetic(&pool, pairs - 3).await?;
+    }
+    Ok((name, pool))
+}
+
+/// Drops a scratch database made by `create_scratch`.
+pub async fn drop_scratch(
+    server_url: &str,
+    name: &str,
+    pool: sqlx::PgPool,
+) -> Result<(), ConfigError> {
+    pool.close().await;
+    crate::store::drop_database(server_url, name).await?;
+    Ok(())
+}
