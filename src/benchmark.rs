@@ -153,61 +153,84 @@ impl Subjects {
         }
     }
 
-    /// One iteration of `workload` in `mode`.
+    /// One iteration of `workload` in `mode`. Each mode has its own function, so one
+    /// mode's (large) database futures are not built on every cached iteration.
     pub async fn iteration(&self, workload: Workload, mode: Mode) -> Result<(), ConfigError> {
-        let manager = self.service.manager();
         match (workload, mode) {
-            (Workload::Seed, Mode::Cached) => {
-                black_box(manager.system_config().await?);
-                let pairs = manager.active_pairs().await?;
-                for pair in pairs.iter().take(3) {
-                    black_box(manager.pair_strategies(&pair.symbol).await?);
-                    black_box(manager.pair_risk(&pair.symbol).await?);
-                }
-            }
-            (Workload::Seed, Mode::Uncached) => {
-                let source = manager.uncached();
-                black_box(source.system_config().await?);
-                let pairs = source.active_pairs().await?;
-                for pair in pairs.iter().take(3) {
-                    black_box(source.pair_strategies(&pair.symbol).await?);
-                    black_box(source.pair_risk(&pair.symbol).await?);
-                }
-            }
+            (Workload::Seed, Mode::Cached) => self.seed_cached().await,
+            (Workload::Fleet, Mode::Cached) => self.fleet_cached().await,
             (Workload::Seed, Mode::Naive) => {
-                black_box(self.naive.get("system_config"));
-                if let Some(NaiveValue::Pairs(pairs)) = self.naive.get("trading_pairs") {
-                    for pair in pairs.iter().take(3) {
-                        black_box(self.naive.get(&format!("pair_strategies:{}", pair.symbol)));
-                        black_box(self.naive.get(&format!("pair_risk:{}", pair.symbol)));
-                    }
-                }
-            }
-            (Workload::Fleet, Mode::Cached) => {
-                let pairs = manager.active_pairs().await?;
-                for pair in pairs.iter() {
-                    black_box(manager.trading_config(&pair.symbol).await?);
-                }
-                black_box(manager.system_config().await?);
-            }
-            (Workload::Fleet, Mode::Uncached) => {
-                let source = manager.uncached();
-                let pairs = source.active_pairs().await?;
-                for pair in &pairs {
-                    black_box(source.trading_config(&pair.symbol).await?);
-                }
-                black_box(source.system_config().await?);
+                self.seed_naive();
+                Ok(())
             }
             (Workload::Fleet, Mode::Naive) => {
-                if let Some(NaiveValue::Pairs(pairs)) = self.naive.get("trading_pairs") {
-                    for pair in pairs.iter() {
-                        black_box(self.naive.get(&format!("trading_config:{}", pair.symbol)));
-                    }
-                }
-                black_box(self.naive.get("system_config"));
+                self.fleet_naive();
+                Ok(())
             }
+            (Workload::Seed, Mode::Uncached) => Box::pin(self.seed_uncached()).await,
+            (Workload::Fleet, Mode::Uncached) => Box::pin(self.fleet_uncached()).await,
+        }
+    }
+
+    async fn seed_cached(&self) -> Result<(), ConfigError> {
+        let manager = self.service.manager();
+        black_box(manager.system_config().await?);
+        let pairs = manager.active_pairs().await?;
+        for pair in pairs.iter().take(3) {
+            black_box(manager.pair_strategies(&pair.symbol).await?);
+            black_box(manager.pair_risk(&pair.symbol).await?);
         }
         Ok(())
+    }
+
+    async fn seed_uncached(&self) -> Result<(), ConfigError> {
+        let source = self.service.manager().uncached();
+        black_box(source.system_config().await?);
+        let pairs = source.active_pairs().await?;
+        for pair in pairs.iter().take(3) {
+            black_box(source.pair_strategies(&pair.symbol).await?);
+            black_box(source.pair_risk(&pair.symbol).await?);
+        }
+        Ok(())
+    }
+
+    fn seed_naive(&self) {
+        black_box(self.naive.get("system_config"));
+        if let Some(NaiveValue::Pairs(pairs)) = self.naive.get("trading_pairs") {
+            for pair in pairs.iter().take(3) {
+                black_box(self.naive.get(&format!("pair_strategies:{}", pair.symbol)));
+                black_box(self.naive.get(&format!("pair_risk:{}", pair.symbol)));
+            }
+        }
+    }
+
+    async fn fleet_cached(&self) -> Result<(), ConfigError> {
+        let manager = self.service.manager();
+        let pairs = manager.active_pairs().await?;
+        for pair in pairs.iter() {
+            black_box(manager.trading_config(&pair.symbol).await?);
+        }
+        black_box(manager.system_config().await?);
+        Ok(())
+    }
+
+    async fn fleet_uncached(&self) -> Result<(), ConfigError> {
+        let source = self.service.manager().uncached();
+        let pairs = source.active_pairs().await?;
+        for pair in &pairs {
+            black_box(source.trading_config(&pair.symbol).await?);
+        }
+        black_box(source.system_config().await?);
+        Ok(())
+    }
+
+    fn fleet_naive(&self) {
+        if let Some(NaiveValue::Pairs(pairs)) = self.naive.get("trading_pairs") {
+            for pair in pairs.iter() {
+                black_box(self.naive.get(&format!("trading_config:{}", pair.symbol)));
+            }
+        }
+        black_box(self.naive.get("system_config"));
     }
 }
 
@@ -345,6 +368,7 @@ pub async fn create_scratch(
     crate::store::ensure_database(&url).await?;
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(4)
+        .test_before_acquire(false)
         .connect_with(url_options)
         .await
         .map_err(|e| ConfigError::Unavailable(e.to_string()))?;

@@ -5,9 +5,14 @@
 //! entries it has already read through moka, valid for one *front epoch*: any
 //! invalidation or size eviction bumps the epoch and every thread drops its map on its next
 //! read. Hit counters live here too, written only by their own thread.
+//!
+//! The front holds its own copy of each value, made once when the thread first reads it:
+//! two threads cloning one shared `Arc` would bounce its reference count between their
+//! cores on every read, and reads would stop scaling with threads. The cost is memory: up to
+//! one copy of the hot entries per reading thread, outside the cache's byte bound.
 
 use super::keys::{CacheKey, KeyRef};
-use super::manager::Entry;
+use super::manager::{CachedValue, Entry};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -51,8 +56,13 @@ impl CounterRegistry {
 struct Front {
     manager: u64,
     epoch: u64,
-    map: hashbrown::HashMap<CacheKey, Arc<Entry>>,
+    map: hashbrown::HashMap<CacheKey, FrontEntry>,
     counters: Arc<ThreadCounters>,
+}
+
+struct FrontEntry {
+    expires_at: Instant,
+    value: CachedValue,
 }
 
 thread_local! {
@@ -68,7 +78,7 @@ fn with_front<R>(manager: u64, registry: &CounterRegistry, f: impl FnOnce(&mut F
                 fronts.push(Front {
                     manager,
                     epoch: u64::MAX,
-                    map: hashbrown::HashMap::new(),
+                    map: hashbrown::HashMap::default(),
                     counters: registry.register(),
                 });
                 fronts.len() - 1
@@ -85,7 +95,7 @@ pub fn get(
     epoch: &AtomicU64,
     registry: &CounterRegistry,
     key: KeyRef<'_>,
-) -> Option<Arc<Entry>> {
+) -> Option<CachedValue> {
     let current = epoch.load(Ordering::Acquire);
     with_front(manager, registry, |front| {
         if front.epoch != current {
@@ -99,7 +109,7 @@ pub fn get(
             return None;
         }
         front.counters.add_hit();
-        Some(entry.clone())
+        Some(entry.value.clone())
     })
 }
 
@@ -116,7 +126,7 @@ pub fn put(
     registry: &CounterRegistry,
     seen_epoch: u64,
     key: CacheKey,
-    entry: Arc<Entry>,
+    entry: &Entry,
 ) {
     with_front(manager, registry, |front| {
         if epoch.load(Ordering::Acquire) != seen_epoch {
@@ -126,6 +136,12 @@ pub fn put(
             front.map.clear();
             front.epoch = seen_epoch;
         }
-        front.map.insert(key, entry);
+        front.map.insert(
+            key,
+            FrontEntry {
+                expires_at: entry.expires_at,
+                value: entry.value.private_copy(),
+            },
+        );
     })
 }

@@ -66,6 +66,23 @@ pub enum CachedValue {
 }
 
 impl CachedValue {
+    /// A copy in fresh allocations, for one thread's front (see `front`).
+    pub(crate) fn private_copy(&self) -> CachedValue {
+        match self {
+            CachedValue::SystemConfig(v) => CachedValue::SystemConfig(Arc::new((**v).clone())),
+            CachedValue::Setting(v) => CachedValue::Setting(Arc::new((**v).clone())),
+            CachedValue::TradingPairs(v) => CachedValue::TradingPairs(Arc::new((**v).clone())),
+            CachedValue::Pair(v) => CachedValue::Pair(Arc::new((**v).clone())),
+            CachedValue::PairStrategies(v) => CachedValue::PairStrategies(Arc::new((**v).clone())),
+            CachedValue::StrategyConfig(v) => CachedValue::StrategyConfig(Arc::new((**v).clone())),
+            CachedValue::PairRisk(v) => CachedValue::PairRisk(Arc::new((**v).clone())),
+            CachedValue::TradingConfig(v) => CachedValue::TradingConfig(Arc::new((**v).clone())),
+            CachedValue::TradingConfigs(v) => CachedValue::TradingConfigs(Arc::new(
+                v.iter().map(|c| Arc::new((**c).clone())).collect(),
+            )),
+        }
+    }
+
     fn bytes(&self) -> usize {
         match self {
             CachedValue::SystemConfig(v) => v.total_size(),
@@ -193,10 +210,10 @@ macro_rules! typed_read {
                 Ok(CachedValue::$variant(Arc::new($load.await?)))
             })
             .await?;
-        match &entry.value {
-            CachedValue::$variant(v) => Ok(v.clone()),
-            other => Err(ConfigError::Unavailable(format!(
-                "cache held {other:?} under {}",
+        match entry {
+            CachedValue::$variant(v) => Ok(v),
+            _ => Err(ConfigError::Unavailable(format!(
+                "cache held another type under {}",
                 $key
             ))),
         }
@@ -368,11 +385,11 @@ impl ConfigManager {
                 )))
             })
             .await?;
-        match &entry.value {
-            CachedValue::PairRisk(v) => Ok(v.clone()),
-            other => Err(ConfigError::Unavailable(format!(
-                "cache held {other:?} under pair_risk"
-            ))),
+        match entry {
+            CachedValue::PairRisk(v) => Ok(v),
+            _ => Err(ConfigError::Unavailable(
+                "cache held another type under pair_risk".into(),
+            )),
         }
     }
 
@@ -381,16 +398,20 @@ impl ConfigManager {
         key: KeyRef<'_>,
         ttl: Option<Duration>,
         load: F,
-    ) -> Result<Arc<Entry>, ConfigError>
+    ) -> Result<CachedValue, ConfigError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<CachedValue, ConfigError>>,
     {
         let inner = &*self.inner;
-        if let Some(entry) = front::get(inner.id, &inner.front_epoch, &inner.hits, key) {
-            return Ok(entry);
+        if let Some(value) = front::get(inner.id, &inner.front_epoch, &inner.hits, key) {
+            return Ok(value);
         }
-        self.read_slow(key, ttl, load).await
+        // Boxed: the slow path's future (moka's, the load's) is large, and would otherwise
+        // make every hit build and move it.
+        Box::pin(self.read_slow(key, ttl, load))
+            .await
+            .map(|entry| entry.value.clone())
     }
 
     #[inline(never)]
@@ -423,7 +444,7 @@ impl ConfigManager {
                         &inner.hits,
                         front_epoch,
                         owned,
-                        entry.clone(),
+                        &entry,
                     );
                     return Ok(entry);
                 }
@@ -463,7 +484,7 @@ impl ConfigManager {
                         &inner.hits,
                         front_epoch,
                         owned,
-                        entry.clone(),
+                        &entry,
                     );
                     return Ok(entry);
                 }
@@ -941,8 +962,8 @@ mod tests {
         }))
     }
 
-    fn stop_loss(entry: &Entry) -> rust_decimal::Decimal {
-        match &entry.value {
+    fn stop_loss(value: &CachedValue) -> rust_decimal::Decimal {
+        match value {
             CachedValue::PairRisk(r) => r.settings.stop_loss_percent,
             other => panic!("unexpected {other:?}"),
         }
@@ -1066,5 +1087,37 @@ mod tests {
         );
         let stats = manager.stats().await;
         assert_eq!((stats.load_failures, stats.entries_total), (1, 0));
+    }
+}
+
+#[cfg(test)]
+mod front_tests {
+    use super::*;
+    use sqlx::postgres::PgPoolOptions;
+
+    #[tokio::test]
+    async fn a_second_read_is_served_by_the_threads_front() {
+        let pool = PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .unwrap();
+        let manager = ConfigManager::new(pool, CacheSettings::default());
+        let btc = Symbol::parse("BTC/USDT").unwrap();
+        let load = || async { Ok(CachedValue::TradingPairs(Arc::new(Vec::new()))) };
+        manager
+            .read(KeyRef::PairConfig(&btc), None, load)
+            .await
+            .unwrap();
+        let inner = &*manager.inner;
+        let hit = front::get(
+            inner.id,
+            &inner.front_epoch,
+            &inner.hits,
+            KeyRef::PairConfig(&btc),
+        );
+        assert!(
+            hit.is_some(),
+            "front epoch {}",
+            inner.front_epoch.load(Ordering::Relaxed)
+        );
     }
 }
