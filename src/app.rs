@@ -2,7 +2,8 @@
 
 use crate::web::pages::{
     benchmark::BenchmarkPage, dashboard::DashboardPage, not_found::NotFound, pair::PairPage,
-    pairs::PairsPage, risk::RiskOverviewPage, strategies::StrategiesPage, system::SystemPage,
+    pair_risk::PairRiskPage, pair_strategies::PairStrategiesPage, pairs::PairsPage,
+    risk::RiskOverviewPage, strategies::StrategiesPage, system::SystemPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -63,6 +64,16 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=(StaticSegment("pairs"), ParamSegment("base"), ParamSegment("quote"))
                             view=PairPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("pairs"), ParamSegment("base"), ParamSegment("quote"), StaticSegment("risk"))
+                            view=PairRiskPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("pairs"), ParamSegment("base"), ParamSegment("quote"), StaticSegment("strategies"))
+                            view=PairStrategiesPage
                             ssr=SsrMode::Async
                         />
                         <Route path=StaticSegment("strategies") view=StrategiesPage/>

@@ -3,7 +3,7 @@
 
 use crate::domain::ConfigError;
 use crate::service::ConfigService;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -45,6 +45,7 @@ impl IntoResponse for ApiError {
 pub fn router<S: Clone + Send + Sync + 'static>(service: ConfigService) -> Router<S> {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/pairs/{symbol}/config", get(pair_config))
         .with_state(service)
 }
 
@@ -60,4 +61,13 @@ async fn healthz(State(service): State<ConfigService>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// A pair's trading config as bots read it (cached). The symbol is URL-encoded: `BTC%2FUSDT`.
+async fn pair_config(
+    State(service): State<ConfigService>,
+    Path(symbol): Path<String>,
+) -> Result<Response, ApiError> {
+    let config = service.trading_config(&symbol).await?;
+    Ok(Json(&*config).into_response())
 }

@@ -907,6 +907,44 @@ impl ConfigManager {
         .await
     }
 
+    /// Sets several settings from text in one transaction; every value is checked first and
+    /// nothing is saved if any fails, or if any changed since its given version.
+    pub async fn set_settings(
+        &self,
+        changes: &[(String, String, Option<i32>)],
+    ) -> Result<Vec<SystemSetting>, ConfigError> {
+        let current = self.inner.source.system_config().await?;
+        let mut errors = crate::domain::FieldErrors::default();
+        let mut typed = Vec::with_capacity(changes.len());
+        for (key, input, version) in changes {
+            let Some(setting) = current.iter().find(|s| &s.key == key) else {
+                return Err(ConfigError::NotFound(format!("setting {key}")));
+            };
+            if let Some(value) = errors.take(parse_setting(key, setting.value_type, input)) {
+                typed.push((key.clone(), value, *version));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ConfigError::Invalid(errors));
+        }
+        let outcome = store::system::set_many(self.pool(), &typed).await?;
+        let saved =
+            match outcome {
+                UpdateOutcome::Updated(saved) => saved,
+                UpdateOutcome::Stale(_) => return Err(ConfigError::Conflict(
+                    "these settings changed since you opened them; the current values are shown"
+                        .into(),
+                )),
+                UpdateOutcome::NotFound => return Err(ConfigError::NotFound("setting".into())),
+            };
+        let mut matchers = Vec::new();
+        for (key, _, _) in changes {
+            matchers.extend(affected_keys(&Change::Setting { key: key.clone() }));
+        }
+        self.invalidate(matchers).await;
+        Ok(saved)
+    }
+
     async fn finish_write<T>(
         &self,
         outcome: UpdateOutcome<T>,

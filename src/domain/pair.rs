@@ -89,6 +89,21 @@ pub struct TradingPair {
     pub version: i32,
 }
 
+impl TradingPair {
+    /// The editable part of the pair.
+    pub fn settings(&self) -> PairSettings {
+        PairSettings {
+            initial_balance: self.initial_balance,
+            trade_size_usd: self.trade_size_usd,
+            max_position_percent: self.max_position_percent,
+            min_trade_amount: self.min_trade_amount,
+            max_trade_amount: self.max_trade_amount,
+            price_precision: self.price_precision,
+            amount_precision: self.amount_precision,
+        }
+    }
+}
+
 /// The editable settings of a pair, validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairSettings {
@@ -118,6 +133,7 @@ impl PairSettings {
 /// A pair form as the operator filled it in: every field is the raw text, so one bad
 /// field does not hide the others' errors.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PairForm {
     pub symbol: String,
     pub initial_balance: String,

@@ -87,6 +87,7 @@ pub struct RiskConfig {
 
 /// The risk form as the operator filled it in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RiskForm {
     pub stop_loss_percent: String,
     pub take_profit_percent: String,

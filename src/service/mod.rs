@@ -3,9 +3,10 @@
 //! console's writes, parsed from what an operator typed.
 
 use crate::cache::ConfigManager;
+use crate::domain::forms::{PairStrategyForm, SettingsForm};
 use crate::domain::pair::{PairForm, Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskForm};
-use crate::domain::strategy::{PairStrategy, Strategy};
+use crate::domain::strategy::{parse_weight, PairStrategy, Strategy};
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::{
     percent_of, Allocation, PortfolioSettings, TradeDecision, TradingConfig, ValidationReport,
@@ -128,6 +129,24 @@ impl ConfigService {
 
     // ---- for the console and the CLI ---------------------------------------------------
 
+    pub async fn cache_stats(&self) -> crate::domain::stats::CacheStats {
+        self.manager.stats().await
+    }
+
+    pub async fn warm(&self) -> Result<crate::domain::stats::WarmReport, ConfigError> {
+        self.manager.warm().await
+    }
+
+    /// Drops every entry; returns how many there were.
+    pub async fn clear(&self) -> u64 {
+        self.manager.clear().await
+    }
+
+    /// Drops the entries matching an operator's pattern; returns how many.
+    pub async fn invalidate(&self, pattern: &str) -> Result<u64, ConfigError> {
+        self.manager.invalidate_pattern(pattern).await
+    }
+
     /// Every pair, active or not, read fresh.
     pub async fn all_pairs(&self) -> Result<Vec<TradingPair>, ConfigError> {
         self.manager.uncached().all_pairs().await
@@ -192,6 +211,73 @@ impl ConfigService {
             .uncached()
             .all_pair_strategies(&parse_symbol(symbol)?)
             .await
+    }
+
+    /// Saves a pair's use of a strategy from what the operator typed.
+    pub async fn save_pair_strategy(
+        &self,
+        symbol: &str,
+        strategy: &str,
+        form: &PairStrategyForm,
+    ) -> Result<PairStrategy, ConfigError> {
+        let symbol = parse_symbol(symbol)?;
+        let definition = self
+            .strategies()
+            .await?
+            .into_iter()
+            .find(|s| s.name == strategy)
+            .ok_or_else(|| ConfigError::NotFound(format!("strategy {strategy}")))?;
+        let mut errors = crate::domain::FieldErrors::default();
+        let weight = errors.take(parse_weight(&form.weight));
+        let params = match definition.parse_params(&form.params) {
+            Ok(p) => Some(p),
+            Err(ConfigError::Invalid(e)) => {
+                errors.0.extend(e.0);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let (weight, params) =
+            errors.finish(|| (weight.expect("checked"), params.expect("checked")))?;
+        let version = (form.version > 0).then_some(form.version);
+        self.manager
+            .update_pair_strategy(
+                &symbol,
+                strategy,
+                form.enabled.is_some(),
+                weight,
+                &params,
+                version,
+            )
+            .await
+    }
+
+    /// Saves a group of settings from what the operator typed. Booleans of the group that
+    /// the form left out were unticked checkboxes: false.
+    pub async fn save_settings(
+        &self,
+        form: &SettingsForm,
+    ) -> Result<Vec<SystemSetting>, ConfigError> {
+        let current = self.settings().await?;
+        let changes: Vec<(String, String, Option<i32>)> = current
+            .iter()
+            .filter(|s| s.category.as_str() == form.category)
+            .map(|s| {
+                let input = match (form.values.get(&s.key), s.value_type) {
+                    (Some(v), _) => v.clone(),
+                    (None, crate::domain::system::ValueType::Boolean) => "false".to_owned(),
+                    (None, _) => s.value.to_string(),
+                };
+                (s.key.clone(), input, form.versions.get(&s.key).copied())
+            })
+            .collect();
+        if changes.is_empty() {
+            return Err(ConfigError::NotFound(format!(
+                "settings category {}",
+                form.category
+            )));
+        }
+        self.manager.set_settings(&changes).await
     }
 
     pub async fn all_risk(&self) -> Result<Vec<RiskConfig>, ConfigError> {

@@ -102,3 +102,38 @@ pub async fn set(
         (_, None) => UpdateOutcome::NotFound,
     })
 }
+
+/// Sets several settings in one transaction: all of them, or (when one is missing or has
+/// moved past its expected version) none.
+pub async fn set_many(
+    pool: &PgPool,
+    changes: &[(String, SettingValue, Option<i32>)],
+) -> StoreResult<UpdateOutcome<Vec<SystemSetting>>> {
+    let mut tx = pool.begin().await?;
+    let mut saved = Vec::with_capacity(changes.len());
+    for (key, value, expected_version) in changes {
+        let updated = sqlx::query(
+            "UPDATE system_config SET value = $2 WHERE key = $1 AND is_active AND ($3::int IS NULL OR version = $3)",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let current = get(&mut *tx, key).await?;
+        match (updated, current) {
+            (1, Some(current)) => saved.push(current),
+            (_, Some(_)) => {
+                tx.rollback().await?;
+                return Ok(UpdateOutcome::Stale(list(pool).await?));
+            }
+            (_, None) => {
+                tx.rollback().await?;
+                return Ok(UpdateOutcome::NotFound);
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(UpdateOutcome::Updated(saved))
+}

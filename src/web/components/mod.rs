@@ -1,4 +1,6 @@
-//! Pieces every page uses: error notes and status badges.
+//! Pieces every page uses: labelled fields, error notes, save outcomes, status badges.
+
+pub mod pair_form;
 
 use crate::domain::ConfigError;
 use leptos::prelude::*;
@@ -31,4 +33,137 @@ pub fn ActiveBadge(active: bool) -> impl IntoView {
         ("badge off", "Inactive")
     };
     view! { <span class=class>{text}</span> }
+}
+
+use crate::domain::FieldErrors;
+
+/// Field errors from the last submission, if it was refused as invalid.
+pub fn submission_errors<T, S>(value: S) -> Signal<FieldErrors>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, ConfigError>>> + Copy + Send + Sync + 'static,
+{
+    Signal::derive(move || match value.get() {
+        Some(Err(ConfigError::Invalid(errors))) => errors,
+        _ => FieldErrors::default(),
+    })
+}
+
+/// A client-side check of one field: the domain rule, returning the message if it fails.
+pub type Check = fn(&str) -> Option<String>;
+
+/// A check as the `Field` component takes it.
+pub fn rule(check: Check) -> Callback<String, Option<String>> {
+    Callback::new(move |value: String| check(&value))
+}
+
+/// One labelled input with its error beside it. The same rule that the server applies
+/// (`check`) runs as the operator types; the server's verdict appears here too.
+#[component]
+pub fn Field(
+    /// The form field's name, e.g. `form[stop_loss_percent]`.
+    name: String,
+    /// The key server errors use for this field, e.g. `stop_loss_percent`.
+    key: String,
+    label: String,
+    value: String,
+    #[prop(optional, into)] check: Option<Callback<String, Option<String>>>,
+    #[prop(optional)] help: Option<String>,
+    #[prop(optional, into)] server_errors: Option<Signal<FieldErrors>>,
+    /// `numeric` or `decimal` shows the right keyboard on phones; values stay free text
+    /// so a wrong entry gets a message rather than being silently dropped by the browser.
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!(
+        "field-{}",
+        key.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
+    let error_id = format!("{id}-error");
+    let client_error = RwSignal::new(None::<String>);
+    let server_key = key.clone();
+    let message = Signal::derive(move || {
+        client_error
+            .get()
+            .or_else(|| server_errors.and_then(|e| e.get().get(&server_key).map(str::to_owned)))
+    });
+    let invalid = move || message.get().is_some().to_string();
+    let on_input = move |ev: leptos::ev::Event| {
+        if let Some(check) = check {
+            client_error.set(check.run(event_target_value(&ev)));
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type="text"
+                inputmode=inputmode.unwrap_or("text")
+                // The attribute renders on the server; the property replaces what the
+                // operator typed when the form is re-rendered with stored values.
+                value=value.clone()
+                prop:value=value
+                aria-invalid=invalid
+                aria-describedby=error_id.clone()
+                on:input=on_input
+            />
+            {help.map(|h| view! { <small class="help">{h}</small> })}
+            <p id=error_id class="field-error" aria-live="polite">{move || message.get()}</p>
+        </div>
+    }
+}
+
+/// A labelled checkbox: present as "on" when ticked, absent otherwise.
+#[component]
+pub fn CheckboxField(name: String, key: String, label: String, checked: bool) -> impl IntoView {
+    let id = format!(
+        "field-{}",
+        key.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
+    view! {
+        <div class="field checkbox">
+            <input id=id.clone() name=name type="checkbox" value="on" checked=checked prop:checked=checked/>
+            <label for=id>{label}</label>
+        </div>
+    }
+}
+
+/// The outcome of a save: a confirmation, or the error in words.
+#[component]
+pub fn SaveOutcome<T, S>(value: S, success: fn(&T) -> String) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, ConfigError>>> + Copy + Send + Sync + 'static,
+{
+    move || {
+        value.get().map(|result| match result {
+            Ok(saved) => leptos::either::Either::Left(view! { <p class="note ok" role="status">{success(&saved)}</p> }),
+            Err(ConfigError::Invalid(errors)) => leptos::either::Either::Right(view! {
+                <div class="note error" role="alert">"Nothing was saved. " {errors.to_string()}</div>
+            }.into_any()),
+            Err(error) => leptos::either::Either::Right(view! { <ErrorNote error/> }.into_any()),
+        })
+    }
+}
+
+/// A counter that moves when a save succeeded or was refused as stale: pages key their
+/// data on it, so the form then shows what is stored (keeping the operator's typing when
+/// the input was merely invalid).
+pub fn reload_after_save<T, S>(value: S) -> RwSignal<u32>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, ConfigError>>> + Copy + Send + Sync + 'static,
+{
+    let counter = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(
+            value.get(),
+            Some(Ok(_)) | Some(Err(ConfigError::Conflict(_)))
+        ) {
+            counter.update(|c| *c += 1);
+        }
+    });
+    counter
 }

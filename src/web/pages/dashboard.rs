@@ -1,6 +1,6 @@
 //! `/`: cache statistics, the portfolio at a glance, and the validation report.
 
-use crate::domain::stats::CacheStats;
+use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::trading::{PortfolioSettings, ValidationReport};
 use crate::domain::ConfigError;
 use crate::web::components::ErrorNote;
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn get_cache_stats() -> Result<CacheStats, ConfigError> {
-    Ok(crate::web::service()?.manager().stats().await)
+    Ok(crate::web::service()?.cache_stats().await)
 }
 
 #[server]
@@ -22,15 +22,66 @@ pub async fn get_validation_report() -> Result<ValidationReport, ConfigError> {
     crate::web::service()?.validate().await
 }
 
+#[server]
+pub async fn warm_cache() -> Result<WarmReport, ConfigError> {
+    crate::web::service()?.warm().await
+}
+
+#[server]
+pub async fn clear_cache() -> Result<u64, ConfigError> {
+    Ok(crate::web::service()?.clear().await)
+}
+
+#[server]
+pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigError> {
+    let dropped = crate::web::service()?.invalidate(&pattern).await?;
+    Ok((pattern, dropped))
+}
+
+/// A signal that ticks every `period` while the page is open in a browser.
+fn ticker(period: std::time::Duration) -> RwSignal<u64> {
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), period) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    tick
+}
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let stats = Resource::new(|| (), |_| get_cache_stats());
+    let warm = ServerAction::<WarmCache>::new();
+    let clear = ServerAction::<ClearCache>::new();
+    let invalidate = ServerAction::<InvalidateCache>::new();
+    let tick = ticker(std::time::Duration::from_secs(2));
+    let stats = Resource::new(
+        move || {
+            (
+                tick.get(),
+                warm.version().get(),
+                clear.version().get(),
+                invalidate.version().get(),
+            )
+        },
+        |_| get_cache_stats(),
+    );
     let portfolio = Resource::new(|| (), |_| get_portfolio());
     let report = Resource::new(|| (), |_| get_validation_report());
     view! {
         <h1>"Dashboard"</h1>
         <section aria-labelledby="stats-title">
             <h2 id="stats-title">"Cache statistics"</h2>
+            <div class="cache-actions">
+                <ActionForm action=warm><button type="submit">"Warm cache"</button></ActionForm>
+                <ActionForm action=clear><button type="submit">"Clear cache"</button></ActionForm>
+                <ActionForm action=invalidate attr:class="inline">
+                    <label for="pattern">"Pattern"</label>
+                    <input id="pattern" name="pattern" type="text" placeholder="pair_risk:*" required/>
+                    <button type="submit">"Invalidate"</button>
+                </ActionForm>
+            </div>
+            <CacheActionOutcome warm clear invalidate/>
             <Transition fallback=|| view! { <p>"Loading statistics…"</p> }>
                 {move || Suspend::new(async move {
                     match stats.await {
@@ -175,4 +226,37 @@ fn Report(report: ValidationReport) -> impl IntoView {
             {report.warnings.into_iter().map(|w| view! { <li class="warning">"Warning: " {w}</li> }).collect_view()}
         </ul>
     })
+}
+
+#[component]
+fn CacheActionOutcome(
+    warm: ServerAction<WarmCache>,
+    clear: ServerAction<ClearCache>,
+    invalidate: ServerAction<InvalidateCache>,
+) -> impl IntoView {
+    // The most recent of the three actions speaks.
+    let latest = RwSignal::new(None::<Result<String, ConfigError>>);
+    Effect::new(move |_| {
+        if let Some(r) = warm.value().get() {
+            latest.set(Some(r.map(|w| w.summary())));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = clear.value().get() {
+            latest.set(Some(r.map(|n| format!("Cleared {n} entries"))));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = invalidate.value().get() {
+            latest.set(Some(
+                r.map(|(p, n)| format!("Invalidated {n} entries matching {p}")),
+            ));
+        }
+    });
+    move || {
+        latest.get().map(|r| match r {
+            Ok(text) => Either::Left(view! { <p class="note ok" role="status">{text}</p> }),
+            Err(error) => Either::Right(view! { <ErrorNote error/> }),
+        })
+    }
 }

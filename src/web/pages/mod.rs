@@ -4,6 +4,8 @@ pub mod benchmark;
 pub mod dashboard;
 pub mod not_found;
 pub mod pair;
+pub mod pair_risk;
+pub mod pair_strategies;
 pub mod pairs;
 pub mod risk;
 pub mod strategies;

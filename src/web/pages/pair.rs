@@ -1,9 +1,13 @@
-//! `/pairs/{BASE}/{QUOTE}`: one pair's settings.
+//! `/pairs/{BASE}/{QUOTE}`: edit one pair's settings, activate or deactivate it.
 
-use crate::domain::pair::TradingPair;
+use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::ConfigError;
-use crate::web::components::{ActiveBadge, ErrorNote};
+use crate::web::components::pair_form::PairSettingsFields;
+use crate::web::components::{
+    reload_after_save, submission_errors, ActiveBadge, ErrorNote, SaveOutcome,
+};
 use crate::web::pages::not_found::{set_not_found_status, NotFound};
+use crate::web::pages::pairs::SetPairActive;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -12,6 +16,18 @@ use leptos_router::hooks::use_params_map;
 #[server]
 pub async fn get_pair(symbol: String) -> Result<TradingPair, ConfigError> {
     crate::web::service()?.pair(&symbol).await
+}
+
+/// Saves a pair's settings if it is still at `version`.
+#[server]
+pub async fn save_pair(
+    symbol: String,
+    version: i32,
+    form: PairForm,
+) -> Result<TradingPair, ConfigError> {
+    crate::web::service()?
+        .update_pair(&symbol, &form, version)
+        .await
 }
 
 /// The symbol named by the route's `base` and `quote` segments.
@@ -27,39 +43,86 @@ pub fn use_route_symbol() -> Memo<String> {
     })
 }
 
-#[component]
-pub fn PairPage() -> impl IntoView {
-    let symbol = use_route_symbol();
-    // Blocking, so a missing pair can still set the 404 status before the response starts.
-    let pair = Resource::new_blocking(move || symbol.get(), get_pair);
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading pair…"</p> }>
-            {move || Suspend::new(async move {
-                match pair.await {
-                    Ok(pair) => EitherOf3::A(view! { <PairDetails pair/> }),
-                    Err(ConfigError::NotFound(_)) | Err(ConfigError::Invalid(_)) => {
-                        set_not_found_status();
-                        EitherOf3::B(view! { <NotFound/> })
-                    }
-                    Err(error) => EitherOf3::C(view! { <ErrorNote error/> }),
-                }
-            })}
-        </Suspense>
+/// Shows `view` for a loaded pair-scoped value, a 404 page when the pair does not exist,
+/// or the error.
+pub fn pair_scoped<T, V: IntoView + 'static>(
+    result: Result<T, ConfigError>,
+    view: impl FnOnce(T) -> V,
+) -> EitherOf3<V, AnyView, AnyView> {
+    match result {
+        Ok(value) => EitherOf3::A(view(value)),
+        Err(ConfigError::NotFound(_)) | Err(ConfigError::Invalid(_)) => {
+            set_not_found_status();
+            EitherOf3::B(view! { <NotFound/> }.into_any())
+        }
+        Err(error) => EitherOf3::C(view! { <ErrorNote error/> }.into_any()),
     }
 }
 
 #[component]
-fn PairDetails(pair: TradingPair) -> impl IntoView {
+pub fn PairPage() -> impl IntoView {
+    let symbol = use_route_symbol();
+    let save = ServerAction::<SavePair>::new();
+    let toggle = ServerAction::<SetPairActive>::new();
+    let saved = reload_after_save(save.value());
+    let toggled = reload_after_save(toggle.value());
+    let pair = Resource::new_blocking(
+        move || (symbol.get(), saved.get(), toggled.get()),
+        |(s, _, _)| get_pair(s),
+    );
     view! {
-        <h1>{pair.symbol.to_string()} " " <ActiveBadge active=pair.is_active/></h1>
-        <dl class="facts">
-            <dt>"Initial balance"</dt><dd class="num">{pair.initial_balance.to_string()}</dd>
-            <dt>"Trade size (USD)"</dt><dd class="num">{pair.trade_size_usd.to_string()}</dd>
-            <dt>"Max position (%)"</dt><dd class="num">{pair.max_position_percent.to_string()}</dd>
-            <dt>"Min trade amount"</dt><dd class="num">{pair.min_trade_amount.to_string()}</dd>
-            <dt>"Max trade amount"</dt><dd class="num">{pair.max_trade_amount.to_string()}</dd>
-            <dt>"Price precision"</dt><dd class="num">{pair.price_precision}</dd>
-            <dt>"Amount precision"</dt><dd class="num">{pair.amount_precision}</dd>
-        </dl>
+        <Transition fallback=|| view! { <p>"Loading pair…"</p> }>
+            {move || Suspend::new(async move {
+                pair_scoped(pair.await, |pair| view! { <PairEditor pair save toggle/> })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PairEditor(
+    pair: TradingPair,
+    save: ServerAction<SavePair>,
+    toggle: ServerAction<SetPairActive>,
+) -> impl IntoView {
+    let errors = submission_errors(save.value());
+    let symbol = pair.symbol.to_string();
+    let form = PairForm::from_settings(&symbol, &pair.settings());
+    let toggle_label = if pair.is_active {
+        "Deactivate"
+    } else {
+        "Activate"
+    };
+    let strategies_href = format!("/pairs/{symbol}/strategies");
+    let risk_href = format!("/pairs/{symbol}/risk");
+    let (title, s1, s2, s3) = (
+        symbol.clone(),
+        symbol.clone(),
+        symbol.clone(),
+        symbol.clone(),
+    );
+    view! {
+        <h1>{title} " " <ActiveBadge active=pair.is_active/></h1>
+        <p class="links">
+            <a href=strategies_href>"Strategies of " {s1}</a>
+            " · "
+            <a href=risk_href>"Risk of " {s2}</a>
+        </p>
+        <SaveOutcome value=save.value() success=|p: &TradingPair| format!("Saved {}.", p.symbol)/>
+        <SaveOutcome
+            value=toggle.value()
+            success=|p: &TradingPair| format!("{} is now {}.", p.symbol, if p.is_active { "active" } else { "inactive" })
+        />
+        <ActionForm action=save attr:class="form-grid">
+            <input type="hidden" name="symbol" value=s3/>
+            <input type="hidden" name="version" value=pair.version/>
+            <PairSettingsFields form errors/>
+            <div class="actions"><button type="submit">"Save"</button></div>
+        </ActionForm>
+        <ActionForm action=toggle>
+            <input type="hidden" name="symbol" value=symbol/>
+            <input type="hidden" name="active" value=(!pair.is_active).to_string()/>
+            <button type="submit">{toggle_label}</button>
+        </ActionForm>
     }
 }

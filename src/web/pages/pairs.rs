@@ -1,8 +1,9 @@
 //! `/pairs`: every pair with its state; activate or deactivate one.
 
-use crate::domain::pair::TradingPair;
+use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::ConfigError;
-use crate::web::components::{ActiveBadge, ErrorNote};
+use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
+use crate::web::components::{submission_errors, ActiveBadge, ErrorNote, SaveOutcome};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -20,6 +21,12 @@ pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair
         .await
 }
 
+/// Creates a pair (default risk, no strategies yet).
+#[server]
+pub async fn add_pair(form: PairForm) -> Result<TradingPair, ConfigError> {
+    crate::web::service()?.create_pair(&form).await
+}
+
 /// The console's address for a pair's pages: `/pairs/BTC/USDT`.
 pub fn pair_href(pair: &TradingPair) -> String {
     format!("/pairs/{}", pair.symbol)
@@ -28,7 +35,11 @@ pub fn pair_href(pair: &TradingPair) -> String {
 #[component]
 pub fn PairsPage() -> impl IntoView {
     let toggle = ServerAction::<SetPairActive>::new();
-    let pairs = Resource::new(move || toggle.version().get(), |_| list_pairs());
+    let add = ServerAction::<AddPair>::new();
+    let pairs = Resource::new(
+        move || (toggle.version().get(), add.version().get()),
+        |_| list_pairs(),
+    );
 
     let outcome = move || {
         toggle.value().get().map(|result| match result {
@@ -52,6 +63,24 @@ pub fn PairsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <AddPairForm add/>
+    }
+}
+
+#[component]
+fn AddPairForm(add: ServerAction<AddPair>) -> impl IntoView {
+    let errors = submission_errors(add.value());
+    let defaults = PairForm::new_pair_defaults();
+    view! {
+        <section aria-labelledby="add-pair-title" class="card">
+            <h2 id="add-pair-title">"Add a pair"</h2>
+            <SaveOutcome value=add.value() success=|p: &TradingPair| format!("Added {}.", p.symbol)/>
+            <ActionForm action=add attr:class="form-grid">
+                <SymbolField value=String::new() errors/>
+                <PairSettingsFields form=defaults errors/>
+                <div class="actions"><button type="submit">"Add pair"</button></div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -38,7 +38,7 @@ pub fn RiskOverviewPage() -> impl IntoView {
                                     let s = r.settings;
                                     view! {
                                         <tr>
-                                            <th scope="row">{r.symbol.to_string()}</th>
+                                            <th scope="row"><a href=format!("/pairs/{}/risk", r.symbol)>{r.symbol.to_string()}</a></th>
                                             <td class="num">{format!("{}%", s.stop_loss_percent)}</td>
                                             <td class="num">{format!("{}%", s.take_profit_percent)}</td>
                                             <td class="num">{s.max_daily_trades}</td>

@@ -1,8 +1,9 @@
-//! `/system`: the global settings, grouped by category.
+//! `/system`: the global settings, grouped by category, each input typed by its setting.
 
-use crate::domain::system::{Category, SystemSetting};
+use crate::domain::forms::SettingsForm;
+use crate::domain::system::{choices, parse_setting, Category, SystemSetting, ValueType};
 use crate::domain::ConfigError;
-use crate::web::components::ErrorNote;
+use crate::web::components::{reload_after_save, submission_errors, ErrorNote, Field, SaveOutcome};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -11,11 +12,28 @@ pub async fn list_settings() -> Result<Vec<SystemSetting>, ConfigError> {
     crate::web::service()?.settings().await
 }
 
+/// Saves one category's settings in one transaction.
+#[server]
+pub async fn save_settings(form: SettingsForm) -> Result<Vec<SystemSetting>, ConfigError> {
+    crate::web::service()?.save_settings(&form).await
+}
+
+#[allow(
+    clippy::ptr_arg,
+    reason = "SaveOutcome takes fn(&T) and T is the server function's Vec"
+)]
+fn saved_message(saved: &Vec<SystemSetting>) -> String {
+    format!("Saved {} settings.", saved.len())
+}
+
 #[component]
 pub fn SystemPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| list_settings());
+    let save = ServerAction::<SaveSettings>::new();
+    let saved = reload_after_save(save.value());
+    let settings = Resource::new(move || saved.get(), |_| list_settings());
     view! {
         <h1>"System"</h1>
+        <SaveOutcome value=save.value() success=saved_message/>
         <Transition fallback=|| view! { <p>"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
@@ -24,7 +42,7 @@ pub fn SystemPage() -> impl IntoView {
                             .into_iter()
                             .map(|category| {
                                 let group: Vec<SystemSetting> = list.iter().filter(|s| s.category == category).cloned().collect();
-                                view! { <SettingsGroup category settings=group/> }
+                                view! { <SettingsGroup category settings=group save/> }
                             })
                             .collect_view(),
                     ),
@@ -36,24 +54,83 @@ pub fn SystemPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsGroup(category: Category, settings: Vec<SystemSetting>) -> impl IntoView {
+fn SettingsGroup(
+    category: Category,
+    settings: Vec<SystemSetting>,
+    save: ServerAction<SaveSettings>,
+) -> impl IntoView {
+    let errors = submission_errors(save.value());
+    let title_id = format!("settings-{}", category.as_str());
+    let labelled_by = title_id.clone();
     view! {
-        <section class="card">
-            <h2>{category.title()}</h2>
-            <table>
-                <tbody>
-                    {settings
-                        .into_iter()
-                        .map(|s| view! {
-                            <tr>
-                                <th scope="row">{s.label()} <br/><code>{s.key.clone()}</code></th>
-                                <td class="num">{s.value.to_string()}</td>
-                                <td>{s.description.clone()}</td>
-                            </tr>
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=title_id>{category.title()}</h2>
+            <ActionForm action=save attr:class="form-grid" attr:aria-label=format!("{} settings", category.title())>
+                <input type="hidden" name="form[category]" value=category.as_str()/>
+                {settings.into_iter().map(|s| setting_input(s, errors)).collect_view()}
+                <div class="actions"><button type="submit">{format!("Save {}", category.title().to_lowercase())}</button></div>
+            </ActionForm>
         </section>
+    }
+}
+
+fn setting_input(setting: SystemSetting, errors: Signal<crate::domain::FieldErrors>) -> AnyView {
+    let key = setting.key.clone();
+    let name = format!("form[values][{key}]");
+    let id = format!("field-{key}");
+    let help = format!("{key} — {}", setting.description);
+    let version = view! { <input type="hidden" name=format!("form[versions][{key}]") value=setting.version/> };
+    match (setting.value_type, choices(&key)) {
+        (ValueType::Boolean, _) => {
+            let checked = setting.value.as_bool().unwrap_or(false);
+            view! {
+            <div class="field checkbox">
+                {version}
+                <input id=id.clone() name=name type="checkbox" value="true" checked=checked prop:checked=checked/>
+                <label for=id>{setting.label()}</label>
+                <small class="help">{help}</small>
+            </div>
+            }
+            .into_any()
+        }
+        (_, Some(options)) => {
+            let current = setting.value.to_string();
+            view! {
+                <div class="field">
+                    {version}
+                    <label for=id.clone()>{setting.label()}</label>
+                    <select id=id name=name>
+                        {options
+                            .iter()
+                            .map(|o| view! { <option value=*o selected=*o == current>{*o}</option> })
+                            .collect_view()}
+                    </select>
+                    <small class="help">{help}</small>
+                </div>
+            }
+            .into_any()
+        }
+        (value_type, None) => {
+            let check_key = key.clone();
+            let inputmode = match value_type {
+                ValueType::Integer => "numeric",
+                ValueType::Float => "decimal",
+                _ => "text",
+            };
+            view! {
+                {version}
+                <Field
+                    name
+                    key=key.clone()
+                    label=setting.label()
+                    value=setting.value.to_string()
+                    check=Callback::new(move |v: String| parse_setting(&check_key, value_type, &v).err().map(|e| e.message))
+                    help
+                    inputmode
+                    server_errors=errors
+                />
+            }
+            .into_any()
+        }
     }
 }

@@ -1,0 +1,153 @@
+//! `/pairs/{BASE}/{QUOTE}/risk`: one pair's risk settings.
+
+use crate::domain::number::{parse_decimal, parse_integer, DecimalRule};
+use crate::domain::risk::{PositionSizing, RiskConfig, RiskForm};
+use crate::domain::ConfigError;
+use crate::web::components::{
+    reload_after_save, rule, submission_errors, Check, CheckboxField, Field, SaveOutcome,
+};
+use crate::web::pages::pair::{pair_scoped, use_route_symbol};
+use leptos::prelude::*;
+
+#[server]
+pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
+    crate::web::service()?.risk(&symbol).await
+}
+
+/// Saves a pair's risk settings if they are still at `form.version`.
+#[server]
+pub async fn save_risk(symbol: String, form: RiskForm) -> Result<RiskConfig, ConfigError> {
+    crate::web::service()?.update_risk(&symbol, &form).await
+}
+
+fn percent(v: &str) -> Option<String> {
+    parse_decimal("x", v, DecimalRule::percent(100))
+        .err()
+        .map(|e| e.message)
+}
+fn take_profit(v: &str) -> Option<String> {
+    parse_decimal("x", v, DecimalRule::percent(1000))
+        .err()
+        .map(|e| e.message)
+}
+fn daily_trades(v: &str) -> Option<String> {
+    parse_integer("x", v, 0, 10_000).err().map(|e| e.message)
+}
+fn lookback(v: &str) -> Option<String> {
+    parse_integer("x", v, 1, 365).err().map(|e| e.message)
+}
+
+#[component]
+pub fn PairRiskPage() -> impl IntoView {
+    let symbol = use_route_symbol();
+    let save = ServerAction::<SaveRisk>::new();
+    let saved = reload_after_save(save.value());
+    let risk = Resource::new_blocking(move || (symbol.get(), saved.get()), |(s, _)| get_risk(s));
+    view! {
+        <Transition fallback=|| view! { <p>"Loading risk settings…"</p> }>
+            {move || Suspend::new(async move { pair_scoped(risk.await, |risk| view! { <RiskEditor risk save/> }) })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
+    let errors = submission_errors(save.value());
+    let symbol = risk.symbol.to_string();
+    let form = RiskForm::from_settings(&risk.settings, risk.version);
+    let text_fields: [(&str, &str, String, Check, &'static str); 6] = [
+        (
+            "stop_loss_percent",
+            "Stop loss (%)",
+            form.stop_loss_percent.clone(),
+            percent as Check,
+            "decimal",
+        ),
+        (
+            "take_profit_percent",
+            "Take profit (%)",
+            form.take_profit_percent.clone(),
+            take_profit,
+            "decimal",
+        ),
+        (
+            "max_daily_trades",
+            "Max daily trades",
+            form.max_daily_trades.clone(),
+            daily_trades,
+            "numeric",
+        ),
+        (
+            "max_daily_loss_percent",
+            "Max daily loss (%)",
+            form.max_daily_loss_percent.clone(),
+            percent,
+            "decimal",
+        ),
+        (
+            "trailing_stop_percent",
+            "Trailing stop (%)",
+            form.trailing_stop_percent.clone(),
+            percent,
+            "decimal",
+        ),
+        (
+            "max_drawdown_percent",
+            "Max drawdown (%)",
+            form.max_drawdown_percent.clone(),
+            percent,
+            "decimal",
+        ),
+    ];
+    let field = move |(key, label, value, check, mode): (
+        &str,
+        &str,
+        String,
+        Check,
+        &'static str,
+    )| {
+        view! {
+            <Field name=format!("form[{key}]") key=key.to_owned() label=label.to_owned() value check=rule(check) inputmode=mode server_errors=errors/>
+        }
+    };
+    let mut text_fields = text_fields.into_iter();
+    let first_four: Vec<_> = text_fields.by_ref().take(4).map(field).collect();
+    let rest: Vec<_> = text_fields.map(field).collect();
+    let sizing = risk.settings.position_sizing_method;
+    view! {
+        <h1>"Risk of " {symbol.clone()}</h1>
+        <p class="links"><a href=format!("/pairs/{symbol}")>"Back to " {symbol.clone()}</a></p>
+        <SaveOutcome value=save.value() success=|r: &RiskConfig| format!("Saved the risk settings of {}.", r.symbol)/>
+        <ActionForm action=save attr:class="form-grid">
+            <input type="hidden" name="symbol" value=symbol/>
+            <input type="hidden" name="form[version]" value=risk.version/>
+            {first_four}
+            <CheckboxField
+                name="form[trailing_stop_enabled]".into()
+                key="trailing_stop_enabled".into()
+                label="Trailing stop".into()
+                checked=risk.settings.trailing_stop_enabled
+            />
+            {rest}
+            <div class="field">
+                <label for="field-position-sizing-method">"Position sizing"</label>
+                <select id="field-position-sizing-method" name="form[position_sizing_method]">
+                    {PositionSizing::ALL
+                        .into_iter()
+                        .map(|m| view! { <option value=m.as_str() selected=m == sizing>{m.as_str()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <Field
+                name="form[volatility_lookback_days]".into()
+                key="volatility_lookback_days".into()
+                label="Volatility lookback (days)".into()
+                value=form.volatility_lookback_days
+                check=rule(lookback)
+                inputmode="numeric"
+                server_errors=errors
+            />
+            <div class="actions"><button type="submit">"Save"</button></div>
+        </ActionForm>
+    }
+}
