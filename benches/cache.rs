@@ -5,6 +5,7 @@
 use botconfig::benchmark::{
     create_scratch, drop_scratch, machine, measure, Measurement, Mode, Plan, Subjects, Workload,
 };
+use botconfig::domain::benchmark::format_ns;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,16 +26,6 @@ fn row(m: &Measurement) {
         format_ns(m.mean_ns),
         m.reads_per_sec
     );
-}
-
-fn format_ns(ns: u64) -> String {
-    if ns >= 1_000_000 {
-        format!("{:.2} ms", ns as f64 / 1e6)
-    } else if ns >= 1_000 {
-        format!("{:.2} µs", ns as f64 / 1e3)
-    } else {
-        format!("{ns} ns")
-    }
 }
 
 fn main() {
@@ -91,7 +82,7 @@ fn main() {
                 iterations: (iterations / scale).max(1),
                 max_time: Duration::from_secs(if quick { 1 } else { 5 }),
             };
-            let m = measure(&subjects, workload, mode, plan).expect("measure");
+            let m = measure(runtime.handle(), &subjects, workload, mode, plan).expect("measure");
             row(&m);
             results.push(m);
         }

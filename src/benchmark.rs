@@ -5,50 +5,17 @@
 //! Used by `cargo bench` and by `botconfig cache benchmark`.
 
 use crate::cache::{CacheSettings, ConfigManager, Source};
+pub use crate::domain::benchmark::{BenchmarkReport, Measurement, Mode, Speedup, Workload};
 use crate::domain::pair::TradingPair;
 use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
 use crate::service::ConfigService;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-
-/// What one iteration reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Workload {
-    /// All system settings, the active pairs, strategies and risk of the first 3 pairs.
-    Seed,
-    /// The trading config of every active pair, plus the portfolio settings.
-    Fleet,
-}
-
-/// Where reads are answered from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Uncached,
-    Cached,
-    Naive,
-}
-
-/// The figures of one workload in one mode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Measurement {
-    pub workload: Workload,
-    pub mode: Mode,
-    pub threads: usize,
-    pub iterations: u64,
-    pub reads_per_iteration: u64,
-    pub median_ns: u64,
-    pub p99_ns: u64,
-    pub mean_ns: u64,
-    pub reads_per_sec: u64,
-}
 
 /// The original tool's cache in Rust: one lock around a map of string keys, a TTL check on
 /// every read, keys formatted per read.
@@ -167,8 +134,9 @@ impl Subjects {
                 self.fleet_naive();
                 Ok(())
             }
-            (Workload::Seed, Mode::Uncached) => Box::pin(self.seed_uncached()).await,
-            (Workload::Fleet, Mode::Uncached) => Box::pin(self.fleet_uncached()).await,
+            (_, Mode::Uncached) => {
+                Box::pin(self.uncached_iteration(self.service.manager().uncached(), workload)).await
+            }
         }
     }
 
@@ -183,8 +151,19 @@ impl Subjects {
         Ok(())
     }
 
-    async fn seed_uncached(&self) -> Result<(), ConfigError> {
-        let source = self.service.manager().uncached();
+    /// One iteration straight from Postgres through `source`.
+    pub async fn uncached_iteration(
+        &self,
+        source: &Source,
+        workload: Workload,
+    ) -> Result<(), ConfigError> {
+        match workload {
+            Workload::Seed => self.seed_uncached(source).await,
+            Workload::Fleet => self.fleet_uncached(source).await,
+        }
+    }
+
+    async fn seed_uncached(&self, source: &Source) -> Result<(), ConfigError> {
         black_box(source.system_config().await?);
         let pairs = source.active_pairs().await?;
         for pair in pairs.iter().take(3) {
@@ -214,8 +193,7 @@ impl Subjects {
         Ok(())
     }
 
-    async fn fleet_uncached(&self) -> Result<(), ConfigError> {
-        let source = self.service.manager().uncached();
+    async fn fleet_uncached(&self, source: &Source) -> Result<(), ConfigError> {
         let pairs = source.active_pairs().await?;
         for pair in &pairs {
             black_box(source.trading_config(&pair.symbol).await?);
@@ -243,9 +221,35 @@ pub struct Plan {
     pub max_time: Duration,
 }
 
-/// Runs `workload` in `mode` per `plan`, on `threads` OS threads each with its own runtime
-/// (as separate bot processes would), and summarizes.
+/// Times `plan.iterations` runs of `iteration` in batches of `batch`, after a warm-up
+/// round that fills the thread's front and the connection's statement cache.
+async fn sample<F, Fut>(batch: u64, plan: Plan, iteration: F) -> Result<Vec<u64>, ConfigError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ConfigError>>,
+{
+    for _ in 0..batch.min(16) {
+        iteration().await?;
+    }
+    let mut samples = Vec::new();
+    let mut done = 0;
+    let deadline = Instant::now() + plan.max_time;
+    while done < plan.iterations && Instant::now() < deadline {
+        let t = Instant::now();
+        for _ in 0..batch {
+            iteration().await?;
+        }
+        samples.push(t.elapsed().as_nanos() as u64 / batch);
+        done += batch;
+    }
+    Ok(samples)
+}
+
+/// Runs `workload` in `mode` per `plan` on `threads` OS threads of their own (as separate
+/// bots would read), each driving its reads with `runtime`, and summarizes. Call it off the
+/// runtime's own threads (e.g. from `spawn_blocking`).
 pub fn measure(
+    runtime: &tokio::runtime::Handle,
     subjects: &Arc<Subjects>,
     workload: Workload,
     mode: Mode,
@@ -258,29 +262,39 @@ pub fn measure(
         let handles: Vec<_> = (0..plan.threads)
             .map(|_| {
                 let subjects = subjects.clone();
+                let runtime = runtime.clone();
                 scope.spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| ConfigError::Unavailable(e.to_string()))?;
-                    runtime.block_on(async move {
-                        // One warm-up round fills this thread's front and the statement cache.
-                        for _ in 0..batch.min(16) {
-                            subjects.iteration(workload, mode).await?;
-                        }
-                        let mut samples = Vec::new();
-                        let mut done = 0;
-                        let deadline = Instant::now() + plan.max_time;
-                        while done < plan.iterations && Instant::now() < deadline {
-                            let t = Instant::now();
-                            for _ in 0..batch {
-                                subjects.iteration(workload, mode).await?;
-                            }
-                            samples.push(t.elapsed().as_nanos() as u64 / batch);
-                            done += batch;
-                        }
-                        Ok(samples)
-                    })
+                    if mode == Mode::Uncached {
+                        // As a bot process would: its own runtime and its own connection,
+                        // both closed before the thread ends.
+                        let own = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .map_err(|e| ConfigError::Unavailable(e.to_string()))?;
+                        let options =
+                            (*subjects.service.manager().pool().connect_options()).clone();
+                        return own.block_on(async move {
+                            // A few connections, as the server's pool has: sqlx hands a released
+                            // connection back through a spawned task, so with one the next query
+                            // would wait for that task.
+                            let pool = sqlx::postgres::PgPoolOptions::new()
+                                .max_connections(4)
+                                .test_before_acquire(false)
+                                .connect_with(options)
+                                .await
+                                .map_err(|e| ConfigError::Unavailable(e.to_string()))?;
+                            let source = Source::new(pool.clone());
+                            let samples = sample(batch, plan, || {
+                                subjects.uncached_iteration(&source, workload)
+                            })
+                            .await;
+                            pool.close().await;
+                            samples
+                        });
+                    }
+                    // Cached reads need no I/O; drive them with the caller's runtime, so a
+                    // connection a miss might open never belongs to a runtime that ends.
+                    runtime.block_on(sample(batch, plan, || subjects.iteration(workload, mode)))
                 })
             })
             .collect();
@@ -388,4 +402,135 @@ pub async fn drop_scratch(
     pool.close().await;
     crate::store::drop_database(server_url, name).await?;
     Ok(())
+}
+
+/// What `run` measures.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Iterations per measurement (cached and naive); uncached runs a tenth, at least one.
+    pub iterations: u64,
+    /// Active pairs to measure over; above what the database holds, a scratch database
+    /// with synthetic pairs is used and dropped.
+    pub pairs: Option<u64>,
+    pub threads: usize,
+    /// Upper bound on each measurement's time.
+    pub max_time: Duration,
+}
+
+/// Runs both workloads in every mode. `database_url` is the operator's database: it is only
+/// read, or (for more pairs than it holds) only used to reach the server for a scratch one.
+/// `progress` hears (done, total) after each measurement.
+pub async fn run(
+    database_url: &str,
+    options: &RunOptions,
+    progress: impl Fn(u64, u64) + Send + Sync,
+) -> Result<BenchmarkReport, ConfigError> {
+    let operator = crate::store::connect(database_url, 4).await?;
+    let report = run_on(&operator, Some(database_url), options, progress).await;
+    operator.close().await;
+    report
+}
+
+/// As `run`, on an open pool. Without `server_url` no scratch database can be made, so
+/// `options.pairs` above the real count is refused.
+pub async fn run_on(
+    operator: &sqlx::PgPool,
+    server_url: Option<&str>,
+    options: &RunOptions,
+    progress: impl Fn(u64, u64) + Send + Sync,
+) -> Result<BenchmarkReport, ConfigError> {
+    let real_pairs = manager_free_active_count(operator).await?;
+    let wanted = options.pairs.unwrap_or(real_pairs);
+    let scratch = match (wanted > real_pairs, server_url) {
+        (true, Some(url)) => Some(create_scratch(url, wanted as usize).await?),
+        (true, None) => {
+            return Err(ConfigError::invalid(
+                "pairs",
+                format!("at most {real_pairs} here; more needs a scratch database (use the CLI)"),
+            ))
+        }
+        (false, _) => None,
+    };
+    let database_url = server_url.unwrap_or_default();
+    let pool = scratch
+        .as_ref()
+        .map_or_else(|| operator.clone(), |(_, p)| p.clone());
+    let result = measure_all(pool, options, &progress).await;
+    if let Some((name, pool)) = scratch {
+        drop_scratch(database_url, &name, pool).await?;
+    }
+    let (results, pairs) = result?;
+    let speedup = [Workload::Seed, Workload::Fleet]
+        .into_iter()
+        .filter_map(|w| {
+            let find = |mode| {
+                results
+                    .iter()
+                    .find(|m: &&Measurement| m.workload == w && m.mode == mode)
+                    .map(|m| m.median_ns)
+            };
+            Some(Speedup {
+                workload: w,
+                cached_vs_uncached: crate::domain::benchmark::ratio(
+                    find(Mode::Uncached)?,
+                    find(Mode::Cached)?,
+                ),
+                cached_vs_naive: crate::domain::benchmark::ratio(
+                    find(Mode::Naive)?,
+                    find(Mode::Cached)?,
+                ),
+            })
+        })
+        .collect();
+    let report = BenchmarkReport {
+        machine: machine(),
+        pairs,
+        threads: options.threads,
+        iterations: options.iterations,
+        results,
+        speedup,
+        ran_at: Some(chrono::Utc::now()),
+    };
+    crate::store::benchmarks::insert(operator, &report).await?;
+    Ok(report)
+}
+
+async fn manager_free_active_count(pool: &sqlx::PgPool) -> Result<u64, ConfigError> {
+    Ok(crate::store::pairs::list_active(pool).await?.len() as u64)
+}
+
+async fn measure_all(
+    pool: sqlx::PgPool,
+    options: &RunOptions,
+    progress: &(impl Fn(u64, u64) + Send + Sync),
+) -> Result<(Vec<Measurement>, u64), ConfigError> {
+    let subjects = Arc::new(Subjects::new(pool).await?);
+    let pairs = subjects.pairs.len() as u64;
+    let plans: Vec<(Workload, Mode)> = [Workload::Seed, Workload::Fleet]
+        .into_iter()
+        .flat_map(|w| Mode::ALL.into_iter().map(move |m| (w, m)))
+        .collect();
+    let total = plans.len() as u64;
+    let mut results = Vec::new();
+    for (done, (workload, mode)) in plans.into_iter().enumerate() {
+        let iterations = if mode == Mode::Uncached {
+            (options.iterations / 10).max(1)
+        } else {
+            options.iterations
+        };
+        let plan = Plan {
+            threads: options.threads,
+            iterations,
+            max_time: options.max_time,
+        };
+        let subjects = subjects.clone();
+        let runtime = tokio::runtime::Handle::current();
+        let m =
+            tokio::task::spawn_blocking(move || measure(&runtime, &subjects, workload, mode, plan))
+                .await
+                .map_err(|e| ConfigError::Unavailable(format!("benchmark task failed: {e}")))??;
+        results.push(m);
+        progress(done as u64 + 1, total);
+    }
+    Ok((results, pairs))
 }

@@ -6,7 +6,7 @@ use crate::service::ConfigService;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -46,6 +46,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(service: ConfigService) -> Route
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/pairs/{symbol}/config", get(pair_config))
+        .route("/api/v1/pairs", get(active_pairs))
+        .route("/api/v1/portfolio", get(portfolio))
+        .route("/api/v1/validate", get(validate))
+        .route("/api/v1/cache/stats", get(cache_stats))
+        .route("/api/v1/cache/warm", post(cache_warm))
+        .route("/api/v1/cache/clear", post(cache_clear))
+        .route("/api/v1/cache/invalidate", post(cache_invalidate))
         .with_state(service)
 }
 
@@ -70,4 +77,47 @@ async fn pair_config(
 ) -> Result<Response, ApiError> {
     let config = service.trading_config(&symbol).await?;
     Ok(Json(&*config).into_response())
+}
+
+/// Every active pair's trading config.
+async fn active_pairs(State(service): State<ConfigService>) -> Result<Response, ApiError> {
+    let configs = service.active_trading_configs().await?;
+    let list: Vec<&crate::domain::trading::TradingConfig> = configs.iter().map(|c| &**c).collect();
+    Ok(Json(list).into_response())
+}
+
+async fn portfolio(State(service): State<ConfigService>) -> Result<Response, ApiError> {
+    Ok(Json(service.portfolio().await?).into_response())
+}
+
+async fn validate(State(service): State<ConfigService>) -> Result<Response, ApiError> {
+    Ok(Json(service.validate().await?).into_response())
+}
+
+async fn cache_stats(State(service): State<ConfigService>) -> Response {
+    Json(service.cache_stats().await).into_response()
+}
+
+async fn cache_warm(State(service): State<ConfigService>) -> Result<Response, ApiError> {
+    Ok(Json(service.warm().await?).into_response())
+}
+
+async fn cache_clear(State(service): State<ConfigService>) -> Response {
+    let cleared = service.clear().await;
+    Json(json!({ "cleared": cleared })).into_response()
+}
+
+/// The pattern to invalidate.
+#[derive(serde::Deserialize)]
+struct InvalidateRequest {
+    pattern: String,
+}
+
+async fn cache_invalidate(
+    State(service): State<ConfigService>,
+    body: Result<Json<InvalidateRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(request) = body.map_err(|e| ConfigError::invalid("pattern", e.body_text()))?;
+    let invalidated = service.invalidate(&request.pattern).await?;
+    Ok(Json(json!({ "pattern": request.pattern, "invalidated": invalidated })).into_response())
 }

@@ -1,8 +1,14 @@
-//! The `botconfig` command line: one binary that serves, migrates, and (in later commands)
-//! operates the cache and the configuration.
+//! The `botconfig` command line: one binary that serves the console, migrates, operates the
+//! running server's cache, and lists, edits, validates, exports and imports the
+//! configuration. Exit codes: 0 success, 1 failure (or validation errors), 2 bad input.
+
+mod commands;
+mod output;
+mod remote;
 
 use crate::settings::Settings;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -24,6 +30,187 @@ pub enum Command {
     Serve,
     /// Create the database if it is missing and apply pending migrations.
     Migrate,
+    /// Act on the running server's cache (through its API), or benchmark the cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheCommand,
+    },
+    /// Show the configuration as tables (or JSON).
+    List {
+        #[command(subcommand)]
+        what: ListCommand,
+        /// Print JSON instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Add a trading pair (active, default risk settings, no strategy enabled yet).
+    AddPair(AddPairArgs),
+    /// Enable, disable or retune one strategy of a pair.
+    UpdateStrategy(UpdateStrategyArgs),
+    /// Change a pair's risk settings; options left out keep their value.
+    UpdateRisk(UpdateRiskArgs),
+    /// Set a system setting; the value is checked against the setting's type.
+    SetConfig { key: String, value: String },
+    /// Check the configuration: exit code 1 when there are errors.
+    Validate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the whole configuration as one JSON document (to FILE or standard output).
+    Export { file: Option<PathBuf> },
+    /// Apply a document written by `export`: all of it in one transaction, or nothing.
+    Import {
+        file: PathBuf,
+        /// Show what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// The running server's cache statistics.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load everything into the running server's cache.
+    Warm,
+    /// Empty the running server's cache.
+    Clear,
+    /// Drop the running server's entries whose key matches PATTERN (`*`, `?`, or a substring).
+    Invalidate { pattern: String },
+    /// Measure cached against uncached and naive reads.
+    Benchmark(BenchmarkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchmarkArgs {
+    /// Iterations per cached and naive measurement (uncached runs a tenth of them).
+    #[arg(long, default_value_t = 20_000)]
+    pub iterations: u64,
+    /// Active pairs to measure over; more than the database holds uses synthetic pairs in a
+    /// scratch database that is dropped afterwards.
+    #[arg(long)]
+    pub pairs: Option<u64>,
+    /// Reading threads.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Longest time one measurement may take, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub max_seconds: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListCommand {
+    /// Every pair and its state.
+    Pairs,
+    /// The system settings.
+    System,
+    /// Portfolio settings and each active pair's allocation.
+    Portfolio,
+    /// The strategies; with SYMBOL, that pair's strategies and weights.
+    Strategies { symbol: Option<String> },
+    /// Every pair's risk settings, or SYMBOL's.
+    Risk { symbol: Option<String> },
+}
+
+#[derive(Debug, Args)]
+pub struct AddPairArgs {
+    /// BASE/QUOTE in capitals, e.g. SOL/USDT.
+    pub symbol: String,
+    #[arg(long, default_value = "1000")]
+    pub initial_balance: String,
+    #[arg(long, default_value = "100")]
+    pub trade_size: String,
+    /// Percent of the pair's balance one position may take.
+    #[arg(long, default_value = "10")]
+    pub max_position: String,
+    #[arg(long, default_value = "0.0001")]
+    pub min_trade_amount: String,
+    #[arg(long, default_value = "1000000")]
+    pub max_trade_amount: String,
+    #[arg(long, default_value = "2")]
+    pub price_precision: String,
+    #[arg(long, default_value = "6")]
+    pub amount_precision: String,
+    /// Create the pair inactive.
+    #[arg(long)]
+    pub inactive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateStrategyArgs {
+    pub symbol: String,
+    pub strategy: String,
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+    #[arg(long)]
+    pub disable: bool,
+    /// Weight between 0 and 1.
+    #[arg(long)]
+    pub weight: Option<String>,
+    /// A parameter as name=value; repeat for several.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateRiskArgs {
+    pub symbol: String,
+    #[arg(long)]
+    pub stop_loss: Option<String>,
+    #[arg(long)]
+    pub take_profit: Option<String>,
+    #[arg(long)]
+    pub max_daily_trades: Option<String>,
+    #[arg(long)]
+    pub max_daily_loss: Option<String>,
+    /// on or off.
+    #[arg(long)]
+    pub trailing_stop: Option<String>,
+    #[arg(long)]
+    pub trailing_stop_percent: Option<String>,
+    #[arg(long)]
+    pub max_drawdown: Option<String>,
+    /// fixed, percent, kelly or volatility.
+    #[arg(long)]
+    pub position_sizing: Option<String>,
+    #[arg(long)]
+    pub volatility_lookback: Option<String>,
+}
+
+/// A command's failure: the line to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl From<crate::domain::ConfigError> for Failure {
+    fn from(error: crate::domain::ConfigError) -> Self {
+        use crate::domain::ConfigError::*;
+        let code = match &error {
+            Invalid(_) | NotFound(_) | Conflict(_) => 2,
+            Unavailable(_) | Request(_) => 1,
+        };
+        Failure {
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<crate::server::StartupError> for Failure {
+    fn from(error: crate::server::StartupError) -> Self {
+        Failure {
+            code: 1,
+            message: error.to_string(),
+        }
+    }
 }
 
 fn init_tracing() {
@@ -38,26 +225,14 @@ fn init_tracing() {
 /// Parses the command line and runs it; the exit code says how it went.
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => crate::server::serve(&cli.settings)
-            .await
-            .map_err(|e| e.to_string()),
-        Command::Migrate => crate::server::open_database(&cli.settings)
-            .await
-            .map(|_| {
-                println!(
-                    "database {} is up to date",
-                    crate::store::redact_url(&cli.settings.database_url)
-                )
-            })
-            .map_err(|e| e.to_string()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+    if matches!(cli.command, None | Some(Command::Serve)) {
+        init_tracing();
+    }
+    match commands::dispatch(cli).await {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Compiled for the server and for WASM alike, so a form checks a value with the very
 //! function the server applies before it writes anything.
 
+pub mod benchmark;
 pub mod error;
 pub mod forms;
 pub mod number;
@@ -12,5 +13,6 @@ pub mod stats;
 pub mod strategy;
 pub mod system;
 pub mod trading;
+pub mod transfer;
 
 pub use error::{ConfigError, FieldError, FieldErrors};

@@ -38,6 +38,59 @@ pub struct CacheStats {
     pub listener_reconnects: u64,
 }
 
+impl CacheStats {
+    /// The statistics as labelled lines, as the console and the CLI show them.
+    pub fn rows(&self) -> Vec<(&'static str, String)> {
+        let last_warm = match (self.last_warm_at, self.last_warm_millis) {
+            (Some(at), Some(ms)) => format!("{} ({ms} ms)", at.format("%Y-%m-%d %H:%M:%S UTC")),
+            _ => "never".to_owned(),
+        };
+        vec![
+            (
+                "Entries",
+                format!(
+                    "{} ({} live, {} expired)",
+                    self.entries_total, self.entries_live, self.entries_expired
+                ),
+            ),
+            (
+                "Bytes used",
+                format!("{} of {}", self.bytes_used, self.bytes_max),
+            ),
+            ("Hits", self.hits.to_string()),
+            ("Misses", self.misses.to_string()),
+            ("Hit ratio", format!("{}%", self.hit_ratio_percent)),
+            (
+                "Loads",
+                format!("{} ({} failed)", self.loads, self.load_failures),
+            ),
+            ("Mean load time", format!("{} µs", self.mean_load_micros)),
+            (
+                "Evictions",
+                format!(
+                    "{} expired, {} for size, {} invalidated",
+                    self.evictions_expired, self.evictions_size, self.evictions_explicit
+                ),
+            ),
+            ("Invalidations", self.invalidations.to_string()),
+            ("TTL", format!("{} s", self.ttl_seconds)),
+            ("Last warm", last_warm),
+            (
+                "Change listener",
+                format!(
+                    "{} ({} reconnects)",
+                    if self.listener_connected {
+                        "connected"
+                    } else {
+                        "disconnected"
+                    },
+                    self.listener_reconnects
+                ),
+            ),
+        ]
+    }
+}
+
 /// What one warm loaded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WarmReport {

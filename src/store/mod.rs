@@ -1,10 +1,12 @@
 //! Postgres access: connecting, creating the database, migrating, and one module of
 //! queries per table family. Every multi-row write runs in one transaction.
 
+pub mod benchmarks;
 pub mod pairs;
 pub mod risk;
 pub mod strategies;
 pub mod system;
+pub mod transfer;
 
 use crate::domain::ConfigError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

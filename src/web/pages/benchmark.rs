@@ -1,11 +1,175 @@
-//! `/benchmark`: cached against uncached reads. The runner arrives with the CLI's benchmark.
+//! `/benchmark`: run a short benchmark of cached against uncached and naive reads; see the
+//! latest results as a table and a chart, and the history of runs.
 
+use crate::domain::benchmark::{format_ns, BenchmarkReport, Mode, Workload};
+use crate::domain::ConfigError;
+use crate::web::components::ErrorNote;
+use leptos::either::Either;
 use leptos::prelude::*;
+
+#[server]
+pub async fn run_benchmark() -> Result<BenchmarkReport, ConfigError> {
+    crate::web::service()?.quick_benchmark().await
+}
+
+#[server]
+pub async fn benchmark_history() -> Result<Vec<BenchmarkReport>, ConfigError> {
+    crate::web::service()?.benchmark_history().await
+}
 
 #[component]
 pub fn BenchmarkPage() -> impl IntoView {
+    let run = ServerAction::<RunBenchmark>::new();
+    let history = Resource::new(move || run.version().get(), |_| benchmark_history());
     view! {
         <h1>"Benchmark"</h1>
-        <p>"Benchmark runs are not available in this version of the console yet."</p>
+        <p>
+            "Measures this database's configuration read three ways: straight from Postgres (uncached), "
+            "through the config cache (cached), and through a plain locked map (naive). "
+            "The console runs a short benchmark; "
+            <code>"botconfig cache benchmark"</code>
+            " runs longer ones."
+        </p>
+        <ActionForm action=run>
+            <button type="submit" disabled=move || run.pending().get()>"Run benchmark"</button>
+        </ActionForm>
+        {move || run.pending().get().then(|| view! { <p role="status">"Running the benchmark… (a few seconds)"</p> })}
+        {move || run.value().get().map(|r| match r {
+            Ok(_) => Either::Left(view! { <p class="note ok" role="status">"Benchmark finished."</p> }),
+            Err(error) => Either::Right(view! { <ErrorNote error/> }),
+        })}
+        <Transition fallback=|| view! { <p>"Loading results…"</p> }>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Ok(runs) if runs.is_empty() => Either::Left(view! { <p>"No benchmark has run yet."</p> }.into_any()),
+                    Ok(runs) => Either::Left(view! { <Results runs/> }.into_any()),
+                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Results(runs: Vec<BenchmarkReport>) -> impl IntoView {
+    let latest = runs[0].clone();
+    let when = |r: &BenchmarkReport| {
+        r.ran_at
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default()
+    };
+    view! {
+        <section aria-labelledby="latest-title">
+            <h2 id="latest-title">"Latest results"</h2>
+            <p>{format!("{} — {} pairs, {} thread(s), {}", when(&latest), latest.pairs, latest.threads, latest.machine)}</p>
+            <table aria-label="Latest results">
+                <thead>
+                    <tr>
+                        <th scope="col">"Workload"</th>
+                        <th scope="col">"Mode"</th>
+                        <th scope="col" class="num">"Iterations"</th>
+                        <th scope="col" class="num">"Reads per iteration"</th>
+                        <th scope="col" class="num">"Median"</th>
+                        <th scope="col" class="num">"p99"</th>
+                        <th scope="col" class="num">"Mean"</th>
+                        <th scope="col" class="num">"Reads per second"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {latest.results.iter().map(|m| view! {
+                        <tr>
+                            <th scope="row">{m.workload.as_str()}</th>
+                            <td>{m.mode.as_str()}</td>
+                            <td class="num">{m.iterations}</td>
+                            <td class="num">{m.reads_per_iteration}</td>
+                            <td class="num">{format_ns(m.median_ns)}</td>
+                            <td class="num">{format_ns(m.p99_ns)}</td>
+                            <td class="num">{format_ns(m.mean_ns)}</td>
+                            <td class="num">{m.reads_per_sec}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <ul>
+                {latest.speedup.iter().map(|s| view! {
+                    <li>{format!("{}: cached is {}x faster than uncached and {}x the speed of naive", s.workload.as_str(), s.cached_vs_uncached, s.cached_vs_naive)}</li>
+                }).collect_view()}
+            </ul>
+            <Chart report=latest.clone()/>
+        </section>
+        <section aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <table aria-label="Benchmark history">
+                <thead>
+                    <tr>
+                        <th scope="col">"Ran at"</th>
+                        <th scope="col" class="num">"Pairs"</th>
+                        <th scope="col" class="num">"Seed cached"</th>
+                        <th scope="col" class="num">"Seed uncached"</th>
+                        <th scope="col" class="num">"Fleet cached"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {runs.iter().map(|r| {
+                        let cell = |w, m| r.median(w, m).map(format_ns).unwrap_or_else(|| "-".into());
+                        view! {
+                            <tr>
+                                <th scope="row">{when(r)}</th>
+                                <td class="num">{r.pairs}</td>
+                                <td class="num">{cell(Workload::Seed, Mode::Cached)}</td>
+                                <td class="num">{cell(Workload::Seed, Mode::Uncached)}</td>
+                                <td class="num">{cell(Workload::Fleet, Mode::Cached)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// Median time per iteration as horizontal bars on a log scale: the modes differ by three
+/// orders of magnitude, which a linear scale would flatten into one visible bar.
+#[component]
+fn Chart(report: BenchmarkReport) -> impl IntoView {
+    const LEFT: f64 = 140.0;
+    const WIDTH: f64 = 460.0;
+    const BAR: f64 = 18.0;
+    let bars: Vec<(String, Mode, u64)> = [Workload::Seed, Workload::Fleet]
+        .into_iter()
+        .flat_map(|w| {
+            let report = &report;
+            Mode::ALL.into_iter().filter_map(move |m| {
+                report
+                    .median(w, m)
+                    .map(|ns| (format!("{} {}", w.as_str(), m.as_str()), m, ns))
+            })
+        })
+        .collect();
+    let max_log = bars
+        .iter()
+        .map(|(_, _, ns)| ((*ns).max(1) as f64).log10())
+        .fold(1.0, f64::max)
+        .ceil();
+    let height = bars.len() as f64 * (BAR + 8.0) + 30.0;
+    let scale = move |ns: u64| ((ns.max(1) as f64).log10() / max_log * WIDTH).max(2.0);
+    view! {
+        <figure>
+            <svg role="img" aria-label="Median time per iteration, log scale" width=LEFT + WIDTH + 90.0 height=height viewBox=format!("0 0 {} {height}", LEFT + WIDTH + 90.0)>
+                {bars.into_iter().enumerate().map(|(i, (label, mode, ns))| {
+                    let y = i as f64 * (BAR + 8.0) + 4.0;
+                    let class = format!("bar {}", mode.as_str());
+                    view! {
+                        <g>
+                            <text x=LEFT - 8.0 y=y + BAR * 0.75 text-anchor="end" class="label">{label}</text>
+                            <rect x=LEFT y=y width=scale(ns) height=BAR class=class/>
+                            <text x=LEFT + scale(ns) + 6.0 y=y + BAR * 0.75 class="value">{format_ns(ns)}</text>
+                        </g>
+                    }
+                }).collect_view()}
+                <text x=LEFT y=height - 6.0 class="axis">{format!("log scale: 1 ns to 10^{max_log} ns")}</text>
+            </svg>
+            <figcaption>"Median time per iteration (shorter is faster), log scale"</figcaption>
+        </figure>
     }
 }

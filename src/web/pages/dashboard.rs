@@ -118,53 +118,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 pub fn StatsTable(stats: CacheStats) -> impl IntoView {
-    let last_warm = match (stats.last_warm_at, stats.last_warm_millis) {
-        (Some(at), Some(ms)) => format!("{} ({ms} ms)", at.format("%Y-%m-%d %H:%M:%S UTC")),
-        _ => "never".to_owned(),
-    };
-    let rows: Vec<(&str, String)> = vec![
-        (
-            "Entries",
-            format!(
-                "{} ({} live, {} expired)",
-                stats.entries_total, stats.entries_live, stats.entries_expired
-            ),
-        ),
-        (
-            "Bytes used",
-            format!("{} of {}", stats.bytes_used, stats.bytes_max),
-        ),
-        ("Hits", stats.hits.to_string()),
-        ("Misses", stats.misses.to_string()),
-        ("Hit ratio", format!("{}%", stats.hit_ratio_percent)),
-        (
-            "Loads",
-            format!("{} ({} failed)", stats.loads, stats.load_failures),
-        ),
-        ("Mean load time", format!("{} µs", stats.mean_load_micros)),
-        (
-            "Evictions",
-            format!(
-                "{} expired, {} for size, {} invalidated",
-                stats.evictions_expired, stats.evictions_size, stats.evictions_explicit
-            ),
-        ),
-        ("Invalidations", stats.invalidations.to_string()),
-        ("TTL", format!("{} s", stats.ttl_seconds)),
-        ("Last warm", last_warm),
-        (
-            "Change listener",
-            format!(
-                "{} ({} reconnects)",
-                if stats.listener_connected {
-                    "connected"
-                } else {
-                    "disconnected"
-                },
-                stats.listener_reconnects
-            ),
-        ),
-    ];
+    let rows = stats.rows();
     view! {
         <table class="stats">
             <tbody>

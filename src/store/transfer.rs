@@ -1,0 +1,93 @@
+//! Applying a whole configuration document in one transaction.
+
+use super::StoreResult;
+use crate::domain::strategy::params_to_json;
+use crate::domain::system::SettingValue;
+use crate::domain::transfer::ConfigDocument;
+use sqlx::types::Json;
+use sqlx::PgPool;
+
+/// Writes every setting, pair, risk and strategy the document names; all or nothing.
+/// `settings` are the document's values already typed by the caller.
+pub async fn apply(
+    pool: &PgPool,
+    doc: &ConfigDocument,
+    settings: &[(String, SettingValue)],
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for (key, value) in settings {
+        sqlx::query(
+            "UPDATE system_config SET value = $2 WHERE key = $1 AND value IS DISTINCT FROM $2",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for pair in &doc.pairs {
+        let s = &pair.settings;
+        let pair_id: i64 = sqlx::query_scalar(
+            "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, is_active, initial_balance, trade_size_usd, \
+             max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (symbol) DO UPDATE SET is_active = EXCLUDED.is_active, initial_balance = EXCLUDED.initial_balance, \
+             trade_size_usd = EXCLUDED.trade_size_usd, max_position_percent = EXCLUDED.max_position_percent, \
+             min_trade_amount = EXCLUDED.min_trade_amount, max_trade_amount = EXCLUDED.max_trade_amount, \
+             price_precision = EXCLUDED.price_precision, amount_precision = EXCLUDED.amount_precision \
+             RETURNING id",
+        )
+        .bind(pair.symbol.as_str())
+        .bind(pair.symbol.base())
+        .bind(pair.symbol.quote())
+        .bind(pair.is_active)
+        .bind(s.initial_balance)
+        .bind(s.trade_size_usd)
+        .bind(s.max_position_percent)
+        .bind(s.min_trade_amount)
+        .bind(s.max_trade_amount)
+        .bind(s.price_precision)
+        .bind(s.amount_precision)
+        .fetch_one(&mut *tx)
+        .await?;
+        let r = &pair.risk;
+        sqlx::query(
+            "INSERT INTO pair_risk_config (pair_id, stop_loss_percent, take_profit_percent, max_daily_trades, \
+             max_daily_loss_percent, trailing_stop_enabled, trailing_stop_percent, max_drawdown_percent, \
+             position_sizing_method, volatility_lookback_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (pair_id) DO UPDATE SET stop_loss_percent = EXCLUDED.stop_loss_percent, \
+             take_profit_percent = EXCLUDED.take_profit_percent, max_daily_trades = EXCLUDED.max_daily_trades, \
+             max_daily_loss_percent = EXCLUDED.max_daily_loss_percent, trailing_stop_enabled = EXCLUDED.trailing_stop_enabled, \
+             trailing_stop_percent = EXCLUDED.trailing_stop_percent, max_drawdown_percent = EXCLUDED.max_drawdown_percent, \
+             position_sizing_method = EXCLUDED.position_sizing_method, volatility_lookback_days = EXCLUDED.volatility_lookback_days",
+        )
+        .bind(pair_id)
+        .bind(r.stop_loss_percent)
+        .bind(r.take_profit_percent)
+        .bind(r.max_daily_trades)
+        .bind(r.max_daily_loss_percent)
+        .bind(r.trailing_stop_enabled)
+        .bind(r.trailing_stop_percent)
+        .bind(r.max_drawdown_percent)
+        .bind(r.position_sizing_method.as_str())
+        .bind(r.volatility_lookback_days)
+        .execute(&mut *tx)
+        .await?;
+        for (name, strategy) in &pair.strategies {
+            sqlx::query(
+                "INSERT INTO pair_strategy_config (pair_id, strategy_id, is_enabled, weight, parameters) \
+                 SELECT $1, id, $3, $4, $5 FROM strategies WHERE name = $2 \
+                 ON CONFLICT (pair_id, strategy_id) DO UPDATE SET is_enabled = EXCLUDED.is_enabled, \
+                 weight = EXCLUDED.weight, parameters = EXCLUDED.parameters",
+            )
+            .bind(pair_id)
+            .bind(name)
+            .bind(strategy.enabled)
+            .bind(strategy.weight)
+            .bind(Json(params_to_json(&strategy.parameters)))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

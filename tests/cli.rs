@@ -1,0 +1,440 @@
+//! The real `botconfig` binary against a real database and, for `cache` commands, a real
+//! running server.
+#![cfg(feature = "ssr")]
+
+use assert_cmd::Command;
+use sqlx::PgPool;
+use std::net::TcpListener;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+fn database_url(pool: &PgPool) -> String {
+    let db = pool
+        .connect_options()
+        .get_database()
+        .expect("test database")
+        .to_owned();
+    format!("postgres://postgres@127.0.0.1:5432/{db}")
+}
+
+fn botconfig(pool: &PgPool) -> Command {
+    let mut cmd = Command::cargo_bin("botconfig").expect("binary");
+    cmd.env("DATABASE_URL", database_url(pool))
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A `botconfig serve` on a free port; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(pool: &PgPool) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("botconfig"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url(pool))
+        .env("BOTCONFIG_LISTEN", format!("127.0.0.1:{port}"))
+        // Built without cargo-leptos, the binary learns its bundle name here.
+        .env("LEPTOS_OUTPUT_NAME", "botconfig")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Server { child, url };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if ureq::get(format!("{}/healthz", server.url)).call().is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server never became healthy");
+}
+
+fn get_json(url: &str) -> serde_json::Value {
+    ureq::get(url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn cache_clear_then_stats_shows_zero_entries(pool: PgPool) {
+    let server = serve(&pool);
+    let out = botconfig(&pool)
+        .env("BOTCONFIG_SERVER", &server.url)
+        .args(["cache", "warm"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("Warmed "), "{}", stdout(&out));
+    let out = botconfig(&pool)
+        .env("BOTCONFIG_SERVER", &server.url)
+        .args(["cache", "clear"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).starts_with("Cleared "));
+    let out = botconfig(&pool)
+        .env("BOTCONFIG_SERVER", &server.url)
+        .args(["cache", "stats", "--json"])
+        .output()
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(stats["entries_total"], 0);
+    let out = botconfig(&pool)
+        .env("BOTCONFIG_SERVER", &server.url)
+        .args(["cache", "invalidate", "pair_risk:*"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out).trim(),
+        "Invalidated 0 entries matching pair_risk:*"
+    );
+    let out = botconfig(&pool)
+        .env("BOTCONFIG_SERVER", &server.url)
+        .args(["cache", "stats"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("Hit ratio"), "{}", stdout(&out));
+}
+
+#[sqlx::test]
+async fn cache_commands_without_a_server_say_how_to_start_one(pool: PgPool) {
+    let out = botconfig(&pool)
+        .env("BOTCONFIG_SERVER", "http://127.0.0.1:9")
+        .args(["cache", "stats"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no botconfig server answers at http://127.0.0.1:9"),
+        "{err}"
+    );
+    assert!(err.contains("botconfig serve"), "{err}");
+}
+
+#[sqlx::test]
+async fn a_set_config_from_the_cli_is_seen_by_the_running_servers_next_read(pool: PgPool) {
+    let server = serve(&pool);
+    let portfolio = format!("{}/api/v1/portfolio", server.url);
+    assert_eq!(get_json(&portfolio)["total_balance"], "10000");
+    let out = botconfig(&pool)
+        .args(["set-config", "total_portfolio_balance", "20000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get_json(&portfolio)["total_balance"] != "20000" {
+        assert!(
+            Instant::now() < deadline,
+            "the server kept serving the old balance"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[sqlx::test]
+async fn bad_input_exits_2_and_saves_nothing(pool: PgPool) {
+    let out = botconfig(&pool)
+        .args(["add-pair", "BTCUSDT"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must look like BASE/QUOTE"),
+        "{}",
+        stderr(&out)
+    );
+    let out = botconfig(&pool)
+        .args(["set-config", "check_interval", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must be a whole number"),
+        "{}",
+        stderr(&out)
+    );
+    let out = botconfig(&pool)
+        .args(["update-risk", "BTC/USDT", "--stop-loss", "-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = botconfig(&pool)
+        .args([
+            "update-strategy",
+            "BTC/USDT",
+            "rsi",
+            "--param",
+            "rsi_period=1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("rsi_period: must be at least 2"),
+        "{}",
+        stderr(&out)
+    );
+    let out = botconfig(&pool)
+        .args(["update-risk", "NOPE/USDT", "--stop-loss", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = botconfig(&pool)
+        .args(["list", "risk", "BTC/USDT", "--json"])
+        .output()
+        .unwrap();
+    let risk: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(risk[0]["stop_loss_percent"], "5");
+    let out = botconfig(&pool)
+        .args(["list", "pairs", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&out))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[sqlx::test]
+async fn edits_from_the_cli_are_listed(pool: PgPool) {
+    let out = botconfig(&pool)
+        .args(["add-pair", "SOL/USDT", "--initial-balance", "1500"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = botconfig(&pool)
+        .args([
+            "update-strategy",
+            "SOL/USDT",
+            "macd",
+            "--enable",
+            "--weight",
+            "0.5",
+            "--param",
+            "fast_period=8",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("enabled, weight 0.5"),
+        "{}",
+        stdout(&out)
+    );
+    let out = botconfig(&pool)
+        .args([
+            "update-risk",
+            "SOL/USDT",
+            "--stop-loss",
+            "3.5",
+            "--trailing-stop",
+            "on",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = botconfig(&pool).args(["list", "pairs"]).output().unwrap();
+    assert!(stdout(&out).contains("SOL/USDT"));
+    let out = botconfig(&pool)
+        .args(["list", "strategies", "SOL/USDT"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("fast_period=8"), "{}", stdout(&out));
+    let out = botconfig(&pool)
+        .args(["list", "risk", "SOL/USDT"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("3.5%"), "{}", stdout(&out));
+    for what in ["system", "portfolio", "strategies"] {
+        let out = botconfig(&pool).args(["list", what]).output().unwrap();
+        assert!(out.status.success(), "list {what}: {}", stderr(&out));
+        let out = botconfig(&pool)
+            .args(["list", what, "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap();
+    }
+}
+
+#[sqlx::test]
+async fn validate_exits_1_on_errors(pool: PgPool) {
+    let out = botconfig(&pool).arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    sqlx::query("UPDATE trading_pairs SET is_active = false")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let out = botconfig(&pool).arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("error: no active trading pairs"));
+}
+
+#[sqlx::test]
+async fn export_change_import_restores(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.json");
+    let out = botconfig(&pool).arg("export").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    botconfig(&pool)
+        .args(["set-config", "check_interval", "15"])
+        .assert()
+        .success();
+    botconfig(&pool)
+        .args(["update-risk", "ETH/USDT", "--stop-loss", "2"])
+        .assert()
+        .success();
+
+    let out = botconfig(&pool)
+        .arg("import")
+        .arg(&file)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("settings.check_interval: 15 → 60"), "{text}");
+    assert!(
+        text.contains("pairs[ETH/USDT].risk.stop_loss_percent: 2 → 5"),
+        "{text}"
+    );
+    assert!(text.contains("dry run: nothing saved"));
+    let interval: String =
+        sqlx::query_scalar("SELECT value FROM system_config WHERE key = 'check_interval'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(interval, "15");
+
+    botconfig(&pool).arg("import").arg(&file).assert().success();
+    let interval: String =
+        sqlx::query_scalar("SELECT value FROM system_config WHERE key = 'check_interval'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(interval, "60");
+    let out = botconfig(&pool)
+        .args(["list", "risk", "ETH/USDT", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()[0]["stop_loss_percent"],
+        "5"
+    );
+}
+
+#[sqlx::test]
+async fn an_invalid_import_changes_nothing(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.json");
+    botconfig(&pool).arg("export").arg(&file).assert().success();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["settings"]["check_interval"] = "30".into();
+    doc["pairs"][0]["risk"]["stop_loss_percent"] = "-4".into();
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = botconfig(&pool).arg("import").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("risk.stop_loss_percent: must be greater than 0"),
+        "{}",
+        stderr(&out)
+    );
+    let interval: String =
+        sqlx::query_scalar("SELECT value FROM system_config WHERE key = 'check_interval'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        interval, "60",
+        "the valid part must not have been applied either"
+    );
+    std::fs::write(&file, "{ not json").unwrap();
+    let out = botconfig(&pool).arg("import").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[sqlx::test]
+async fn the_benchmark_prints_json_and_drops_its_scratch_database(pool: PgPool) {
+    let out = botconfig(&pool)
+        .args([
+            "cache",
+            "benchmark",
+            "--json",
+            "--iterations",
+            "200",
+            "--pairs",
+            "20",
+            "--max-seconds",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(report["machine"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(report["pairs"], 20);
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    for r in results {
+        for field in [
+            "workload",
+            "mode",
+            "threads",
+            "iterations",
+            "reads_per_iteration",
+            "median_ns",
+            "p99_ns",
+            "mean_ns",
+            "reads_per_sec",
+        ] {
+            assert!(!r[field].is_null(), "{field} missing in {r}");
+        }
+    }
+    assert!(report["speedup"].as_array().is_some_and(|s| s.len() == 2));
+    let scratch: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'botconfig_bench_%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(scratch, 0, "the scratch database must be dropped");
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM benchmark_runs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1);
+}
