@@ -257,7 +257,6 @@ pub fn measure(
 ) -> Result<Measurement, ConfigError> {
     // Time batches of iterations when one is far below the clock's resolution.
     let batch: u64 = if mode == Mode::Uncached { 1 } else { 64 };
-    let started = Instant::now();
     let per_thread: Vec<Result<Vec<u64>, ConfigError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..plan.threads)
             .map(|_| {
@@ -307,10 +306,14 @@ pub fn measure(
             })
             .collect()
     });
-    let wall = started.elapsed();
     let mut samples = Vec::new();
+    // Reads per second over the measured loops only (not thread start-up or warm-up): the
+    // slowest thread's measured time bounds the threads' combined rate.
+    let mut measured_nanos = 0u64;
     for thread_samples in per_thread {
-        samples.extend(thread_samples?);
+        let thread_samples = thread_samples?;
+        measured_nanos = measured_nanos.max(thread_samples.iter().sum::<u64>() * batch);
+        samples.extend(thread_samples);
     }
     samples.sort_unstable();
     let batches = samples.len() as u64;
@@ -336,7 +339,8 @@ pub fn measure(
         median_ns: pick(0.5),
         p99_ns: pick(0.99),
         mean_ns: mean,
-        reads_per_sec: ((iterations * reads_per_iteration) as f64 / wall.as_secs_f64()) as u64,
+        reads_per_sec: ((iterations * reads_per_iteration) as f64
+            / (measured_nanos.max(1) as f64 / 1e9)) as u64,
     })
 }
 
@@ -469,8 +473,7 @@ pub async fn run_on(
                     .find(|m: &&Measurement| m.workload == w && m.mode == mode)
                     .map(|m| m.median_ns)
             };
-            Some(Speedup {
-                workload: w,
+            let speedup = Speedup {
                 cached_vs_uncached: crate::domain::benchmark::ratio(
                     find(Mode::Uncached)?,
                     find(Mode::Cached)?,
@@ -479,7 +482,8 @@ pub async fn run_on(
                     find(Mode::Naive)?,
                     find(Mode::Cached)?,
                 ),
-            })
+            };
+            Some((w.as_str().to_owned(), speedup))
         })
         .collect();
     let report = BenchmarkReport {

@@ -264,12 +264,10 @@ fn print_report(report: &BenchmarkReport) {
             rows
         )
     );
-    for s in &report.speedup {
+    for (workload, s) in &report.speedup {
         println!(
-            "{}: cached is {}x faster than uncached, {}x the speed of naive",
-            s.workload.as_str(),
-            s.cached_vs_uncached,
-            s.cached_vs_naive
+            "{workload}: cached is {}x faster than uncached, {}x the speed of naive",
+            s.cached_vs_uncached, s.cached_vs_naive
         );
     }
 }

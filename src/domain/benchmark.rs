@@ -59,10 +59,9 @@ pub struct Measurement {
     pub reads_per_sec: u64,
 }
 
-/// How much faster cached reads were, per workload (median against median).
+/// How much faster cached reads were in one workload (median against median).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Speedup {
-    pub workload: Workload,
     pub cached_vs_uncached: Decimal,
     pub cached_vs_naive: Decimal,
 }
@@ -75,7 +74,8 @@ pub struct BenchmarkReport {
     pub threads: usize,
     pub iterations: u64,
     pub results: Vec<Measurement>,
-    pub speedup: Vec<Speedup>,
+    /// By workload name (`seed`, `fleet`).
+    pub speedup: std::collections::BTreeMap<String, Speedup>,
     #[serde(default)]
     pub ran_at: Option<DateTime<Utc>>,
 }

@@ -84,22 +84,16 @@ pub async fn set(
     value: &SettingValue,
     expected_version: Option<i32>,
 ) -> StoreResult<UpdateOutcome<SystemSetting>> {
-    let mut tx = pool.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE system_config SET value = $2 WHERE key = $1 AND is_active AND ($3::int IS NULL OR version = $3)",
-    )
-    .bind(key)
-    .bind(value.to_string())
-    .bind(expected_version)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let current = get(&mut *tx, key).await?;
-    tx.commit().await?;
-    Ok(match (updated, current) {
-        (1, Some(current)) => UpdateOutcome::Updated(current),
-        (_, Some(current)) => UpdateOutcome::Stale(current),
-        (_, None) => UpdateOutcome::NotFound,
+    let change = [(key.to_owned(), value.clone(), expected_version)];
+    Ok(match set_many(pool, &change).await? {
+        UpdateOutcome::Updated(mut saved) if saved.len() == 1 => {
+            UpdateOutcome::Updated(saved.remove(0))
+        }
+        UpdateOutcome::Updated(_) | UpdateOutcome::NotFound => UpdateOutcome::NotFound,
+        UpdateOutcome::Stale(_) => match get(pool, key).await? {
+            Some(current) => UpdateOutcome::Stale(current),
+            None => UpdateOutcome::NotFound,
+        },
     })
 }
 

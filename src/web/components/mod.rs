@@ -1,5 +1,6 @@
 //! Pieces every page uses: labelled fields, error notes, save outcomes, status badges.
 
+pub mod checks;
 pub mod pair_form;
 
 use crate::domain::ConfigError;

@@ -1,39 +1,10 @@
 //! The fields of a pair's settings, shared by the add form and the edit form.
 
+use super::checks::{amount, money, percent, positive_money, precision, symbol};
 use super::{rule, Check, Field};
-use crate::domain::number::{parse_decimal, parse_integer, DecimalRule};
-use crate::domain::pair::{PairForm, Symbol};
+use crate::domain::pair::PairForm;
 use crate::domain::FieldErrors;
 use leptos::prelude::*;
-
-fn money(v: &str) -> Option<String> {
-    parse_decimal("x", v, DecimalRule::money(false))
-        .err()
-        .map(|e| e.message)
-}
-fn positive_money(v: &str) -> Option<String> {
-    parse_decimal("x", v, DecimalRule::money(true))
-        .err()
-        .map(|e| e.message)
-}
-fn percent(v: &str) -> Option<String> {
-    parse_decimal("x", v, DecimalRule::percent(100))
-        .err()
-        .map(|e| e.message)
-}
-fn amount(v: &str) -> Option<String> {
-    let rule = DecimalRule {
-        max_scale: 12,
-        ..DecimalRule::money(false)
-    };
-    parse_decimal("x", v, rule).err().map(|e| e.message)
-}
-fn precision(v: &str) -> Option<String> {
-    parse_integer("x", v, 0, 18).err().map(|e| e.message)
-}
-fn symbol(v: &str) -> Option<String> {
-    Symbol::parse(v).err().map(|e| e.message)
-}
 
 /// The symbol field of the add form.
 #[component]

@@ -91,8 +91,8 @@ fn Results(runs: Vec<BenchmarkReport>) -> impl IntoView {
                 </tbody>
             </table>
             <ul>
-                {latest.speedup.iter().map(|s| view! {
-                    <li>{format!("{}: cached is {}x faster than uncached and {}x the speed of naive", s.workload.as_str(), s.cached_vs_uncached, s.cached_vs_naive)}</li>
+                {latest.speedup.iter().map(|(workload, s)| view! {
+                    <li>{format!("{workload}: cached is {}x faster than uncached and {}x the speed of naive", s.cached_vs_uncached, s.cached_vs_naive)}</li>
                 }).collect_view()}
             </ul>
             <Chart report=latest.clone()/>

@@ -1,8 +1,10 @@
 //! `/pairs/{BASE}/{QUOTE}/risk`: one pair's risk settings.
 
-use crate::domain::number::{parse_decimal, parse_integer, DecimalRule};
 use crate::domain::risk::{PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
+use crate::web::components::checks::{
+    daily_trades, lookback_days as lookback, percent, take_profit,
+};
 use crate::web::components::{
     reload_after_save, rule, submission_errors, Check, CheckboxField, Field, SaveOutcome,
 };
@@ -18,23 +20,6 @@ pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
 #[server]
 pub async fn save_risk(symbol: String, form: RiskForm) -> Result<RiskConfig, ConfigError> {
     crate::web::service()?.update_risk(&symbol, &form).await
-}
-
-fn percent(v: &str) -> Option<String> {
-    parse_decimal("x", v, DecimalRule::percent(100))
-        .err()
-        .map(|e| e.message)
-}
-fn take_profit(v: &str) -> Option<String> {
-    parse_decimal("x", v, DecimalRule::percent(1000))
-        .err()
-        .map(|e| e.message)
-}
-fn daily_trades(v: &str) -> Option<String> {
-    parse_integer("x", v, 0, 10_000).err().map(|e| e.message)
-}
-fn lookback(v: &str) -> Option<String> {
-    parse_integer("x", v, 1, 365).err().map(|e| e.message)
 }
 
 #[component]
