@@ -8,9 +8,11 @@ use std::time::Duration;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// Postgres URL of the configuration database; created on start if missing.
+    // Its value is never shown in help: it may hold a password.
     #[arg(
         long,
         env = "DATABASE_URL",
+        hide_env_values = true,
         default_value = "postgres://postgres@127.0.0.1:5432/botconfig",
         global = true
     )]
