@@ -10,6 +10,9 @@ WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's
 
 # Builds land outside the clone, so a fresh clone on the same machine builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/botconfig-target}"
+# Incremental caches are keyed by the clone's path, so a fresh clone never reuses them:
+# they would only pile up on disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # The site (JS, WASM, CSS) stays in the project; the server binary serves it from here.
 export LEPTOS_SITE_ROOT="$ROOT/target/site"

@@ -482,3 +482,24 @@ async fn missing_things_and_bad_values_are_typed_errors(pool: PgPool) {
         Some("must be at most 1")
     );
 }
+
+#[sqlx::test]
+async fn typed_setting_reads_check_the_type(pool: PgPool) {
+    let m = manager(&pool);
+    assert!(m.setting_bool("paper_trading").await.unwrap());
+    assert_eq!(m.setting_i64("check_interval").await.unwrap(), 60);
+    assert_eq!(
+        m.setting_decimal("total_portfolio_balance").await.unwrap(),
+        dec!(10000)
+    );
+    assert_eq!(m.setting_string("log_level").await.unwrap(), "INFO");
+    let e = m.setting_bool("check_interval").await.unwrap_err();
+    assert_eq!(
+        e.field_errors().unwrap().get("check_interval"),
+        Some("holds integer values, not true or false")
+    );
+    assert!(matches!(
+        m.setting_i64("nope").await,
+        Err(ConfigError::NotFound(_))
+    ));
+}

@@ -203,6 +203,16 @@ pub struct ConfigManager {
 
 static NEXT_MANAGER_ID: AtomicU64 = AtomicU64::new(1);
 
+fn wrong_type(setting: &SystemSetting, expected: &str) -> ConfigError {
+    ConfigError::invalid(
+        setting.key.clone(),
+        format!(
+            "holds {} values, not {expected}",
+            setting.value_type.as_str()
+        ),
+    )
+}
+
 macro_rules! typed_read {
     ($self:ident, $key:expr, $variant:ident, $load:expr) => {{
         let entry = $self
@@ -295,6 +305,51 @@ impl ConfigManager {
             Setting,
             self.inner.source.setting(key)
         )
+    }
+
+    /// A boolean setting; an error if the setting holds another type.
+    ///
+    /// ```no_run
+    /// # async fn run(manager: botconfig::cache::ConfigManager) -> Result<(), botconfig::domain::ConfigError> {
+    /// if manager.setting_bool("paper_trading").await? {
+    ///     println!("simulating orders");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn setting_bool(&self, key: &str) -> Result<bool, ConfigError> {
+        let setting = self.setting(key).await?;
+        setting
+            .value
+            .as_bool()
+            .ok_or_else(|| wrong_type(&setting, "true or false"))
+    }
+
+    /// A whole-number setting; an error if the setting holds another type.
+    pub async fn setting_i64(&self, key: &str) -> Result<i64, ConfigError> {
+        let setting = self.setting(key).await?;
+        setting
+            .value
+            .as_i64()
+            .ok_or_else(|| wrong_type(&setting, "a whole number"))
+    }
+
+    /// A numeric setting (whole or decimal) as a `Decimal`.
+    pub async fn setting_decimal(&self, key: &str) -> Result<rust_decimal::Decimal, ConfigError> {
+        let setting = self.setting(key).await?;
+        setting
+            .value
+            .as_decimal()
+            .ok_or_else(|| wrong_type(&setting, "a number"))
+    }
+
+    /// A text setting.
+    pub async fn setting_string(&self, key: &str) -> Result<String, ConfigError> {
+        let setting = self.setting(key).await?;
+        setting
+            .value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| wrong_type(&setting, "text"))
     }
 
     /// The active pairs.
