@@ -389,6 +389,15 @@ async fn an_invalid_import_changes_nothing(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_benchmark_prints_json_and_drops_its_scratch_database(pool: PgPool) {
+    let scratch_databases = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'botconfig_bench_%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let before = scratch_databases().await;
     let out = botconfig(&pool)
         .args([
             "cache",
