@@ -440,13 +440,11 @@ async fn the_benchmark_prints_json_and_drops_its_scratch_database(pool: PgPool) 
             "{speedup}"
         );
     }
-    let scratch: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_database WHERE datname LIKE 'botconfig_bench_%'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(scratch, 0, "the scratch database must be dropped");
+    assert_eq!(
+        scratch_databases().await,
+        before,
+        "the scratch database must be dropped"
+    );
     let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM benchmark_runs")
         .fetch_one(&pool)
         .await
