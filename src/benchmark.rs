@@ -443,7 +443,7 @@ pub async fn run_on(
     options: &RunOptions,
     progress: impl Fn(u64, u64) + Send + Sync,
 ) -> Result<BenchmarkReport, ConfigError> {
-    let real_pairs = manager_free_active_count(operator).await?;
+    let real_pairs = Source::new(operator.clone()).active_pairs().await?.len() as u64;
     let wanted = options.pairs.unwrap_or(real_pairs);
     let scratch = match (wanted > real_pairs, server_url) {
         (true, Some(url)) => Some(create_scratch(url, wanted as usize).await?),
@@ -497,10 +497,6 @@ pub async fn run_on(
     };
     crate::store::benchmarks::insert(operator, &report).await?;
     Ok(report)
-}
-
-async fn manager_free_active_count(pool: &sqlx::PgPool) -> Result<u64, ConfigError> {
-    Ok(crate::store::pairs::list_active(pool).await?.len() as u64)
 }
 
 async fn measure_all(

@@ -58,7 +58,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(service: ConfigService) -> Route
 
 /// 200 with the server version when the database answers, 503 otherwise.
 async fn healthz(State(service): State<ConfigService>) -> Response {
-    match crate::store::health(service.manager().pool()).await {
+    match service.database_version().await {
         Ok(version) => {
             Json(json!({ "status": "ok", "database": "up", "postgres": version })).into_response()
         }

@@ -1000,6 +1000,23 @@ impl ConfigManager {
         Ok(saved)
     }
 
+    /// Applies a whole, already checked configuration document in one transaction, then
+    /// drops everything (it may touch any key).
+    pub async fn apply_document(
+        &self,
+        doc: &crate::domain::transfer::ConfigDocument,
+        settings: &[(String, crate::domain::system::SettingValue)],
+    ) -> Result<(), ConfigError> {
+        store::transfer::apply(self.pool(), doc, settings).await?;
+        self.apply_change(&Change::Everything).await;
+        Ok(())
+    }
+
+    /// The database server's version, as a liveness check.
+    pub async fn database_version(&self) -> Result<String, ConfigError> {
+        Ok(store::health(self.pool()).await?)
+    }
+
     async fn finish_write<T>(
         &self,
         outcome: UpdateOutcome<T>,

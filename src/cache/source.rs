@@ -206,3 +206,14 @@ impl Source {
         Ok(risks)
     }
 }
+
+impl Source {
+    /// The latest recorded benchmark runs, newest first.
+    pub async fn benchmark_runs(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::benchmark::BenchmarkReport>, ConfigError> {
+        self.count(1);
+        Ok(store::benchmarks::latest(&self.pool, limit).await?)
+    }
+}

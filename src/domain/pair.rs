@@ -1,6 +1,6 @@
 //! Trading pairs: the `Symbol` type, the stored pair, and the form that creates or edits one.
 
-use super::number::{check_integer, parse_decimal, parse_integer, DecimalRule};
+use super::number::{parse_decimal, parse_integer, DecimalRule};
 use super::{ConfigError, FieldError, FieldErrors};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -252,11 +252,6 @@ impl PairForm {
             amount_precision: amount_precision.expect("checked") as i32,
         })
     }
-}
-
-/// Checks a precision given as an integer (CLI and import paths).
-pub fn check_precision(field: &str, value: i64) -> Result<i32, FieldError> {
-    check_integer(field, value, 0, 18).map(|v| v as i32)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Global system settings: typed values stored as text, grouped by category.
 
 use super::number::{check_decimal, check_integer, DecimalRule};
-use super::{ConfigError, FieldError};
+use super::FieldError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -263,24 +263,6 @@ pub fn readable_name(key: &str) -> String {
     }
 }
 
-/// Checks a setting key's shape (what the database's CHECK accepts).
-pub fn check_key(key: &str) -> Result<(), ConfigError> {
-    let valid = !key.is_empty()
-        && key.len() <= 64
-        && key.starts_with(|c: char| c.is_ascii_lowercase())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if valid {
-        Ok(())
-    } else {
-        Err(ConfigError::invalid(
-            "key",
-            "must be lower_snake_case, e.g. check_interval",
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,12 +359,5 @@ mod tests {
             readable_name("max_concurrent_positions"),
             "Max concurrent positions"
         );
-    }
-
-    #[test]
-    fn keys_are_snake_case() {
-        assert!(check_key("check_interval").is_ok());
-        assert!(check_key("Check-Interval").is_err());
-        assert!(check_key("").is_err());
     }
 }

@@ -131,6 +131,11 @@ impl ConfigService {
 
     // ---- for the console and the CLI ---------------------------------------------------
 
+    /// The database server's version when it answers.
+    pub async fn database_version(&self) -> Result<String, ConfigError> {
+        self.manager.database_version().await
+    }
+
     pub async fn cache_stats(&self) -> crate::domain::stats::CacheStats {
         self.manager.stats().await
     }
@@ -403,10 +408,7 @@ impl ConfigService {
         let settings = self.check_document(doc).await?;
         let changes = crate::domain::transfer::diff(&self.export().await?, doc);
         if !dry_run {
-            crate::store::transfer::apply(self.manager.pool(), doc, &settings).await?;
-            self.manager
-                .apply_change(&crate::cache::Change::Everything)
-                .await;
+            self.manager.apply_document(doc, &settings).await?;
         }
         Ok(changes)
     }
@@ -428,7 +430,7 @@ impl ConfigService {
     pub async fn benchmark_history(
         &self,
     ) -> Result<Vec<crate::domain::benchmark::BenchmarkReport>, ConfigError> {
-        Ok(crate::store::benchmarks::latest(self.manager.pool(), 20).await?)
+        self.manager.uncached().benchmark_runs(20).await
     }
 
     pub async fn all_risk(&self) -> Result<Vec<RiskConfig>, ConfigError> {
