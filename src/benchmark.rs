@@ -383,7 +383,7 @@ pub async fn create_scratch(
     );
     let url_options = options.clone().database(&name);
     let url = url_options.to_url_lossy().to_string();
-    crate::store::ensure_database(&url).await?;
+    crate::store::ensure_database(&crate::store::DatabaseSettings::new(url.as_str())).await?;
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(4)
         .test_before_acquire(false)
@@ -419,6 +419,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Upper bound on each measurement's time.
     pub max_time: Duration,
+    /// How many recorded runs to keep, this one included.
+    pub runs_kept: u32,
 }
 
 /// Runs both workloads in every mode. `database_url` is the operator's database: it is only
@@ -429,7 +431,11 @@ pub async fn run(
     options: &RunOptions,
     progress: impl Fn(u64, u64) + Send + Sync,
 ) -> Result<BenchmarkReport, ConfigError> {
-    let operator = crate::store::connect(database_url, 4).await?;
+    let operator = crate::store::connect(&crate::store::DatabaseSettings {
+        max_connections: 4,
+        ..crate::store::DatabaseSettings::new(database_url)
+    })
+    .await?;
     let report = run_on(&operator, Some(database_url), options, progress).await;
     operator.close().await;
     report
@@ -495,7 +501,7 @@ pub async fn run_on(
         speedup,
         ran_at: Some(chrono::Utc::now()),
     };
-    crate::store::benchmarks::insert(operator, &report).await?;
+    crate::store::benchmarks::insert(operator, &report, options.runs_kept).await?;
     Ok(report)
 }
 

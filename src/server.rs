@@ -4,6 +4,7 @@
 use crate::api;
 use crate::app::{shell, App};
 use crate::cache::ConfigManager;
+use crate::guard::{guard, RequestPolicy};
 use crate::service::ConfigService;
 use crate::settings::Settings;
 use crate::store::{self, redact_url};
@@ -47,12 +48,11 @@ pub async fn open_database(settings: &Settings) -> Result<PgPool, StartupError> 
         url: url.clone(),
         cause: root_cause(&e),
     };
-    store::ensure_database(&settings.database_url)
+    let database = settings.database();
+    store::ensure_database(&database)
         .await
         .map_err(unreachable)?;
-    let pool = store::connect(&settings.database_url, settings.database_max_connections)
-        .await
-        .map_err(unreachable)?;
+    let pool = store::connect(&database).await.map_err(unreachable)?;
     store::migrate(&pool)
         .await
         .map_err(|e| StartupError::Migrate {
@@ -92,7 +92,7 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         });
     }
     let service = ConfigService::new(manager);
-    let app = router(service, settings).map_err(StartupError::Other)?;
+    let app = router(service, leptos_options(settings)?, request_policy(settings));
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| StartupError::Listen {
@@ -107,15 +107,31 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         .map_err(|e| StartupError::Other(e.to_string()))
 }
 
-/// The whole HTTP surface: console pages, server functions, API, health, static files.
-pub fn router(service: ConfigService, settings: &Settings) -> Result<Router, String> {
-    let conf = get_configuration(None)
-        .map_err(|e| format!("cannot read the Leptos configuration: {e}"))?;
-    let mut leptos_options = conf.leptos_options;
-    leptos_options.site_addr = settings.listen;
+/// The Leptos options (bundle name, site root) for serving on the settings' address.
+pub fn leptos_options(settings: &Settings) -> Result<LeptosOptions, StartupError> {
+    let conf = get_configuration(None).map_err(|e| {
+        StartupError::Other(format!("cannot read the Leptos configuration: {e}"))
+    })?;
+    let mut options = conf.leptos_options;
+    options.site_addr = settings.listen;
+    Ok(options)
+}
+
+/// The names and origins the server answers to (see `guard`).
+pub fn request_policy(settings: &Settings) -> RequestPolicy {
+    RequestPolicy::new(settings.listen, &settings.allowed_hosts)
+}
+
+/// The whole HTTP surface: console pages, server functions, API, health, static files,
+/// behind the request guard.
+pub fn router(
+    service: ConfigService,
+    leptos_options: LeptosOptions,
+    policy: RequestPolicy,
+) -> Router {
     let routes = generate_route_list(App);
     let context_service = service.clone();
-    Ok(Router::new()
+    Router::new()
         .merge(api::router(service))
         .leptos_routes_with_context(
             &leptos_options,
@@ -128,7 +144,8 @@ pub fn router(service: ConfigService, settings: &Settings) -> Result<Router, Str
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
-        .layer(TraceLayer::new_for_http()))
+        .layer(axum::middleware::from_fn_with_state(policy, guard))
+        .layer(TraceLayer::new_for_http())
 }
 
 async fn shutdown_signal() {

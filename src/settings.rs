@@ -2,6 +2,7 @@
 //! startup (clap fills it from flags or environment variables, with defaults).
 
 use crate::cache::CacheSettings;
+use crate::store::DatabaseSettings;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -65,6 +66,60 @@ pub struct Settings {
         global = true
     )]
     pub database_max_connections: u32,
+
+    /// Seconds to wait for a new database connection (startup, listener, CLI).
+    #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value = "5", value_parser = seconds, global = true)]
+    pub database_connect_timeout: Duration,
+
+    /// Seconds to wait for a pooled connection.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value = "2", value_parser = seconds, global = true)]
+    pub database_acquire_timeout: Duration,
+
+    /// Seconds one statement may take.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value = "5", value_parser = seconds, global = true)]
+    pub database_statement_timeout: Duration,
+
+    /// The staleness bound, in seconds: a cached value is served as current only while the
+    /// server has confirmed, this recently, that it has applied every committed change.
+    #[arg(long, env = "BOTCONFIG_MAX_STALENESS", default_value = "5", value_parser = seconds, global = true)]
+    pub max_staleness: Duration,
+
+    /// Seconds between two heartbeats on the change listener's connection.
+    #[arg(long, env = "BOTCONFIG_HEARTBEAT_INTERVAL", default_value = "1", value_parser = seconds, global = true)]
+    pub heartbeat_interval: Duration,
+
+    /// Host names (optionally with a port) the console answers to besides the listen
+    /// address, `localhost` and `127.0.0.1`; comma-separated.
+    #[arg(
+        long,
+        env = "BOTCONFIG_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        default_value = "",
+        global = true
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// How many benchmark runs to keep.
+    #[arg(
+        long,
+        env = "BOTCONFIG_BENCHMARK_RUNS_KEPT",
+        default_value_t = 100,
+        global = true
+    )]
+    pub benchmark_runs_kept: u32,
+}
+
+/// A duration given in (possibly fractional) seconds: `5`, `0.5`.
+fn seconds(input: &str) -> Result<Duration, String> {
+    let value: f64 = input
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| format!("must be a number of seconds, not \"{input}\""))?;
+    if !value.is_finite() || value <= 0.0 || value > 86_400.0 {
+        return Err(format!("must be between 0 and 86400 seconds, not {input}"));
+    }
+    Ok(Duration::from_secs_f64(value))
 }
 
 impl Settings {
@@ -74,6 +129,21 @@ impl Settings {
             max_bytes: self.cache_max_bytes,
             warm_on_start: self.cache_warm_on_start,
             warm_interval: Duration::from_secs(self.cache_warm_interval_seconds),
+            max_staleness: self.max_staleness,
+            heartbeat_interval: self.heartbeat_interval,
+            operation_timeout: self.database_statement_timeout,
+            connect_timeout: self.database_connect_timeout,
+            benchmark_runs_kept: self.benchmark_runs_kept,
+        }
+    }
+
+    pub fn database(&self) -> DatabaseSettings {
+        DatabaseSettings {
+            url: self.database_url.clone(),
+            max_connections: self.database_max_connections,
+            connect_timeout: self.database_connect_timeout,
+            acquire_timeout: self.database_acquire_timeout,
+            statement_timeout: self.database_statement_timeout,
         }
     }
 }

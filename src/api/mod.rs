@@ -4,11 +4,12 @@
 use crate::domain::ConfigError;
 use crate::service::ConfigService;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use std::time::Duration;
 
 /// A `ConfigError` as an HTTP response.
 pub struct ApiError(pub ConfigError);
@@ -26,6 +27,7 @@ impl IntoResponse for ApiError {
             ConfigError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ConfigError::Conflict(_) => StatusCode::CONFLICT,
             ConfigError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ConfigError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ConfigError::Request(_) => StatusCode::BAD_REQUEST,
         };
         let fields = self
@@ -56,18 +58,62 @@ pub fn router<S: Clone + Send + Sync + 'static>(service: ConfigService) -> Route
         .with_state(service)
 }
 
-/// 200 with the server version when the database answers, 503 otherwise.
+/// How long `/healthz` waits for the database before answering "down".
+const HEALTH_DEADLINE: Duration = Duration::from_secs(2);
+
+/// 200 when the database answers within the deadline, 503 otherwise; either way the
+/// listener's state and whether cached answers are current. Nothing about the database
+/// server itself (its version) is disclosed.
 async fn healthz(State(service): State<ConfigService>) -> Response {
-    match service.database_version().await {
-        Ok(version) => {
-            Json(json!({ "status": "ok", "database": "up", "postgres": version })).into_response()
+    let database = service.ping(HEALTH_DEADLINE).await;
+    let stats = service.cache_stats().await;
+    let body = json!({
+        "status": if database.is_ok() && !stats.stale && stats.listener_connected { "ok" } else { "degraded" },
+        "database": if database.is_ok() { "up" } else { "down" },
+        "error": database.as_ref().err().map(ToString::to_string),
+        "listener": {
+            "connected": stats.listener_connected,
+            "reconnects": stats.listener_reconnects,
+        },
+        "revision": stats.applied_revision,
+        "confirmed_millis_ago": stats.confirmed_millis_ago,
+        "max_staleness_millis": stats.max_staleness_millis,
+        "stale": stats.stale,
+    });
+    let status = if database.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+/// The header that carries a stale answer's age, in whole seconds.
+pub const STALE_HEADER: &str = "x-botconfig-stale";
+
+/// A bot-facing answer: the JSON with `"stale": false`, or, when the server cannot vouch
+/// that it is current, `"stale": true`, its age in `"stale_seconds"`, and the same age in
+/// the `X-Botconfig-Stale` header. An array body gets the header only.
+fn answer<T: serde::Serialize>(service: &ConfigService, value: &T) -> Response {
+    let staleness = service.staleness();
+    let mut body = match serde_json::to_value(value) {
+        Ok(body) => body,
+        Err(e) => return ApiError(ConfigError::Internal(e.to_string())).into_response(),
+    };
+    if let serde_json::Value::Object(fields) = &mut body {
+        fields.insert("stale".into(), json!(staleness.is_some()));
+        if let Some(age) = staleness {
+            fields.insert("stale_seconds".into(), json!(age.as_secs_f64().ceil() as u64));
         }
-        Err(error) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "degraded", "database": "down", "error": error.to_string() })),
-        )
-            .into_response(),
     }
+    let mut response = Json(body).into_response();
+    if let Some(age) = staleness {
+        response.headers_mut().insert(
+            STALE_HEADER,
+            HeaderValue::from(age.as_secs_f64().ceil() as u64),
+        );
+    }
+    response
 }
 
 /// A pair's trading config as bots read it (cached). The symbol is URL-encoded: `BTC%2FUSDT`.
@@ -76,18 +122,18 @@ async fn pair_config(
     Path(symbol): Path<String>,
 ) -> Result<Response, ApiError> {
     let config = service.trading_config(&symbol).await?;
-    Ok(Json(&*config).into_response())
+    Ok(answer(&service, &*config))
 }
 
 /// Every active pair's trading config.
 async fn active_pairs(State(service): State<ConfigService>) -> Result<Response, ApiError> {
     let configs = service.active_trading_configs().await?;
     let list: Vec<&crate::domain::trading::TradingConfig> = configs.iter().map(|c| &**c).collect();
-    Ok(Json(list).into_response())
+    Ok(answer(&service, &list))
 }
 
 async fn portfolio(State(service): State<ConfigService>) -> Result<Response, ApiError> {
-    Ok(Json(service.portfolio().await?).into_response())
+    Ok(answer(&service, &service.portfolio().await?))
 }
 
 async fn validate(State(service): State<ConfigService>) -> Result<Response, ApiError> {
@@ -117,7 +163,19 @@ async fn cache_invalidate(
     State(service): State<ConfigService>,
     body: Result<Json<InvalidateRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(request) = body.map_err(|e| ConfigError::invalid("pattern", e.body_text()))?;
+    let Json(request) = match body {
+        Ok(json) => json,
+        // Too large, or not JSON at all: say so with its own status, not as a field error.
+        Err(rejection) if rejection.status() != StatusCode::UNPROCESSABLE_ENTITY => {
+            let status = rejection.status();
+            return Ok((
+                status,
+                Json(json!({ "error": rejection.body_text(), "fields": [] })),
+            )
+                .into_response());
+        }
+        Err(rejection) => return Err(ConfigError::invalid("pattern", rejection.body_text()).into()),
+    };
     let invalidated = service.invalidate(&request.pattern).await?;
     Ok(Json(json!({ "pattern": request.pattern, "invalidated": invalidated })).into_response())
 }

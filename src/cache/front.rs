@@ -95,6 +95,7 @@ pub fn get(
     epoch: &AtomicU64,
     registry: &CounterRegistry,
     key: KeyRef<'_>,
+    now: Instant,
 ) -> Option<CachedValue> {
     let current = epoch.load(Ordering::Acquire);
     with_front(manager, registry, |front| {
@@ -104,7 +105,7 @@ pub fn get(
             return None;
         }
         let entry = front.map.get(&key)?;
-        if entry.expires_at <= Instant::now() {
+        if entry.expires_at <= now {
             front.map.remove(&key);
             return None;
         }

@@ -7,6 +7,7 @@
 //! key is refused and reloaded, so a slow load can never put a value older than a committed
 //! write back into the cache (the load-versus-invalidate race).
 
+use super::freshness::Freshness;
 use super::front::{self, CounterRegistry};
 use super::keys::{affected_keys, CacheKey, Change, KeyMatch, KeyRef, Pattern};
 use super::source::Source;
@@ -29,6 +30,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// How the cache behaves; read from the environment by `Settings`.
 #[derive(Debug, Clone)]
@@ -38,15 +40,31 @@ pub struct CacheSettings {
     pub warm_on_start: bool,
     /// Zero turns the background warm off.
     pub warm_interval: Duration,
+    /// The staleness bound, enforced once the manager listens (see `freshness`).
+    pub max_staleness: Duration,
+    /// How often the listener proves its connection alive and confirms the revision.
+    pub heartbeat_interval: Duration,
+    /// The longest one database operation (a load, a write, a confirmation) may take.
+    pub operation_timeout: Duration,
+    /// The longest opening the listener's connection may take.
+    pub connect_timeout: Duration,
+    /// How many benchmark runs are kept.
+    pub benchmark_runs_kept: u32,
 }
 
 impl Default for CacheSettings {
+    /// The defaults `Settings` documents (and the CLI's flags show).
     fn default() -> Self {
         Self {
             ttl: Duration::from_secs(300),
             max_bytes: 64 * 1024 * 1024,
             warm_on_start: true,
             warm_interval: Duration::from_secs(3600),
+            max_staleness: Duration::from_secs(5),
+            heartbeat_interval: Duration::from_secs(1),
+            operation_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            benchmark_runs_kept: 100,
         }
     }
 }
@@ -158,6 +176,9 @@ struct InvalidationLog {
 
 const LOG_CAPACITY: usize = 4096;
 
+/// Loads of one read that a write may overtake before the read answers uncached.
+const STALE_LOAD_ROUNDS: usize = 4;
+
 #[derive(Default)]
 struct Counters {
     misses: AtomicU64,
@@ -168,6 +189,8 @@ struct Counters {
     evicted_size: AtomicU64,
     evicted_explicit: AtomicU64,
     invalidations: AtomicU64,
+    /// Reads answered with a freshly loaded value that writes kept invalidating.
+    uncached_answers: AtomicU64,
     last_warm_at: Mutex<Option<(chrono::DateTime<Utc>, u64)>>,
     listener_connected: AtomicBool,
     listener_reconnects: AtomicU64,
@@ -175,6 +198,7 @@ struct Counters {
 
 struct Inner {
     id: u64,
+    freshness: Freshness,
     source: Source,
     settings: CacheSettings,
     cache: moka::future::Cache<CacheKey, Arc<Entry>>,
@@ -258,6 +282,7 @@ impl ConfigManager {
         ConfigManager {
             inner: Arc::new(Inner {
                 id: NEXT_MANAGER_ID.fetch_add(1, Ordering::Relaxed),
+                freshness: Freshness::new(settings.max_staleness),
                 source: Source::new(pool),
                 settings,
                 cache,
@@ -275,6 +300,10 @@ impl ConfigManager {
     /// The uncached reader: every call goes to Postgres and leaves the cache alone.
     pub fn uncached(&self) -> &Source {
         &self.inner.source
+    }
+
+    pub(crate) fn freshness(&self) -> &Freshness {
+        &self.inner.freshness
     }
 
     pub fn settings(&self) -> &CacheSettings {
@@ -459,7 +488,13 @@ impl ConfigManager {
         Fut: Future<Output = Result<CachedValue, ConfigError>>,
     {
         let inner = &*self.inner;
-        if let Some(value) = front::get(inner.id, &inner.front_epoch, &inner.hits, key) {
+        let now = Instant::now();
+        if !inner.freshness.is_fresh(now) {
+            // Past the staleness bound: confirm before anything cached is served.
+            Box::pin(self.confirm_current()).await;
+        } else if let Some(value) =
+            front::get(inner.id, &inner.front_epoch, &inner.hits, key, now)
+        {
             return Ok(value);
         }
         // Boxed: the slow path's future (moka's, the load's) is large, and would otherwise
@@ -484,9 +519,11 @@ impl ConfigManager {
         let owned = key.to_owned();
         let ttl = ttl.unwrap_or(inner.settings.ttl);
         let mut counted_miss = false;
-        // A stale entry is refused and reloaded; a reload can only be stale again if yet
-        // another write lands meanwhile, so a few rounds settle it.
-        for _ in 0..4 {
+        // A stale entry is refused and reloaded. Under a storm of writes to this key every
+        // reload may be overtaken by the next write: after a few rounds the last loaded
+        // value is served without caching it. It is no older than the last commit that
+        // its load could see, which is all a read can promise.
+        for round in 0..STALE_LOAD_ROUNDS {
             let front_epoch = inner.front_epoch.load(Ordering::Acquire);
             if let Some(entry) = inner.cache.get(&owned).await {
                 if entry.expires_at > Instant::now() && self.verify(&owned, &entry) {
@@ -509,27 +546,30 @@ impl ConfigManager {
                 inner.counters.misses.fetch_add(1, Ordering::Relaxed);
                 counted_miss = true;
             }
+            let span = tracing::debug_span!("cache_load", key = %owned);
             let loaded = inner
                 .cache
-                .try_get_with(owned.clone(), async {
-                    let epoch = inner.invalidation_epoch.load(Ordering::Acquire);
-                    let started = Instant::now();
-                    inner.counters.loads.fetch_add(1, Ordering::Relaxed);
-                    let span = tracing::debug_span!("cache_load", key = %owned);
-                    let _enter = span.enter();
-                    let result = load().await;
-                    inner
-                        .counters
-                        .load_nanos
-                        .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                    match result {
-                        Ok(value) => Ok(Arc::new(Entry::new(value, epoch, ttl, &owned))),
-                        Err(e) => {
-                            inner.counters.load_failures.fetch_add(1, Ordering::Relaxed);
-                            Err(e)
+                .try_get_with(
+                    owned.clone(),
+                    async {
+                        let epoch = inner.invalidation_epoch.load(Ordering::Acquire);
+                        let started = Instant::now();
+                        inner.counters.loads.fetch_add(1, Ordering::Relaxed);
+                        let result = self.load_with_retry(&load).await;
+                        inner
+                            .counters
+                            .load_nanos
+                            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                        match result {
+                            Ok(value) => Ok(Arc::new(Entry::new(value, epoch, ttl, &owned))),
+                            Err(e) => {
+                                inner.counters.load_failures.fetch_add(1, Ordering::Relaxed);
+                                Err(e)
+                            }
                         }
                     }
-                })
+                    .instrument(span),
+                )
                 .await;
             match loaded {
                 Ok(entry) if self.verify(&owned, &entry) => {
@@ -543,13 +583,110 @@ impl ConfigManager {
                     );
                     return Ok(entry);
                 }
-                Ok(_) => inner.cache.invalidate(&owned).await,
+                Ok(entry) => {
+                    inner.cache.invalidate(&owned).await;
+                    if round + 1 == STALE_LOAD_ROUNDS {
+                        inner
+                            .counters
+                            .uncached_answers
+                            .fetch_add(1, Ordering::Relaxed);
+                        return Ok(entry);
+                    }
+                }
                 Err(e) => return Err((*e).clone()),
             }
         }
-        Err(ConfigError::Unavailable(format!(
-            "{owned} kept changing while it loaded; try again"
-        )))
+        unreachable!("the last round always returns")
+    }
+
+    /// Runs `load` within the operation timeout. A connection failure is retried once,
+    /// after dead pooled connections are swept out, so that a server restart or killed
+    /// backends cost no failed read.
+    async fn load_with_retry<F, Fut>(&self, load: &F) -> Result<CachedValue, ConfigError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<CachedValue, ConfigError>>,
+    {
+        match self.timed(load()).await {
+            Err(ConfigError::Unavailable(first)) => {
+                let swept =
+                    store::sweep_idle(self.pool(), self.inner.settings.operation_timeout).await;
+                tracing::info!(error = %first, swept, "load failed on a connection error; retrying once");
+                self.timed(load()).await
+            }
+            other => other,
+        }
+    }
+
+    /// `operation` within the operation timeout; past it, the database is unavailable.
+    pub(crate) async fn timed<T>(
+        &self,
+        operation: impl Future<Output = Result<T, ConfigError>>,
+    ) -> Result<T, ConfigError> {
+        let limit = self.inner.settings.operation_timeout;
+        tokio::time::timeout(limit, operation)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ConfigError::Unavailable(format!(
+                    "the database did not answer within {} ms",
+                    limit.as_millis()
+                )))
+            })
+    }
+
+    /// Past the staleness bound: asks the database for its revision (one query). If this
+    /// server has applied it, the cache is current; if it has not, notifications were
+    /// missed and the cache is cleared. If the database cannot be asked, nothing changes:
+    /// cached values are served, and `staleness` says how old they may be.
+    async fn confirm_current(&self) {
+        let inner = &*self.inner;
+        let freshness = &inner.freshness;
+        // Another reader is confirming: this one serves what is cached meanwhile (marked
+        // stale if the confirmation has not landed by the time the answer is made).
+        let Ok(_confirming) = freshness.confirming.try_lock() else {
+            return;
+        };
+        let now = Instant::now();
+        if freshness.is_fresh(now)
+            || freshness.failed_within(now, inner.settings.heartbeat_interval)
+        {
+            return;
+        }
+        let asked_at = Instant::now();
+        match self
+            .db(async { store::revision(self.pool()).await.map_err(store::StoreError::from) })
+            .await
+        {
+            Ok(revision) => {
+                if revision > freshness.applied_revision() {
+                    let dropped = self.clear().await;
+                    tracing::warn!(
+                        revision,
+                        applied = freshness.applied_revision(),
+                        dropped,
+                        "changes were committed that this server did not hear of; cache cleared"
+                    );
+                    freshness.applied(revision);
+                }
+                freshness.confirm(asked_at);
+            }
+            Err(error) => {
+                freshness.note_failure(now);
+                tracing::warn!(%error, "cannot confirm the cache is current; serving cached values marked stale");
+            }
+        }
+    }
+
+    /// `Some(age)` when cached answers can no longer be vouched for: the server could not
+    /// confirm within the staleness bound that it has applied every committed change.
+    /// Answers made now must say so.
+    pub fn staleness(&self) -> Option<Duration> {
+        self.inner.freshness.staleness(Instant::now())
+    }
+
+    /// The staleness bound this manager enforces once it listens.
+    pub fn max_staleness(&self) -> Duration {
+        self.inner.freshness.max_staleness()
     }
 
     /// Whether no invalidation matching `key` happened since `entry`'s load began.
@@ -663,14 +800,21 @@ impl ConfigManager {
     /// Loads everything bots read, in a bounded number of queries whatever the number of
     /// pairs: settings (1), pairs, strategy rows and risk rows (3).
     pub async fn warm(&self) -> Result<WarmReport, ConfigError> {
+        self.warm_now()
+            .instrument(tracing::info_span!("cache_warm"))
+            .await
+    }
+
+    async fn warm_now(&self) -> Result<WarmReport, ConfigError> {
         let inner = &*self.inner;
-        let span = tracing::info_span!("cache_warm");
-        let _enter = span.enter();
         let started = Instant::now();
         let queries_before = inner.source.queries();
         let epoch = inner.invalidation_epoch.load(Ordering::Acquire);
-        let (settings, snapshot) =
-            tokio::try_join!(inner.source.system_config(), inner.source.snapshot_pairs())?;
+        let (settings, snapshot) = self
+            .timed(async {
+                tokio::try_join!(inner.source.system_config(), inner.source.snapshot_pairs())
+            })
+            .await?;
         let ttl = inner.settings.ttl;
         let mut entries: Vec<(CacheKey, CachedValue)> = Vec::new();
         for s in &settings {
@@ -814,6 +958,14 @@ impl ConfigManager {
             last_warm_millis: warm.map(|(_, ms)| ms),
             listener_connected: c.listener_connected.load(Ordering::Relaxed),
             listener_reconnects: c.listener_reconnects.load(Ordering::Relaxed),
+            applied_revision: inner.freshness.applied_revision(),
+            confirmed_millis_ago: inner
+                .freshness
+                .confirmed_ago(Instant::now())
+                .map(|d| d.as_millis() as u64),
+            max_staleness_millis: inner.freshness.max_staleness().as_millis() as u64,
+            stale: inner.freshness.staleness(Instant::now()).is_some(),
+            uncached_answers: c.uncached_answers.load(Ordering::Relaxed),
         }
     }
 
@@ -838,8 +990,7 @@ impl ConfigManager {
         settings: PairSettings,
     ) -> Result<TradingPair, ConfigError> {
         let settings = settings.validate()?;
-        let pair = store::pairs::create(self.pool(), symbol, &settings)
-            .await
+        let pair = self.db(store::pairs::create(self.pool(), symbol, &settings)).await
             .map_err(|e| match ConfigError::from(e) {
                 ConfigError::Conflict(_) => {
                     ConfigError::invalid("symbol", format!("{symbol} already exists"))
@@ -862,7 +1013,7 @@ impl ConfigManager {
     ) -> Result<TradingPair, ConfigError> {
         let settings = settings.validate()?;
         let outcome =
-            store::pairs::update(self.pool(), symbol, &settings, expected_version).await?;
+            self.db(store::pairs::update(self.pool(), symbol, &settings, expected_version)).await?;
         self.finish_write(
             outcome,
             Change::Pair {
@@ -879,8 +1030,7 @@ impl ConfigManager {
         symbol: &Symbol,
         active: bool,
     ) -> Result<TradingPair, ConfigError> {
-        let pair = store::pairs::set_active(self.pool(), symbol, active)
-            .await?
+        let pair = self.db(store::pairs::set_active(self.pool(), symbol, active)).await?
             .ok_or_else(|| ConfigError::NotFound(format!("pair {symbol}")))?;
         self.apply_change(&Change::Pair {
             symbol: symbol.to_string(),
@@ -900,8 +1050,7 @@ impl ConfigManager {
         parameters: &ParamValues,
         expected_version: Option<i32>,
     ) -> Result<PairStrategy, ConfigError> {
-        let definition = store::strategies::get(self.pool(), strategy)
-            .await?
+        let definition = self.db(store::strategies::get(self.pool(), strategy)).await?
             .ok_or_else(|| ConfigError::NotFound(format!("strategy {strategy}")))?;
         let weight = check_weight(weight)?;
         let parameters = definition.check_params(parameters)?;
@@ -911,8 +1060,7 @@ impl ConfigManager {
             parameters,
         };
         let outcome =
-            store::strategies::upsert(self.pool(), symbol, strategy, &update, expected_version)
-                .await?;
+            self.db(store::strategies::upsert(self.pool(), symbol, strategy, &update, expected_version)).await?;
         let change = Change::PairStrategy {
             symbol: symbol.to_string(),
             strategy: strategy.to_owned(),
@@ -929,7 +1077,7 @@ impl ConfigManager {
         expected_version: i32,
     ) -> Result<RiskConfig, ConfigError> {
         let settings = settings.validate()?;
-        let outcome = store::risk::update(self.pool(), symbol, &settings, expected_version).await?;
+        let outcome = self.db(store::risk::update(self.pool(), symbol, &settings, expected_version)).await?;
         self.finish_write(
             outcome,
             Change::PairRisk {
@@ -947,11 +1095,10 @@ impl ConfigManager {
         input: &str,
         expected_version: Option<i32>,
     ) -> Result<SystemSetting, ConfigError> {
-        let current = store::system::get(self.pool(), key)
-            .await?
+        let current = self.db(store::system::get(self.pool(), key)).await?
             .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))?;
         let value = parse_setting(key, current.value_type, input)?;
-        let outcome = store::system::set(self.pool(), key, &value, expected_version).await?;
+        let outcome = self.db(store::system::set(self.pool(), key, &value, expected_version)).await?;
         self.finish_write(
             outcome,
             Change::Setting {
@@ -982,7 +1129,7 @@ impl ConfigManager {
         if !errors.is_empty() {
             return Err(ConfigError::Invalid(errors));
         }
-        let outcome = store::system::set_many(self.pool(), &typed).await?;
+        let outcome = self.db(store::system::set_many(self.pool(), &typed)).await?;
         let saved =
             match outcome {
                 UpdateOutcome::Updated(saved) => saved,
@@ -1007,14 +1154,31 @@ impl ConfigManager {
         doc: &crate::domain::transfer::ConfigDocument,
         settings: &[(String, crate::domain::system::SettingValue)],
     ) -> Result<(), ConfigError> {
-        store::transfer::apply(self.pool(), doc, settings).await?;
+        self.db(store::transfer::apply(self.pool(), doc, settings)).await?;
         self.apply_change(&Change::Everything).await;
         Ok(())
     }
 
-    /// The database server's version, as a liveness check.
-    pub async fn database_version(&self) -> Result<String, ConfigError> {
-        Ok(store::health(self.pool()).await?)
+    /// Whether the database answers within `deadline`.
+    pub async fn ping(&self, deadline: Duration) -> Result<(), ConfigError> {
+        tokio::time::timeout(deadline, store::ping(self.pool()))
+            .await
+            .map_err(|_| {
+                ConfigError::Unavailable(format!(
+                    "the database did not answer within {} ms",
+                    deadline.as_millis()
+                ))
+            })?
+            .map_err(ConfigError::from)
+    }
+
+    /// A store operation within the operation timeout, its error in the caller's terms.
+    async fn db<T>(
+        &self,
+        operation: impl Future<Output = crate::store::StoreResult<T>>,
+    ) -> Result<T, ConfigError> {
+        self.timed(async { operation.await.map_err(ConfigError::from) })
+            .await
     }
 
     async fn finish_write<T>(
@@ -1223,6 +1387,7 @@ mod front_tests {
             &inner.front_epoch,
             &inner.hits,
             KeyRef::PairConfig(&btc),
+            Instant::now(),
         );
         assert!(
             hit.is_some(),

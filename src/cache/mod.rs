@@ -2,6 +2,7 @@
 //! (here and, through LISTEN/NOTIFY, in every other instance), warming and statistics.
 //! Knows nothing of HTTP or Leptos, so a bot's own Rust process can use it as a library.
 
+mod freshness;
 mod front;
 pub mod keys;
 pub mod manager;

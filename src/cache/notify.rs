@@ -1,20 +1,37 @@
-//! Hearing other instances' writes: LISTEN on `botconfig_changes`, whose notifications the
-//! schema's triggers send on every committed change, and invalidate the same keys here.
-//! A lost connection may have lost notifications too, so after reconnecting the cache is
-//! cleared.
+//! Hearing every committed change: LISTEN on `botconfig_changes`, whose notifications the
+//! schema's triggers send with the global revision, and invalidate the same keys here.
+//!
+//! The listener also proves its connection alive: every heartbeat interval it asks the
+//! database for the current revision on that same connection, under a timeout. When the
+//! answer shows every revision applied, the cache is *confirmed* current as of the moment
+//! the question was sent (see `freshness`). A heartbeat that does not come back in time
+//! means the link is gone, even if no error ever arrives (packets dropped, not reset):
+//! the listener then reconnects, and on reconnecting clears the cache if it missed a
+//! revision meanwhile.
 
 use super::keys::Change;
 use super::manager::ConfigManager;
 use crate::domain::ConfigError;
-use sqlx::postgres::{PgListener, PgPoolOptions};
-use sqlx::PgPool;
-use std::time::Duration;
+use crate::store;
+use serde::Deserialize;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 pub const CHANNEL: &str = "botconfig_changes";
 
 /// The application name the listener's connection shows in `pg_stat_activity`.
 pub const LISTENER_APPLICATION_NAME: &str = "botconfig-listener";
+
+/// One notification: what changed, and the revision its transaction committed.
+#[derive(Debug, Deserialize)]
+struct Notification {
+    #[serde(default)]
+    revision: Option<u64>,
+    #[serde(flatten)]
+    change: Change,
+}
 
 /// The running listener; stops when dropped.
 pub struct ListenerHandle {
@@ -27,66 +44,178 @@ impl Drop for ListenerHandle {
     }
 }
 
-async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
-    Ok(listener)
+/// A listening connection of its own (a fresh one-connection pool each time, so that a
+/// connection hung on a dead link never blocks the next attempt).
+async fn connect(options: &PgConnectOptions, limit: Duration) -> Result<PgListener, sqlx::Error> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(limit)
+        .connect_lazy_with(options.clone());
+    store::within(limit, async {
+        let mut listener = PgListener::connect_with(&pool).await?;
+        // Reconnecting is ours to do: we must know it happened.
+        listener.eager_reconnect(false);
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
+    })
+    .await
 }
 
 impl ConfigManager {
-    /// Starts listening for other instances' changes. Fails if the first connection fails;
-    /// later losses reconnect with backoff, then clear the cache.
+    /// Starts listening for every committed change and enforcing the staleness bound.
+    /// Fails if the first connection fails; later losses reconnect with backoff.
     pub async fn listen(&self) -> Result<ListenerHandle, ConfigError> {
         let options = (*self.pool().connect_options())
             .clone()
             .application_name(LISTENER_APPLICATION_NAME);
-        let pool = PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_lazy_with(options);
-        let mut listener = connect(&pool)
+        let limit = self.settings().connect_timeout;
+        let mut listener = connect(&options, limit)
             .await
             .map_err(|e| ConfigError::Unavailable(format!("cannot listen for changes: {e}")))?;
+        let asked_at = self
+            .catch_up(&mut listener)
+            .await
+            .map_err(|e| ConfigError::Unavailable(format!("cannot listen for changes: {e}")))?;
+        self.freshness().enforce(asked_at);
         self.set_listener_connected(true, false);
         let manager = self.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                match listener.try_recv().await {
-                    Ok(Some(notification)) => {
-                        match serde_json::from_str::<Change>(notification.payload()) {
-                            Ok(change) => {
-                                manager.apply_change(&change).await;
-                            }
-                            Err(error) => {
-                                tracing::warn!(%error, payload = notification.payload(), "unreadable change notification; clearing the cache");
-                                manager.clear().await;
-                            }
+        let task = tokio::spawn(
+            async move {
+                loop {
+                    manager.hear(&mut listener).await;
+                    manager.set_listener_connected(false, false);
+                    drop(listener);
+                    listener = manager.reconnect(&options, limit).await;
+                    manager.set_listener_connected(true, true);
+                }
+            }
+            .instrument(tracing::info_span!("change_listener")),
+        );
+        Ok(ListenerHandle { task })
+    }
+
+    /// Reads the revision on a connection that already listens. If this server has not
+    /// applied it, it missed notifications (or never heard any): everything cached is
+    /// dropped. Returns when the question was sent: the cache is current as of then.
+    async fn catch_up(&self, listener: &mut PgListener) -> Result<Instant, sqlx::Error> {
+        let asked_at = Instant::now();
+        let revision =
+            store::within(self.heartbeat_timeout(), store::revision(&mut *listener)).await?;
+        self.drain(listener).await;
+        let freshness = self.freshness();
+        if revision != freshness.applied_revision() {
+            let dropped = self.clear().await;
+            tracing::info!(
+                revision,
+                applied = freshness.applied_revision(),
+                dropped,
+                "caught up with the database's revision"
+            );
+            freshness.applied(revision);
+        }
+        Ok(asked_at)
+    }
+
+    /// Applies notifications and beats the heart until the connection is lost.
+    async fn hear(&self, listener: &mut PgListener) {
+        let interval = self.settings().heartbeat_interval;
+        let mut next_beat = Instant::now() + interval;
+        // A heartbeat's revision whose notifications had not all arrived yet, and when it
+        // was asked: confirmed once they have.
+        let mut pending: Option<(u64, Instant)> = None;
+        loop {
+            let wait = next_beat.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(wait, listener.try_recv()).await {
+                Ok(Ok(Some(notification))) => {
+                    self.apply_notification(notification.payload()).await;
+                    self.drain(listener).await;
+                    if let Some((revision, asked_at)) = pending {
+                        if self.freshness().applied_revision() >= revision {
+                            self.freshness().confirm(asked_at);
+                            pending = None;
                         }
                     }
-                    Ok(None) | Err(_) => {
-                        manager.set_listener_connected(false, false);
-                        tracing::warn!("change listener lost its connection; reconnecting");
-                        // Its pool holds one connection: give it back before asking for another.
-                        drop(listener);
-                        let mut backoff = Duration::from_millis(50);
-                        listener = loop {
-                            match connect(&pool).await {
-                                Ok(l) => break l,
-                                Err(error) => {
-                                    tracing::warn!(%error, "change listener cannot reconnect yet");
-                                    tokio::time::sleep(backoff).await;
-                                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                                }
+                }
+                Ok(Ok(None)) => {
+                    tracing::warn!("change listener lost its connection");
+                    return;
+                }
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "change listener failed");
+                    return;
+                }
+                Err(_) => {
+                    next_beat = Instant::now() + interval;
+                    let asked_at = Instant::now();
+                    let answer =
+                        store::within(self.heartbeat_timeout(), store::revision(&mut *listener))
+                            .await;
+                    match answer {
+                        Ok(revision) => {
+                            // Notifications that arrived during the query come first.
+                            self.drain(listener).await;
+                            if self.freshness().applied_revision() >= revision {
+                                self.freshness().confirm(asked_at);
+                                pending = None;
+                            } else {
+                                pending = Some((revision, asked_at));
                             }
-                        };
-                        // Notifications sent while we were away are lost: nothing cached can be trusted.
-                        let dropped = manager.clear().await;
-                        manager.set_listener_connected(true, true);
-                        tracing::info!(dropped, "change listener reconnected; cache cleared");
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "change listener's heartbeat failed; the link is down");
+                            return;
+                        }
                     }
                 }
             }
-        });
-        Ok(ListenerHandle { task })
+        }
+    }
+
+    /// Applies the notifications already received.
+    async fn drain(&self, listener: &mut PgListener) {
+        while let Some(notification) = listener.next_buffered() {
+            self.apply_notification(notification.payload()).await;
+        }
+    }
+
+    /// Invalidates what a notification names, then records its revision as applied.
+    async fn apply_notification(&self, payload: &str) {
+        match serde_json::from_str::<Notification>(payload) {
+            Ok(notification) => {
+                self.apply_change(&notification.change).await;
+                if let Some(revision) = notification.revision {
+                    self.freshness().applied(revision);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, payload, "unreadable change notification; clearing the cache");
+                self.clear().await;
+            }
+        }
+    }
+
+    /// Connects again, with backoff, until it works; then catches up.
+    async fn reconnect(&self, options: &PgConnectOptions, limit: Duration) -> PgListener {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match connect(options, limit).await {
+                Ok(mut listener) => match self.catch_up(&mut listener).await {
+                    Ok(asked_at) => {
+                        self.freshness().confirm(asked_at);
+                        tracing::info!("change listener reconnected");
+                        return listener;
+                    }
+                    Err(error) => tracing::warn!(%error, "change listener cannot catch up yet"),
+                },
+                Err(error) => tracing::warn!(%error, "change listener cannot reconnect yet"),
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// How long a heartbeat may take before the link counts as down.
+    fn heartbeat_timeout(&self) -> Duration {
+        (self.settings().heartbeat_interval * 2).max(Duration::from_millis(500))
     }
 }

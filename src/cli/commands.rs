@@ -6,7 +6,7 @@ use super::{
     remote, AddPairArgs, BenchmarkArgs, CacheCommand, Cli, Command, Failure, ListCommand,
     UpdateRiskArgs, UpdateStrategyArgs,
 };
-use crate::cache::{CacheSettings, ConfigManager};
+use crate::cache::ConfigManager;
 use crate::domain::benchmark::{format_ns, BenchmarkReport};
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::PairForm;
@@ -125,10 +125,7 @@ fn plural(n: usize, word: &str) -> String {
 /// manager of its own: its writes reach running servers through the database's notifications.
 async fn service(settings: &Settings) -> Result<ConfigService, Failure> {
     let pool = crate::server::open_database(settings).await?;
-    Ok(ConfigService::new(ConfigManager::new(
-        pool,
-        CacheSettings::default(),
-    )))
+    Ok(ConfigService::new(ConfigManager::new(pool, settings.cache())))
 }
 
 async fn cache(settings: &Settings, action: CacheCommand) -> Result<u8, Failure> {
@@ -194,6 +191,7 @@ async fn benchmark(settings: &Settings, args: BenchmarkArgs) -> Result<u8, Failu
         pairs: args.pairs,
         threads: args.threads,
         max_time: std::time::Duration::from_secs(args.max_seconds.max(1)),
+        runs_kept: settings.benchmark_runs_kept,
     };
     let bar = if args.json {
         indicatif::ProgressBar::hidden()
@@ -557,7 +555,7 @@ async fn update_strategy(service: &ConfigService, args: UpdateStrategyArgs) -> R
         current.as_ref().is_some_and(|r| r.is_enabled)
     };
     let form = PairStrategyForm {
-        enabled: enabled.then(|| "on".to_owned()),
+        enabled: Some(enabled.to_string()),
         weight: args.weight.unwrap_or_else(|| {
             current
                 .as_ref()
@@ -607,8 +605,8 @@ async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Result<u8
     set(&mut form.volatility_lookback_days, args.volatility_lookback);
     if let Some(toggle) = args.trailing_stop {
         form.trailing_stop_enabled = match toggle.as_str() {
-            "on" | "true" => Some("on".to_owned()),
-            "off" | "false" => None,
+            "on" | "true" => Some("true".to_owned()),
+            "off" | "false" => Some("false".to_owned()),
             other => {
                 return Err(ConfigError::invalid(
                     "trailing_stop",

@@ -195,7 +195,7 @@ impl From<crate::domain::ConfigError> for Failure {
         use crate::domain::ConfigError::*;
         let code = match &error {
             Invalid(_) | NotFound(_) | Conflict(_) => 2,
-            Unavailable(_) | Request(_) => 1,
+            Unavailable(_) | Internal(_) | Request(_) => 1,
         };
         Failure {
             code,
@@ -216,9 +216,12 @@ impl From<crate::server::StartupError> for Failure {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never in a log file or journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -86,9 +86,13 @@ pub enum ConfigError {
     /// The row changed (or already exists) since the caller read it; nothing was saved.
     #[error("{0}")]
     Conflict(String),
-    /// The database could not be reached or failed to answer.
+    /// The database could not be reached, or did not answer in time.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// Something that should not happen did (a corrupt row, a broken invariant). The
+    /// cause is logged in full; callers get this generic message.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The request did not reach the server function or its answer was unreadable.
     #[error("request failed: {0}")]
     Request(String),

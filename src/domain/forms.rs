@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 /// A pair's use of one strategy, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PairStrategyForm {
-    /// Present when the "Enabled" box is ticked.
+    /// `true` or `false`; required (a missing value is an error, never "disabled").
     #[serde(default)]
     pub enabled: Option<String>,
     pub weight: String,
@@ -18,8 +19,10 @@ pub struct PairStrategyForm {
     pub version: i32,
 }
 
-/// One category of system settings, as typed.
+/// One category of system settings, as typed: every setting of the category must be
+/// present, and no other.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsForm {
     pub category: String,
     #[serde(default)]

@@ -13,27 +13,39 @@ pub struct DecimalRule {
     pub max: Option<Decimal>,
     /// Most digits after the point that the column stores exactly.
     pub max_scale: u32,
+    /// Most digits before the point that the column holds (its precision less its scale):
+    /// a value that passes must never overflow it.
+    pub integer_digits: u32,
 }
 
 impl DecimalRule {
-    /// A percentage in (0, max], four decimal places.
+    /// A percentage in (0, max], four decimal places (`NUMERIC(7, 4)`, or `(8, 4)` when
+    /// `max` has four digits).
     pub const fn percent(max: i64) -> Self {
         Self {
             min: Decimal::ZERO,
             min_exclusive: true,
             max: Some(Decimal::from_parts(max as u32, 0, 0, false, 0)),
             max_scale: 4,
+            integer_digits: if max >= 1000 { 4 } else { 3 },
         }
     }
 
-    /// An amount of money in USD, at least zero (or above it when `positive`).
+    /// An amount of money in USD, at least zero (or above it when `positive`), as
+    /// `NUMERIC(20, 8)` holds it.
     pub const fn money(positive: bool) -> Self {
         Self {
             min: Decimal::ZERO,
             min_exclusive: positive,
             max: None,
             max_scale: 8,
+            integer_digits: 12,
         }
+    }
+
+    /// The smallest value too large for the column: 10^integer_digits.
+    pub fn overflow(&self) -> Decimal {
+        Decimal::from_i128_with_scale(10i128.pow(self.integer_digits.min(28)), 0)
     }
 }
 
@@ -73,6 +85,13 @@ pub fn check_decimal(
             return Err(FieldError::new(field, format!("must be at most {max}")));
         }
     }
+    let overflow = rule.overflow();
+    if value.abs() >= overflow {
+        return Err(FieldError::new(
+            field,
+            format!("must be less than {overflow}"),
+        ));
+    }
     if value.scale() > rule.max_scale {
         return Err(FieldError::new(
             field,
@@ -80,6 +99,30 @@ pub fn check_decimal(
         ));
     }
     Ok(value)
+}
+
+/// Parses `input` as `true` or `false` (any case); nothing else, not even empty, is a
+/// boolean.
+pub fn parse_bool(field: &str, input: &str) -> Result<bool, FieldError> {
+    let text = input.trim();
+    if text.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be true or false, not \"{text}\""),
+        ))
+    }
+}
+
+/// A form's boolean: required, `true` or `false`.
+pub fn parse_required_bool(field: &str, input: Option<&str>) -> Result<bool, FieldError> {
+    match input {
+        None => Err(FieldError::new(field, "is required (true or false)")),
+        Some(text) => parse_bool(field, text),
+    }
 }
 
 /// Parses `input` as a whole number for `field` within `min..=max`.
@@ -175,6 +218,33 @@ mod tests {
                 .unwrap_err()
                 .message,
             "must be at least 0"
+        );
+    }
+
+    #[test]
+    fn a_value_too_large_for_its_column_is_refused() {
+        assert_eq!(
+            parse_decimal("m", "1e15", DecimalRule::money(false))
+                .unwrap_err()
+                .message,
+            "must be less than 1000000000000"
+        );
+        assert_eq!(
+            parse_decimal("m", "999999999999.99999999", DecimalRule::money(false)),
+            Ok(dec!(999999999999.99999999))
+        );
+    }
+
+    #[test]
+    fn booleans_are_true_or_false_only() {
+        assert_eq!(parse_bool("b", "TRUE"), Ok(true));
+        assert_eq!(parse_bool("b", " false "), Ok(false));
+        for bad in ["", "  ", "on", "1", "yes", "nope"] {
+            assert!(parse_bool("b", bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            parse_required_bool("b", None).unwrap_err().message,
+            "is required (true or false)"
         );
     }
 

@@ -116,11 +116,13 @@ pub struct PairSettings {
     pub amount_precision: i32,
 }
 
+/// `NUMERIC(30, 12)`.
 const AMOUNT_RULE: DecimalRule = DecimalRule {
     min: Decimal::ZERO,
     min_exclusive: false,
     max: None,
     max_scale: 12,
+    integer_digits: 18,
 };
 
 impl PairSettings {
@@ -133,7 +135,7 @@ impl PairSettings {
 /// A pair form as the operator filled it in: every field is the raw text, so one bad
 /// field does not hide the others' errors.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PairForm {
     pub symbol: String,
     pub initial_balance: String,

@@ -1,6 +1,6 @@
 //! Per-pair risk settings: stop loss, take profit, daily limits, trailing stop, sizing.
 
-use super::number::{parse_decimal, parse_integer, DecimalRule};
+use super::number::{parse_decimal, parse_integer, parse_required_bool, DecimalRule};
 use super::{ConfigError, FieldError, FieldErrors};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -87,13 +87,13 @@ pub struct RiskConfig {
 
 /// The risk form as the operator filled it in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RiskForm {
     pub stop_loss_percent: String,
     pub take_profit_percent: String,
     pub max_daily_trades: String,
     pub max_daily_loss_percent: String,
-    /// Present ("on") when the checkbox is ticked: HTML forms omit unticked boxes.
+    /// `true` or `false`; required (a missing value is an error, never "off").
     #[serde(default)]
     pub trailing_stop_enabled: Option<String>,
     pub trailing_stop_percent: String,
@@ -112,7 +112,7 @@ impl RiskForm {
             take_profit_percent: s.take_profit_percent.normalize().to_string(),
             max_daily_trades: s.max_daily_trades.to_string(),
             max_daily_loss_percent: s.max_daily_loss_percent.normalize().to_string(),
-            trailing_stop_enabled: s.trailing_stop_enabled.then(|| "on".to_owned()),
+            trailing_stop_enabled: Some(s.trailing_stop_enabled.to_string()),
             trailing_stop_percent: s.trailing_stop_percent.normalize().to_string(),
             max_drawdown_percent: s.max_drawdown_percent.normalize().to_string(),
             position_sizing_method: s.position_sizing_method.to_string(),
@@ -145,7 +145,12 @@ impl RiskForm {
             &self.max_daily_loss_percent,
             pct,
         ));
-        let trailing_enabled = matches!(self.trailing_stop_enabled.as_deref(), Some("on" | "true"));
+        let trailing_enabled = errors
+            .take(parse_required_bool(
+                "trailing_stop_enabled",
+                self.trailing_stop_enabled.as_deref(),
+            ))
+            .unwrap_or(false);
         let trailing = errors.take(parse_decimal(
             "trailing_stop_percent",
             &self.trailing_stop_percent,

@@ -36,6 +36,23 @@ pub struct CacheStats {
     /// Whether this instance hears other instances' writes right now.
     pub listener_connected: bool,
     pub listener_reconnects: u64,
+    /// The highest configuration revision this instance has applied.
+    #[serde(default)]
+    pub applied_revision: u64,
+    /// Milliseconds since the instance last confirmed it had applied every committed
+    /// change; `None` while it does not listen (then it hears only its own writes).
+    #[serde(default)]
+    pub confirmed_millis_ago: Option<u64>,
+    /// The staleness bound in milliseconds.
+    #[serde(default)]
+    pub max_staleness_millis: u64,
+    /// Whether cached answers are served past the bound (marked stale) right now.
+    #[serde(default)]
+    pub stale: bool,
+    /// Reads answered with a fresh value that writes kept invalidating before it could be
+    /// cached.
+    #[serde(default)]
+    pub uncached_answers: u64,
 }
 
 impl CacheStats {
@@ -86,6 +103,18 @@ impl CacheStats {
                     },
                     self.listener_reconnects
                 ),
+            ),
+            (
+                "Freshness",
+                match self.confirmed_millis_ago {
+                    None => "not bounded (not listening)".to_owned(),
+                    Some(ms) => format!(
+                        "{}: revision {}, confirmed {ms} ms ago (bound {} ms)",
+                        if self.stale { "STALE" } else { "current" },
+                        self.applied_revision,
+                        self.max_staleness_millis
+                    ),
+                },
             ),
         ]
     }

@@ -55,6 +55,8 @@ impl ParamDef {
             min_exclusive: false,
             max: Some(self.max),
             max_scale: 6,
+            // Stored in JSON; bounded by `max` long before this.
+            integer_digits: 18,
         }
     }
 
@@ -162,6 +164,8 @@ const WEIGHT_RULE: DecimalRule = DecimalRule {
     min_exclusive: false,
     max: Some(Decimal::ONE),
     max_scale: 4,
+    // `NUMERIC(5, 4)`.
+    integer_digits: 1,
 };
 
 /// One pair's configuration of one strategy.

@@ -1,6 +1,6 @@
 //! Global system settings: typed values stored as text, grouped by category.
 
-use super::number::{check_decimal, check_integer, DecimalRule};
+use super::number::{check_decimal, check_integer, parse_bool, DecimalRule};
 use super::FieldError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -142,6 +142,9 @@ impl fmt::Display for SettingValue {
     }
 }
 
+/// The largest whole number a setting may hold (18 digits, as the column's check allows).
+const MAX_SETTING_INTEGER: i64 = 999_999_999_999_999_999;
+
 /// Rules some well-known settings follow beyond their type.
 fn known_rule(key: &str) -> Option<KnownRule> {
     use KnownRule::*;
@@ -190,24 +193,24 @@ pub fn parse_setting(
 ) -> Result<SettingValue, FieldError> {
     let text = input.trim();
     let value = match value_type {
-        ValueType::Boolean => match text.to_ascii_lowercase().as_str() {
-            "true" | "on" | "yes" | "1" => SettingValue::Boolean(true),
-            "false" | "off" | "no" | "0" | "" => SettingValue::Boolean(false),
-            _ => {
-                return Err(FieldError::new(
-                    key,
-                    format!("must be true or false, not \"{text}\""),
-                ))
-            }
-        },
-        ValueType::Integer => SettingValue::Integer(text.parse::<i64>().map_err(|_| {
-            FieldError::new(key, format!("must be a whole number, not \"{text}\""))
-        })?),
-        ValueType::Float => SettingValue::Decimal(
-            Decimal::from_str(text)
+        ValueType::Boolean => SettingValue::Boolean(parse_bool(key, text)?),
+        ValueType::Integer => {
+            let value = text.parse::<i64>().map_err(|_| {
+                FieldError::new(key, format!("must be a whole number, not \"{text}\""))
+            })?;
+            // The column's check allows 18 digits.
+            check_integer(key, value, -MAX_SETTING_INTEGER, MAX_SETTING_INTEGER)?;
+            SettingValue::Integer(value)
+        }
+        ValueType::Float => {
+            let value = Decimal::from_str(text)
                 .map_err(|_| FieldError::new(key, format!("must be a number, not \"{text}\"")))?
-                .normalize(),
-        ),
+                .normalize();
+            if value.abs() >= Decimal::from(10i64.pow(18)) {
+                return Err(FieldError::new(key, "must be less than 1000000000000000000"));
+            }
+            SettingValue::Decimal(value)
+        }
         ValueType::String => SettingValue::String(text.to_owned()),
         ValueType::Json => SettingValue::Json(
             serde_json::from_str(text)

@@ -131,9 +131,15 @@ impl ConfigService {
 
     // ---- for the console and the CLI ---------------------------------------------------
 
-    /// The database server's version when it answers.
-    pub async fn database_version(&self) -> Result<String, ConfigError> {
-        self.manager.database_version().await
+    /// Whether the database answers within `deadline`.
+    pub async fn ping(&self, deadline: std::time::Duration) -> Result<(), ConfigError> {
+        self.manager.ping(deadline).await
+    }
+
+    /// `Some(age)` when cached answers can no longer be vouched for (see
+    /// `ConfigManager::staleness`); every answer made now must say so.
+    pub fn staleness(&self) -> Option<std::time::Duration> {
+        self.manager.staleness()
     }
 
     pub async fn cache_stats(&self) -> crate::domain::stats::CacheStats {
@@ -235,6 +241,10 @@ impl ConfigService {
             .find(|s| s.name == strategy)
             .ok_or_else(|| ConfigError::NotFound(format!("strategy {strategy}")))?;
         let mut errors = crate::domain::FieldErrors::default();
+        let enabled = errors.take(crate::domain::number::parse_required_bool(
+            "enabled",
+            form.enabled.as_deref(),
+        ));
         let weight = errors.take(parse_weight(&form.weight));
         let params = match definition.parse_params(&form.params) {
             Ok(p) => Some(p),
@@ -244,14 +254,19 @@ impl ConfigService {
             }
             Err(other) => return Err(other),
         };
-        let (weight, params) =
-            errors.finish(|| (weight.expect("checked"), params.expect("checked")))?;
+        let (enabled, weight, params) = errors.finish(|| {
+            (
+                enabled.expect("checked"),
+                weight.expect("checked"),
+                params.expect("checked"),
+            )
+        })?;
         let version = (form.version > 0).then_some(form.version);
         self.manager
             .update_pair_strategy(
                 &symbol,
                 strategy,
-                form.enabled.is_some(),
+                enabled,
                 weight,
                 &params,
                 version,
@@ -259,31 +274,45 @@ impl ConfigService {
             .await
     }
 
-    /// Saves a group of settings from what the operator typed. Booleans of the group that
-    /// the form left out were unticked checkboxes: false.
+    /// Saves a group of settings from what the operator typed. The form must carry every
+    /// setting of its category, explicitly: a missing one is an error (never "false"), and
+    /// so is one that is not of the category.
     pub async fn save_settings(
         &self,
         form: &SettingsForm,
     ) -> Result<Vec<SystemSetting>, ConfigError> {
         let current = self.settings().await?;
-        let changes: Vec<(String, String, Option<i32>)> = current
+        let group: Vec<&SystemSetting> = current
             .iter()
             .filter(|s| s.category.as_str() == form.category)
-            .map(|s| {
-                let input = match (form.values.get(&s.key), s.value_type) {
-                    (Some(v), _) => v.clone(),
-                    (None, crate::domain::system::ValueType::Boolean) => "false".to_owned(),
-                    (None, _) => s.value.to_string(),
-                };
-                (s.key.clone(), input, form.versions.get(&s.key).copied())
-            })
             .collect();
-        if changes.is_empty() {
+        if group.is_empty() {
             return Err(ConfigError::NotFound(format!(
                 "settings category {}",
                 form.category
             )));
         }
+        let mut errors = crate::domain::FieldErrors::default();
+        for key in form.values.keys().chain(form.versions.keys()) {
+            if !group.iter().any(|s| &s.key == key) && errors.get(key).is_none() {
+                errors.push(
+                    key.clone(),
+                    format!("is not a setting of the {} group", form.category),
+                );
+            }
+        }
+        let mut changes = Vec::with_capacity(group.len());
+        for setting in group {
+            match form.values.get(&setting.key) {
+                Some(input) => changes.push((
+                    setting.key.clone(),
+                    input.clone(),
+                    form.versions.get(&setting.key).copied(),
+                )),
+                None => errors.push(setting.key.clone(), "is required"),
+            }
+        }
+        errors.finish(|| ())?;
         self.manager.set_settings(&changes).await
     }
 
@@ -422,6 +451,7 @@ impl ConfigService {
             pairs: None,
             threads: 1,
             max_time: std::time::Duration::from_millis(300),
+            runs_kept: self.manager.settings().benchmark_runs_kept,
         };
         crate::benchmark::run_on(self.manager.pool(), None, &options, |_, _| {}).await
     }

@@ -35,80 +35,199 @@ impl StoreError {
     }
 }
 
+/// Whether `error` means the database could not be reached or the connection broke, as
+/// opposed to a query the database answered with an error.
+pub fn is_connection_error(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // Class 08: connection exception; 57P01-57P03: the server is shutting down or
+        // terminated this backend; 53300: too many connections.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }),
+        _ => false,
+    }
+}
+
 impl From<StoreError> for ConfigError {
     fn from(error: StoreError) -> Self {
         match error {
+            StoreError::Database(e) if is_connection_error(&e) => {
+                ConfigError::Unavailable(e.to_string())
+            }
             StoreError::Database(sqlx::Error::Database(db)) => {
                 // Constraint names come from the migrations; the message names the rule broken.
                 let constraint = db.constraint().unwrap_or_default().to_owned();
-                if db.is_unique_violation() {
-                    ConfigError::Conflict(format!("already exists ({constraint})"))
-                } else if db.is_check_violation() || db.is_foreign_key_violation() {
-                    ConfigError::invalid(constraint, db.message().to_owned())
-                } else {
-                    ConfigError::Unavailable(db.message().to_owned())
+                match db.code().as_deref() {
+                    _ if db.is_unique_violation() => {
+                        ConfigError::Conflict(format!("already exists ({constraint})"))
+                    }
+                    _ if db.is_check_violation() || db.is_foreign_key_violation() => {
+                        ConfigError::invalid(constraint, db.message().to_owned())
+                    }
+                    // numeric_value_out_of_range, string_data_right_truncation,
+                    // invalid_text_representation: input the domain rules should have
+                    // refused; still the caller's input, not an outage.
+                    Some("22003" | "22001" | "22P02") => {
+                        ConfigError::invalid("value", db.message().to_owned())
+                    }
+                    // query_canceled: our statement timeout fired.
+                    Some("57014") => ConfigError::Unavailable(format!(
+                        "the database did not answer in time ({})",
+                        db.message()
+                    )),
+                    _ => internal(&db),
                 }
             }
             StoreError::Database(sqlx::Error::RowNotFound) => ConfigError::NotFound("row".into()),
-            StoreError::Database(other) => ConfigError::Unavailable(other.to_string()),
+            StoreError::Database(other) => internal(&other),
             StoreError::Corrupt { what, message } => {
-                ConfigError::Unavailable(format!("stored {what} is invalid: {message}"))
+                internal(&format!("stored {what} is invalid: {message}"))
             }
-            StoreError::Migrate(e) => ConfigError::Unavailable(e.to_string()),
+            StoreError::Migrate(e) => internal(&e),
         }
     }
 }
 
+/// Logs the full cause and answers with a generic message.
+fn internal(cause: &dyn std::fmt::Display) -> ConfigError {
+    tracing::error!(%cause, "internal error");
+    ConfigError::Internal("the server hit an unexpected error; its log has the details".into())
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The database URL with any password replaced, safe to print.
+/// The database URL with every credential replaced (the password in the user part and
+/// any `password`-like query parameter), safe to print.
 pub fn redact_url(url: &str) -> String {
-    match PgConnectOptions::from_str(url) {
-        Ok(_) => match url.split_once("://") {
-            Some((scheme, rest)) => match rest.rsplit_once('@') {
-                Some((userinfo, host)) => {
-                    let user = userinfo.split(':').next().unwrap_or_default();
-                    let shown = if userinfo.contains(':') {
-                        format!("{user}:***")
-                    } else {
-                        user.to_owned()
-                    };
-                    format!("{scheme}://{shown}@{host}")
-                }
-                None => url.to_owned(),
-            },
-            None => url.to_owned(),
+    if PgConnectOptions::from_str(url).is_err() {
+        return "<unparseable DATABASE_URL>".to_owned();
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) = match before_query.find('/') {
+        Some(i) => before_query.split_at(i),
+        None => (before_query, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
         },
-        Err(_) => "<unparseable DATABASE_URL>".to_owned(),
+        None => authority.to_owned(),
+    };
+    let query = query.map(|q| {
+        q.split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                    format!("{name}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    match query {
+        Some(q) => format!("{scheme}://{authority}{path}?{q}"),
+        None => format!("{scheme}://{authority}{path}"),
     }
 }
 
-/// Creates the database named in `url` when it does not exist yet, by connecting to the
-/// server's `postgres` database.
-pub async fn ensure_database(url: &str) -> StoreResult<()> {
-    let options = PgConnectOptions::from_str(url)?;
+/// How to reach the database, and how long to wait for it before giving up.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    /// Opening a connection (startup, the listener, the CLI).
+    pub connect_timeout: Duration,
+    /// Waiting for a pooled connection, opening one included.
+    pub acquire_timeout: Duration,
+    /// One statement, enforced by the server and, for a link that went silent, here.
+    pub statement_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// Defaults for `url`: 10 connections, 5 s to connect, 2 s to acquire, 5 s a statement.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Connection options with the server-side timeouts and keepalives set.
+    pub fn connect_options(&self) -> StoreResult<PgConnectOptions> {
+        let statement_ms = self.statement_timeout.as_millis().max(1).to_string();
+        let idle_in_tx_ms = (self.statement_timeout.as_millis().max(1) * 2).to_string();
+        Ok(PgConnectOptions::from_str(&self.url)?.options([
+            ("statement_timeout", statement_ms.as_str()),
+            // A client that vanished mid-transaction must not hold its locks for long.
+            ("idle_in_transaction_session_timeout", idle_in_tx_ms.as_str()),
+            // sqlx 0.9 cannot set client-side keepalives; these make the server notice a
+            // dead client. This side notices a dead server through the listener's
+            // heartbeat and the timeouts on every operation.
+            ("tcp_keepalives_idle", "5"),
+            ("tcp_keepalives_interval", "2"),
+            ("tcp_keepalives_count", "3"),
+        ]))
+    }
+}
+
+/// `operation` within `limit`, or an I/O timeout error that counts as a connection error.
+pub async fn within<T>(
+    limit: Duration,
+    operation: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    tokio::time::timeout(limit, operation).await.unwrap_or_else(|_| {
+        Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("no answer within {} ms", limit.as_millis()),
+        )))
+    })
+}
+
+/// Creates the database named in the settings' URL when it does not exist yet, by
+/// connecting to the server's `postgres` database.
+pub async fn ensure_database(settings: &DatabaseSettings) -> StoreResult<()> {
+    let options = settings.connect_options()?;
     let name = options
         .get_database()
         .map(str::to_owned)
         .unwrap_or_else(|| options.get_username().to_owned());
-    let mut admin = options.clone().database("postgres").connect().await?;
-    let exists: bool =
+    let limit = settings.connect_timeout;
+    let mut admin = within(limit, options.clone().database("postgres").connect()).await?;
+    let exists: bool = within(
+        limit,
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(&name)
-            .fetch_one(&mut admin)
-            .await?;
+            .fetch_one(&mut admin),
+    )
+    .await?;
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         // Identifiers cannot be bound as parameters; the name is quoted above.
         let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}"));
-        match sqlx::query(create).execute(&mut admin).await {
+        match within(limit, sqlx::query(create).execute(&mut admin)).await {
             Ok(_) => tracing::info!(database = %name, "created database"),
             // Another process created it between our check and our CREATE.
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => {}
             Err(e) => return Err(e.into()),
         }
     }
-    admin.close().await?;
+    within(limit, admin.close()).await?;
     Ok(())
 }
 
@@ -128,18 +247,43 @@ pub async fn drop_database(server_url: &str, name: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// A pool for `url`; fails fast when the server cannot be reached.
-pub async fn connect(url: &str, max_connections: u32) -> StoreResult<PgPool> {
-    let options = PgConnectOptions::from_str(url)?;
-    let pool = PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
-        // A ping before every checkout would double each read's round trips; a dead
-        // connection instead fails its query, is dropped, and the next read reconnects.
-        .test_before_acquire(false)
-        .connect_with(options)
-        .await?;
+/// A pool for the settings' database; fails within the connect timeout when the server
+/// cannot be reached.
+pub async fn connect(settings: &DatabaseSettings) -> StoreResult<PgPool> {
+    let options = settings.connect_options()?;
+    let pool = within(
+        settings.connect_timeout,
+        PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            // A ping before every checkout would double each read's round trips; a dead
+            // connection instead fails its query, `sweep_idle` drops its dead siblings,
+            // and the read is retried once.
+            .test_before_acquire(false)
+            .connect_with(options),
+    )
+    .await?;
     Ok(pool)
+}
+
+/// Checks every idle connection of `pool` with a ping and closes those that fail, so that
+/// after the server restarted or killed its backends the next query gets a live one.
+/// Returns how many were closed.
+pub async fn sweep_idle(pool: &PgPool, limit: Duration) -> usize {
+    let mut held = Vec::new();
+    while let Some(conn) = pool.try_acquire() {
+        held.push(conn);
+    }
+    let checks = held.into_iter().map(|mut conn| async move {
+        match tokio::time::timeout(limit, conn.ping()).await {
+            Ok(Ok(())) => 0,
+            _ => {
+                conn.close_on_drop();
+                1
+            }
+        }
+    });
+    futures::future::join_all(checks).await.into_iter().sum()
 }
 
 /// Applies the migrations in `migrations/` that have not run yet.
@@ -148,10 +292,16 @@ pub async fn migrate(pool: &PgPool) -> StoreResult<()> {
     Ok(())
 }
 
-/// Whether the database answers, and its server version.
-pub async fn health(pool: &PgPool) -> StoreResult<String> {
-    let version: String = sqlx::query_scalar("SHOW server_version")
-        .fetch_one(pool)
+/// Whether the database answers a query.
+pub async fn ping(pool: &PgPool) -> StoreResult<()> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
+/// The configuration's current revision (see `migrations/*_revision.sql`).
+pub async fn revision(executor: impl sqlx::PgExecutor<'_>) -> Result<u64, sqlx::Error> {
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM botconfig_revision")
+        .fetch_one(executor)
         .await?;
-    Ok(version)
+    Ok(u64::try_from(revision).unwrap_or(0))
 }

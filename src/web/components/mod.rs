@@ -14,6 +14,7 @@ pub fn ErrorNote(error: ConfigError) -> impl IntoView {
         ConfigError::Invalid(errors) => ("Invalid input", errors.to_string()),
         ConfigError::Conflict(message) => ("Conflict", message.clone()),
         ConfigError::Unavailable(message) => ("Database unavailable", message.clone()),
+        ConfigError::Internal(message) => ("Internal error", message.clone()),
         ConfigError::Request(message) => ("Request failed", message.clone()),
     };
     view! {
@@ -116,17 +117,21 @@ pub fn Field(
     }
 }
 
-/// A labelled checkbox: present as "on" when ticked, absent otherwise.
+/// A labelled on/off choice that always posts its value (`true` or `false`): a checkbox
+/// posts nothing when unticked, and a save must never read a missing field as "off".
 #[component]
-pub fn CheckboxField(name: String, key: String, label: String, checked: bool) -> impl IntoView {
+pub fn ToggleField(name: String, key: String, label: String, on: bool) -> impl IntoView {
     let id = format!(
         "field-{}",
         key.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
     );
     view! {
-        <div class="field checkbox">
-            <input id=id.clone() name=name type="checkbox" value="on" checked=checked prop:checked=checked/>
-            <label for=id>{label}</label>
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name>
+                <option value="true" selected=on>"On"</option>
+                <option value="false" selected=!on>"Off"</option>
+            </select>
         </div>
     }
 }

@@ -6,7 +6,7 @@ use crate::web::components::checks::{
     daily_trades, lookback_days as lookback, percent, take_profit,
 };
 use crate::web::components::{
-    reload_after_save, rule, submission_errors, Check, CheckboxField, Field, SaveOutcome,
+    reload_after_save, rule, submission_errors, Check, ToggleField, Field, SaveOutcome,
 };
 use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;
@@ -107,11 +107,11 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
             <input type="hidden" name="symbol" value=symbol/>
             <input type="hidden" name="form[version]" value=risk.version/>
             {first_four}
-            <CheckboxField
+            <ToggleField
                 name="form[trailing_stop_enabled]".into()
                 key="trailing_stop_enabled".into()
                 label="Trailing stop".into()
-                checked=risk.settings.trailing_stop_enabled
+                on=risk.settings.trailing_stop_enabled
             />
             {rest}
             <div class="field">

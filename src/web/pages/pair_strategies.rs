@@ -6,7 +6,7 @@ use crate::domain::strategy::{parse_weight, PairStrategy, ParamDef, Strategy};
 use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
 use crate::web::components::{
-    reload_after_save, rule, submission_errors, CheckboxField, Field, SaveOutcome,
+    reload_after_save, rule, submission_errors, ToggleField, Field, SaveOutcome,
 };
 use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;
@@ -150,7 +150,7 @@ fn StrategyForm(
                 <input type="hidden" name="symbol" value=symbol/>
                 <input type="hidden" name="strategy" value=name.clone()/>
                 <input type="hidden" name="form[version]" value=version/>
-                <CheckboxField name="form[enabled]".into() key=format!("{name}-enabled") label="Enabled".into() checked=enabled/>
+                <ToggleField name="form[enabled]".into() key=format!("{name}-enabled") label="Enabled".into() on=enabled/>
                 <Field
                     name="form[weight]".into()
                     key=format!("{name}.weight")

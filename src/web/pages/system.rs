@@ -3,7 +3,9 @@
 use crate::domain::forms::SettingsForm;
 use crate::domain::system::{choices, parse_setting, Category, SystemSetting, ValueType};
 use crate::domain::ConfigError;
-use crate::web::components::{reload_after_save, submission_errors, ErrorNote, Field, SaveOutcome};
+use crate::web::components::{
+    reload_after_save, submission_errors, ErrorNote, Field, SaveOutcome, ToggleField,
+};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -81,18 +83,14 @@ fn setting_input(setting: SystemSetting, errors: Signal<crate::domain::FieldErro
     let help = format!("{key} — {}", setting.description);
     let version = view! { <input type="hidden" name=format!("form[versions][{key}]") value=setting.version/> };
     match (setting.value_type, choices(&key)) {
-        (ValueType::Boolean, _) => {
-            let checked = setting.value.as_bool().unwrap_or(false);
-            view! {
-            <div class="field checkbox">
+        (ValueType::Boolean, _) => view! {
+            <div>
                 {version}
-                <input id=id.clone() name=name type="checkbox" value="true" checked=checked prop:checked=checked/>
-                <label for=id>{setting.label()}</label>
+                <ToggleField name key=key.clone() label=setting.label() on=setting.value.as_bool().unwrap_or(false)/>
                 <small class="help">{help}</small>
             </div>
-            }
-            .into_any()
         }
+        .into_any(),
         (_, Some(options)) => {
             let current = setting.value.to_string();
             view! {
