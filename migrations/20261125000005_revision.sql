@@ -62,6 +62,13 @@ BEGIN
 END;
 $$;
 
+-- PL/pgSQL may evaluate every operand of an AND, and other tables' rows have no symbol.
+CREATE FUNCTION botconfig_symbol_changed(old_row record, new_row record) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN old_row.symbol IS DISTINCT FROM new_row.symbol;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION botconfig_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     rev     bigint := botconfig_transaction_revision();
@@ -73,7 +80,7 @@ BEGIN
     ELSIF TG_TABLE_NAME = 'trading_pairs' AND TG_OP = 'DELETE' THEN
         -- Its strategy and risk rows went with it, under its symbol.
         changes := ARRAY[jsonb_build_object('kind', 'everything')];
-    ELSIF TG_TABLE_NAME = 'trading_pairs' AND TG_OP = 'UPDATE' AND OLD.symbol IS DISTINCT FROM NEW.symbol THEN
+    ELSIF TG_TABLE_NAME = 'trading_pairs' AND TG_OP = 'UPDATE' AND botconfig_symbol_changed(OLD, NEW) THEN
         -- Every key of the old symbol (its risk, its strategies) now names nothing.
         changes := ARRAY[jsonb_build_object('kind', 'everything')];
     ELSE

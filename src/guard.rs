@@ -114,7 +114,11 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// The middleware: applies the policy to every request.
-pub async fn guard(State(policy): State<RequestPolicy>, request: Request<Body>, next: Next) -> Response {
+pub async fn guard(
+    State(policy): State<RequestPolicy>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     let host = request
         .headers()
         .get(header::HOST)
@@ -197,7 +201,9 @@ mod tests {
         assert!(same_origin(&headers, "127.0.0.1:3000").is_ok());
         headers.insert(
             header::REFERER,
-            "https://evil.example/http://127.0.0.1:3000/".parse().unwrap(),
+            "https://evil.example/http://127.0.0.1:3000/"
+                .parse()
+                .unwrap(),
         );
         assert!(same_origin(&headers, "127.0.0.1:3000").is_err());
     }

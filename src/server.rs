@@ -109,9 +109,8 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
 
 /// The Leptos options (bundle name, site root) for serving on the settings' address.
 pub fn leptos_options(settings: &Settings) -> Result<LeptosOptions, StartupError> {
-    let conf = get_configuration(None).map_err(|e| {
-        StartupError::Other(format!("cannot read the Leptos configuration: {e}"))
-    })?;
+    let conf = get_configuration(None)
+        .map_err(|e| StartupError::Other(format!("cannot read the Leptos configuration: {e}")))?;
     let mut options = conf.leptos_options;
     options.site_addr = settings.listen;
     Ok(options)

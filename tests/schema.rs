@@ -137,7 +137,7 @@ async fn a_committed_change_is_announced_with_what_changed(pool: PgPool) {
     let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
     assert_eq!(
         payload,
-        serde_json::json!({"kind": "pair_risk", "symbol": "ETH/USDT"})
+        serde_json::json!({"kind": "pair_risk", "symbol": "ETH/USDT", "revision": 1})
     );
 }
 

@@ -92,7 +92,7 @@ test("strategies: enable with valid parameters, refuse out-of-range, show normal
   await page.goto("/pairs/DOT/USDT/strategies");
   await waitForHydration(page);
   const macd = page.getByRole("form", { name: "MACD settings" });
-  await macd.getByLabel("Enabled").check();
+  await macd.getByLabel("Enabled").selectOption("true");
   await macd.getByLabel("Weight").fill("0.5");
   await macd.getByLabel("Fast period").fill("1");
   await expect(macd.getByText("must be at least 2")).toBeVisible();
@@ -113,12 +113,12 @@ test("system: toggle paper trading, change the check interval, refuse a non-numb
   await page.goto("/system");
   await waitForHydration(page);
   const general = page.getByRole("form", { name: "General settings" });
-  await general.getByLabel("Paper trading").uncheck();
+  await general.getByLabel("Paper trading").selectOption("false");
   await general.getByLabel("Check interval").fill("45");
   await general.getByRole("button", { name: "Save general" }).click();
   await expect(page.getByRole("status")).toHaveText(/Saved \d+ settings\./);
   await page.reload();
-  await expect(general.getByLabel("Paper trading")).not.toBeChecked();
+  await expect(general.getByLabel("Paper trading")).toHaveValue("false");
   await expect(general.getByLabel("Check interval")).toHaveValue("45");
 
   await waitForHydration(page);
@@ -130,7 +130,7 @@ test("system: toggle paper trading, change the check interval, refuse a non-numb
   await expect(general.getByLabel("Check interval")).toHaveValue("45");
   // Put paper trading back for other specs.
   await waitForHydration(page);
-  await general.getByLabel("Paper trading").check();
+  await general.getByLabel("Paper trading").selectOption("true");
   await general.getByRole("button", { name: "Save general" }).click();
   await expect(page.getByRole("status")).toHaveText(/Saved \d+ settings\./);
 });

@@ -103,7 +103,10 @@ fn answer<T: serde::Serialize>(service: &ConfigService, value: &T) -> Response {
     if let serde_json::Value::Object(fields) = &mut body {
         fields.insert("stale".into(), json!(staleness.is_some()));
         if let Some(age) = staleness {
-            fields.insert("stale_seconds".into(), json!(age.as_secs_f64().ceil() as u64));
+            fields.insert(
+                "stale_seconds".into(),
+                json!(age.as_secs_f64().ceil() as u64),
+            );
         }
     }
     let mut response = Json(body).into_response();

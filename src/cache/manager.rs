@@ -492,8 +492,7 @@ impl ConfigManager {
         if !inner.freshness.is_fresh(now) {
             // Past the staleness bound: confirm before anything cached is served.
             Box::pin(self.confirm_current()).await;
-        } else if let Some(value) =
-            front::get(inner.id, &inner.front_epoch, &inner.hits, key, now)
+        } else if let Some(value) = front::get(inner.id, &inner.front_epoch, &inner.hits, key, now)
         {
             return Ok(value);
         }
@@ -647,16 +646,17 @@ impl ConfigManager {
             return;
         };
         let now = Instant::now();
+        // A listener that lost its link is already probing the database (reconnecting);
+        // a reader waiting for a timeout of its own would only add latency.
         if freshness.is_fresh(now)
-            || freshness.failed_within(now, inner.settings.heartbeat_interval)
+            || !inner.counters.listener_connected.load(Ordering::Relaxed)
+            || freshness.failed_within(now, inner.settings.max_staleness)
         {
             return;
         }
         let asked_at = Instant::now();
-        match self
-            .db(async { store::revision(self.pool()).await.map_err(store::StoreError::from) })
-            .await
-        {
+        let limit = self.heartbeat_timeout();
+        match store::within(limit, store::revision(self.pool())).await {
             Ok(revision) => {
                 if revision > freshness.applied_revision() {
                     let dropped = self.clear().await;
@@ -990,7 +990,9 @@ impl ConfigManager {
         settings: PairSettings,
     ) -> Result<TradingPair, ConfigError> {
         let settings = settings.validate()?;
-        let pair = self.db(store::pairs::create(self.pool(), symbol, &settings)).await
+        let pair = self
+            .db(store::pairs::create(self.pool(), symbol, &settings))
+            .await
             .map_err(|e| match ConfigError::from(e) {
                 ConfigError::Conflict(_) => {
                     ConfigError::invalid("symbol", format!("{symbol} already exists"))
@@ -1012,8 +1014,14 @@ impl ConfigManager {
         expected_version: i32,
     ) -> Result<TradingPair, ConfigError> {
         let settings = settings.validate()?;
-        let outcome =
-            self.db(store::pairs::update(self.pool(), symbol, &settings, expected_version)).await?;
+        let outcome = self
+            .db(store::pairs::update(
+                self.pool(),
+                symbol,
+                &settings,
+                expected_version,
+            ))
+            .await?;
         self.finish_write(
             outcome,
             Change::Pair {
@@ -1030,7 +1038,9 @@ impl ConfigManager {
         symbol: &Symbol,
         active: bool,
     ) -> Result<TradingPair, ConfigError> {
-        let pair = self.db(store::pairs::set_active(self.pool(), symbol, active)).await?
+        let pair = self
+            .db(store::pairs::set_active(self.pool(), symbol, active))
+            .await?
             .ok_or_else(|| ConfigError::NotFound(format!("pair {symbol}")))?;
         self.apply_change(&Change::Pair {
             symbol: symbol.to_string(),
@@ -1050,7 +1060,9 @@ impl ConfigManager {
         parameters: &ParamValues,
         expected_version: Option<i32>,
     ) -> Result<PairStrategy, ConfigError> {
-        let definition = self.db(store::strategies::get(self.pool(), strategy)).await?
+        let definition = self
+            .db(store::strategies::get(self.pool(), strategy))
+            .await?
             .ok_or_else(|| ConfigError::NotFound(format!("strategy {strategy}")))?;
         let weight = check_weight(weight)?;
         let parameters = definition.check_params(parameters)?;
@@ -1059,8 +1071,15 @@ impl ConfigManager {
             weight,
             parameters,
         };
-        let outcome =
-            self.db(store::strategies::upsert(self.pool(), symbol, strategy, &update, expected_version)).await?;
+        let outcome = self
+            .db(store::strategies::upsert(
+                self.pool(),
+                symbol,
+                strategy,
+                &update,
+                expected_version,
+            ))
+            .await?;
         let change = Change::PairStrategy {
             symbol: symbol.to_string(),
             strategy: strategy.to_owned(),
@@ -1077,7 +1096,14 @@ impl ConfigManager {
         expected_version: i32,
     ) -> Result<RiskConfig, ConfigError> {
         let settings = settings.validate()?;
-        let outcome = self.db(store::risk::update(self.pool(), symbol, &settings, expected_version)).await?;
+        let outcome = self
+            .db(store::risk::update(
+                self.pool(),
+                symbol,
+                &settings,
+                expected_version,
+            ))
+            .await?;
         self.finish_write(
             outcome,
             Change::PairRisk {
@@ -1095,10 +1121,19 @@ impl ConfigManager {
         input: &str,
         expected_version: Option<i32>,
     ) -> Result<SystemSetting, ConfigError> {
-        let current = self.db(store::system::get(self.pool(), key)).await?
+        let current = self
+            .db(store::system::get(self.pool(), key))
+            .await?
             .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))?;
         let value = parse_setting(key, current.value_type, input)?;
-        let outcome = self.db(store::system::set(self.pool(), key, &value, expected_version)).await?;
+        let outcome = self
+            .db(store::system::set(
+                self.pool(),
+                key,
+                &value,
+                expected_version,
+            ))
+            .await?;
         self.finish_write(
             outcome,
             Change::Setting {
@@ -1129,7 +1164,9 @@ impl ConfigManager {
         if !errors.is_empty() {
             return Err(ConfigError::Invalid(errors));
         }
-        let outcome = self.db(store::system::set_many(self.pool(), &typed)).await?;
+        let outcome = self
+            .db(store::system::set_many(self.pool(), &typed))
+            .await?;
         let saved =
             match outcome {
                 UpdateOutcome::Updated(saved) => saved,
@@ -1154,7 +1191,8 @@ impl ConfigManager {
         doc: &crate::domain::transfer::ConfigDocument,
         settings: &[(String, crate::domain::system::SettingValue)],
     ) -> Result<(), ConfigError> {
-        self.db(store::transfer::apply(self.pool(), doc, settings)).await?;
+        self.db(store::transfer::apply(self.pool(), doc, settings))
+            .await?;
         self.apply_change(&Change::Everything).await;
         Ok(())
     }

@@ -214,8 +214,9 @@ impl ConfigManager {
         }
     }
 
-    /// How long a heartbeat may take before the link counts as down.
-    fn heartbeat_timeout(&self) -> Duration {
+    /// How long a heartbeat (or a reader's confirmation) may take before the link counts
+    /// as down.
+    pub(crate) fn heartbeat_timeout(&self) -> Duration {
         (self.settings().heartbeat_interval * 2).max(Duration::from_millis(500))
     }
 }

@@ -125,7 +125,10 @@ fn plural(n: usize, word: &str) -> String {
 /// manager of its own: its writes reach running servers through the database's notifications.
 async fn service(settings: &Settings) -> Result<ConfigService, Failure> {
     let pool = crate::server::open_database(settings).await?;
-    Ok(ConfigService::new(ConfigManager::new(pool, settings.cache())))
+    Ok(ConfigService::new(ConfigManager::new(
+        pool,
+        settings.cache(),
+    )))
 }
 
 async fn cache(settings: &Settings, action: CacheCommand) -> Result<u8, Failure> {

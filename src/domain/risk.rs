@@ -282,7 +282,7 @@ mod tests {
             ..RiskForm::from_settings(&defaults(), 1)
         };
         assert!(f.parse().is_ok());
-        f.trailing_stop_enabled = Some("on".into());
+        f.trailing_stop_enabled = Some("true".into());
         assert_eq!(
             errors_of(f).get("trailing_stop_percent"),
             Some("must not exceed the stop loss when the trailing stop is on")
@@ -290,12 +290,15 @@ mod tests {
     }
 
     #[test]
-    fn checkbox_absent_means_off() {
+    fn a_missing_toggle_is_an_error_never_off() {
         let f = RiskForm {
             trailing_stop_enabled: None,
             ..RiskForm::from_settings(&defaults(), 1)
         };
-        assert!(!f.parse().unwrap().trailing_stop_enabled);
+        assert_eq!(
+            errors_of(f).get("trailing_stop_enabled"),
+            Some("is required (true or false)")
+        );
     }
 
     #[test]

@@ -207,7 +207,10 @@ pub fn parse_setting(
                 .map_err(|_| FieldError::new(key, format!("must be a number, not \"{text}\"")))?
                 .normalize();
             if value.abs() >= Decimal::from(10i64.pow(18)) {
-                return Err(FieldError::new(key, "must be less than 1000000000000000000"));
+                return Err(FieldError::new(
+                    key,
+                    "must be less than 1000000000000000000",
+                ));
             }
             SettingValue::Decimal(value)
         }
@@ -272,22 +275,38 @@ mod tests {
     use rust_decimal_macros::dec;
 
     #[test]
-    fn booleans_accept_common_spellings() {
-        for t in ["true", "TRUE", "on", "yes", "1"] {
+    fn booleans_are_true_or_false_in_any_case_and_nothing_else() {
+        for t in ["true", "TRUE", " True "] {
             assert_eq!(
                 parse_setting("paper_trading", ValueType::Boolean, t),
                 Ok(SettingValue::Boolean(true))
             );
         }
         assert_eq!(
-            parse_setting("x", ValueType::Boolean, "off"),
+            parse_setting("x", ValueType::Boolean, "False"),
             Ok(SettingValue::Boolean(false))
         );
+        for bad in ["", "   ", "on", "off", "yes", "1", "0", "maybe"] {
+            assert!(
+                parse_setting("paper_trading", ValueType::Boolean, bad).is_err(),
+                "{bad:?}"
+            );
+        }
         assert_eq!(
-            parse_setting("x", ValueType::Boolean, "maybe")
+            parse_setting("x", ValueType::Boolean, "")
                 .unwrap_err()
                 .message,
-            "must be true or false, not \"maybe\""
+            "must be true or false, not \"\""
+        );
+    }
+
+    #[test]
+    fn numbers_too_large_for_their_column_are_refused() {
+        assert!(parse_setting("x", ValueType::Integer, "9223372036854775807").is_err());
+        assert!(parse_setting("x", ValueType::Integer, "999999999999999999").is_ok());
+        assert!(parse_setting("x", ValueType::Float, "1e19").is_err());
+        assert!(
+            parse_setting("total_portfolio_balance", ValueType::Float, "1000000000000").is_err()
         );
     }
 

@@ -263,14 +263,7 @@ impl ConfigService {
         })?;
         let version = (form.version > 0).then_some(form.version);
         self.manager
-            .update_pair_strategy(
-                &symbol,
-                strategy,
-                enabled,
-                weight,
-                &params,
-                version,
-            )
+            .update_pair_strategy(&symbol, strategy, enabled, weight, &params, version)
             .await
     }
 

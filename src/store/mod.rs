@@ -175,7 +175,10 @@ impl DatabaseSettings {
         Ok(PgConnectOptions::from_str(&self.url)?.options([
             ("statement_timeout", statement_ms.as_str()),
             // A client that vanished mid-transaction must not hold its locks for long.
-            ("idle_in_transaction_session_timeout", idle_in_tx_ms.as_str()),
+            (
+                "idle_in_transaction_session_timeout",
+                idle_in_tx_ms.as_str(),
+            ),
             // sqlx 0.9 cannot set client-side keepalives; these make the server notice a
             // dead client. This side notices a dead server through the listener's
             // heartbeat and the timeouts on every operation.
@@ -191,12 +194,14 @@ pub async fn within<T>(
     limit: Duration,
     operation: impl std::future::Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, sqlx::Error> {
-    tokio::time::timeout(limit, operation).await.unwrap_or_else(|_| {
-        Err(sqlx::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("no answer within {} ms", limit.as_millis()),
-        )))
-    })
+    tokio::time::timeout(limit, operation)
+        .await
+        .unwrap_or_else(|_| {
+            Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {} ms", limit.as_millis()),
+            )))
+        })
 }
 
 /// Creates the database named in the settings' URL when it does not exist yet, by

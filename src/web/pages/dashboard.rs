@@ -119,7 +119,20 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 pub fn StatsTable(stats: CacheStats) -> impl IntoView {
     let rows = stats.rows();
+    // Never silently: when the server cannot vouch for its cache, say so above all else.
+    let banner = stats.stale.then(|| {
+        let seconds = stats.confirmed_millis_ago.unwrap_or_default().div_ceil(1000);
+        view! {
+            <div class="note error" role="alert">
+                <strong>"Stale configuration. "</strong>
+                {format!(
+                    "This server cannot confirm with Postgres that its cache is current: bots are served values last confirmed {seconds} s ago, marked stale."
+                )}
+            </div>
+        }
+    });
     view! {
+        {banner}
         <table class="stats">
             <tbody>
                 {rows

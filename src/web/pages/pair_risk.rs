@@ -6,7 +6,7 @@ use crate::web::components::checks::{
     daily_trades, lookback_days as lookback, percent, take_profit,
 };
 use crate::web::components::{
-    reload_after_save, rule, submission_errors, Check, ToggleField, Field, SaveOutcome,
+    reload_after_save, rule, submission_errors, Check, Field, SaveOutcome, ToggleField,
 };
 use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;

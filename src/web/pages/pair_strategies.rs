@@ -6,7 +6,7 @@ use crate::domain::strategy::{parse_weight, PairStrategy, ParamDef, Strategy};
 use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
 use crate::web::components::{
-    reload_after_save, rule, submission_errors, ToggleField, Field, SaveOutcome,
+    reload_after_save, rule, submission_errors, Field, SaveOutcome, ToggleField,
 };
 use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;

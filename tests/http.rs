@@ -1,0 +1,258 @@
+//! The whole HTTP surface, driven in-process (`tower::ServiceExt::oneshot`): cross-site
+//! requests, foreign Host names, explicit form fields, body limits and health.
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use botconfig::cache::{CacheSettings, ConfigManager};
+use botconfig::guard::RequestPolicy;
+use botconfig::service::ConfigService;
+use botconfig::web::pages::benchmark::RunBenchmark;
+use botconfig::web::pages::pairs::SetPairActive;
+use botconfig::web::pages::system::SaveSettings;
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use tower::ServiceExt;
+
+const CONSOLE: &str = "127.0.0.1:3000";
+
+fn app(pool: &PgPool) -> (Router, ConfigManager) {
+    let listen: SocketAddr = CONSOLE.parse().unwrap();
+    let manager = ConfigManager::new(pool.clone(), CacheSettings::default());
+    let options = LeptosOptions::builder()
+        .output_name("botconfig")
+        .site_addr(listen)
+        .build();
+    let router = botconfig::server::router(
+        ConfigService::new(manager.clone()),
+        options,
+        RequestPolicy::new(listen, &[]),
+    );
+    (router, manager)
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 4 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// A form POST as a browser sends it, with the given Origin (None: no Origin, no Referer).
+fn form_post(path: &str, origin: Option<&str>, body: &str) -> Request<Body> {
+    let mut request = Request::post(path)
+        .header(header::HOST, CONSOLE)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(origin) = origin {
+        request = request.header(header::ORIGIN, origin);
+    }
+    request.body(Body::from(body.to_owned())).unwrap()
+}
+
+async fn setting(pool: &PgPool, key: &str) -> String {
+    sqlx::query_scalar("SELECT value FROM system_config WHERE key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn pair_active(pool: &PgPool, symbol: &str) -> bool {
+    sqlx::query_scalar("SELECT is_active FROM trading_pairs WHERE symbol = $1")
+        .bind(symbol)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn benchmark_runs(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM benchmark_runs")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn cross_site_posts_are_refused_and_change_nothing(pool: PgPool) {
+    let (app, _) = app(&pool);
+    let attacker = Some("http://attacker.example");
+    for category in ["general", "risk"] {
+        let (status, body) = send(
+            &app,
+            form_post(
+                SaveSettings::PATH,
+                attacker,
+                &format!("form[category]={category}"),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    }
+    let (status, _) = send(
+        &app,
+        form_post(
+            SetPairActive::PATH,
+            attacker,
+            "symbol=BTC%2FUSDT&active=false",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(&app, form_post(RunBenchmark::PATH, attacker, "")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // No Origin and no Referer at all is refused too.
+    let (status, _) = send(
+        &app,
+        form_post(SaveSettings::PATH, None, "form[category]=general"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A Referer from elsewhere is no better.
+    let request = Request::post(SetPairActive::PATH)
+        .header(header::HOST, CONSOLE)
+        .header(header::REFERER, "https://attacker.example/page")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("symbol=BTC%2FUSDT&active=false"))
+        .unwrap();
+    assert_eq!(send(&app, request).await.0, StatusCode::FORBIDDEN);
+
+    assert_eq!(setting(&pool, "paper_trading").await, "true");
+    assert_eq!(setting(&pool, "emergency_stop_enabled").await, "true");
+    assert_eq!(setting(&pool, "correlation_check_enabled").await, "true");
+    assert!(pair_active(&pool, "BTC/USDT").await);
+    assert_eq!(benchmark_runs(&pool).await, 0);
+}
+
+#[sqlx::test]
+async fn the_apis_writes_need_the_consoles_origin_and_json(pool: PgPool) {
+    let (app, manager) = app(&pool);
+    manager.warm().await.unwrap();
+    let entries = manager.stats().await.entries_total;
+    let text_plain = |origin: Option<&str>| {
+        let mut r = Request::post("/api/v1/cache/clear")
+            .header(header::HOST, CONSOLE)
+            .header(header::CONTENT_TYPE, "text/plain");
+        if let Some(o) = origin {
+            r = r.header(header::ORIGIN, o);
+        }
+        r.body(Body::from("{}")).unwrap()
+    };
+    assert_eq!(
+        send(&app, text_plain(Some("http://attacker.example")))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(send(&app, text_plain(None)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, text_plain(Some("http://127.0.0.1:3000")))
+            .await
+            .0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(manager.stats().await.entries_total, entries);
+    let json = Request::post("/api/v1/cache/clear")
+        .header(header::HOST, CONSOLE)
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    let (status, body) = send(&app, json).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(manager.stats().await.entries_total, 0);
+}
+
+#[sqlx::test]
+async fn a_foreign_host_name_is_not_served(pool: PgPool) {
+    let (app, _) = app(&pool);
+    for path in ["/", "/api/v1/portfolio", "/healthz"] {
+        let request = Request::get(path)
+            .header(header::HOST, "attacker.example")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            send(&app, request).await.0,
+            StatusCode::MISDIRECTED_REQUEST,
+            "{path}"
+        );
+    }
+    let ok = Request::get("/api/v1/portfolio")
+        .header(header::HOST, "localhost:3000")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, ok).await.0, StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
+    let (app, _) = app(&pool);
+    let console = Some("http://127.0.0.1:3000");
+    let (status, body) = send(
+        &app,
+        form_post(
+            SaveSettings::PATH,
+            console,
+            "form[category]=general&form[values][check_interval]=30",
+        ),
+    )
+    .await;
+    assert!(!status.is_success(), "{status} {body}");
+    assert!(
+        body.contains("paper_trading") && body.contains("is required"),
+        "{body}"
+    );
+    assert_eq!(setting(&pool, "paper_trading").await, "true");
+    assert_eq!(setting(&pool, "check_interval").await, "60");
+
+    // An unknown key is refused too, and nothing is saved.
+    let full = "form[category]=general&form[values][paper_trading]=false&form[values][check_interval]=30\
+                &form[values][total_portfolio_balance]=10000&form[values][rebalance_interval_hours]=24\
+                &form[values][not_a_setting]=1";
+    let (status, body) = send(&app, form_post(SaveSettings::PATH, console, full)).await;
+    assert!(!status.is_success(), "{body}");
+    assert!(body.contains("not_a_setting"), "{body}");
+    assert_eq!(setting(&pool, "paper_trading").await, "true");
+
+    // The same form from the console, complete, saves.
+    let complete = full.replace("&form[values][not_a_setting]=1", "");
+    let (status, body) = send(&app, form_post(SaveSettings::PATH, console, &complete)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(setting(&pool, "paper_trading").await, "false");
+    assert_eq!(setting(&pool, "check_interval").await, "30");
+}
+
+#[sqlx::test]
+async fn an_oversized_body_is_413(pool: PgPool) {
+    let (app, _) = app(&pool);
+    let pattern = "x".repeat(3 << 20);
+    let request = Request::post("/api/v1/cache/invalidate")
+        .header(header::HOST, CONSOLE)
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!("{{\"pattern\": \"{pattern}\"}}")))
+        .unwrap();
+    assert_eq!(send(&app, request).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[sqlx::test]
+async fn health_tells_the_listener_and_not_the_postgres_version(pool: PgPool) {
+    let (app, _) = app(&pool);
+    let request = Request::get("/healthz")
+        .header(header::HOST, CONSOLE)
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = send(&app, request).await;
+    assert_eq!(status, StatusCode::OK);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["database"], "up");
+    assert_eq!(health["listener"]["connected"], false);
+    assert!(health.get("postgres").is_none(), "{body}");
+    assert!(!body.contains("15."), "{body}");
+}

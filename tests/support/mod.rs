@@ -1,0 +1,95 @@
+//! What the fault and HTTP tests share: the test database's URL, a server-like manager
+//! reached through a fault proxy, and polling with a deadline.
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use botconfig::cache::{CacheSettings, ConfigManager};
+use botconfig::store::DatabaseSettings;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, PgPool};
+use std::future::Future;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// The URL of the database `pool` (made by `#[sqlx::test]`), on the server `DATABASE_URL`
+/// names, optionally through another port (a proxy).
+pub fn database_url(pool: &PgPool, port: Option<u16>) -> String {
+    let name = pool
+        .connect_options()
+        .get_database()
+        .expect("a test database")
+        .to_owned();
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL names the test server");
+    let mut options = PgConnectOptions::from_str(&server)
+        .expect("DATABASE_URL parses")
+        .database(&name);
+    if let Some(port) = port {
+        options = options.host("127.0.0.1").port(port);
+    }
+    options.to_url_lossy().to_string()
+}
+
+/// The test server's address, for a proxy to forward to.
+pub fn server_addr() -> std::net::SocketAddr {
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL names the test server");
+    let options = PgConnectOptions::from_str(&server).expect("DATABASE_URL parses");
+    let host = match options.get_host() {
+        "localhost" => "127.0.0.1",
+        other => other,
+    };
+    format!("{host}:{}", options.get_port())
+        .parse()
+        .expect("DATABASE_URL names a TCP host")
+}
+
+/// A manager set up as `botconfig serve` sets it up: its own pool with the production
+/// timeouts, listening, the staleness bound enforced.
+pub async fn serving_manager(
+    url: &str,
+    cache: CacheSettings,
+) -> (ConfigManager, botconfig::cache::ListenerHandle) {
+    let pool = botconfig::store::connect(&DatabaseSettings::new(url))
+        .await
+        .expect("connect");
+    let manager = ConfigManager::new(pool, cache);
+    let listener = manager.listen().await.expect("listen");
+    (manager, listener)
+}
+
+/// Polls `check` until it holds or `deadline` passes: for effects that cross a connection.
+pub async fn eventually<F, Fut>(deadline: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let end = Instant::now() + deadline;
+    while Instant::now() < end {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    check().await
+}
+
+/// The database's current revision.
+pub async fn revision(pool: &PgPool) -> u64 {
+    let r: i64 = sqlx::query_scalar("SELECT revision FROM botconfig_revision")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    r as u64
+}
+
+/// Waits until `manager` has applied every change committed so far.
+pub async fn caught_up(manager: &ConfigManager, pool: &PgPool) {
+    let target = revision(pool).await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            manager.stats().await.applied_revision >= target
+        })
+        .await,
+        "the manager never applied revision {target}"
+    );
+}
