@@ -993,7 +993,7 @@ impl ConfigManager {
         let pair = self
             .db(store::pairs::create(self.pool(), symbol, &settings))
             .await
-            .map_err(|e| match ConfigError::from(e) {
+            .map_err(|e| match e {
                 ConfigError::Conflict(_) => {
                     ConfigError::invalid("symbol", format!("{symbol} already exists"))
                 }
