@@ -451,3 +451,184 @@ async fn the_benchmark_prints_json_and_drops_its_scratch_database(pool: PgPool) 
         .unwrap();
     assert_eq!(runs, 1);
 }
+
+mod support;
+
+async fn setting(pool: &PgPool, key: &str) -> String {
+    sqlx::query_scalar("SELECT value FROM system_config WHERE key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn empty_or_blank_is_never_a_boolean_or_a_number(pool: PgPool) {
+    for (key, value) in [
+        ("paper_trading", ""),
+        ("paper_trading", "  "),
+        ("paper_trading", "yes"),
+        ("check_interval", ""),
+    ] {
+        let out = botconfig(&pool)
+            .args(["set-config", key, value])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{key}={value:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = botconfig(&pool)
+        .args(["set-config", "paper_trading", ""])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("must be true or false"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(setting(&pool, "paper_trading").await, "true");
+    assert_eq!(setting(&pool, "check_interval").await, "60");
+    botconfig(&pool)
+        .args(["set-config", "paper_trading", "FALSE"])
+        .assert()
+        .success();
+    assert_eq!(setting(&pool, "paper_trading").await, "false");
+}
+
+#[sqlx::test]
+async fn values_too_large_for_their_columns_are_bad_input(pool: PgPool) {
+    let out = botconfig(&pool)
+        .args(["add-pair", "SOL/USDT", "--initial-balance", "1e15"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("must be less than 1000000000000"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.json");
+    botconfig(&pool).arg("export").arg(&file).assert().success();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["pairs"][0]["settings"]["max_trade_amount"] = "100000000000000000000".into();
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = botconfig(&pool).arg("import").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("must be less than"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[sqlx::test]
+async fn an_import_that_changes_nothing_writes_nothing(pool: PgPool) {
+    let versions = || async {
+        let v: (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT sum(version) FROM trading_pairs), (SELECT sum(version) FROM pair_risk_config), \
+             (SELECT sum(version) FROM pair_strategy_config), (SELECT sum(version) FROM system_config)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        v
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.json");
+    botconfig(&pool).arg("export").arg(&file).assert().success();
+    let before = versions().await;
+    botconfig(&pool).arg("import").arg(&file).assert().success();
+    assert_eq!(
+        versions().await,
+        before,
+        "unchanged rows must not be written"
+    );
+}
+
+/// A database that accepts TCP and never answers: the command fails with one line within
+/// the connect timeout, and never prints a password, wherever the URL carries it.
+#[sqlx::test]
+async fn a_silent_database_fails_startup_with_one_redacted_line(pool: PgPool) {
+    let proxy = support::proxy::FaultProxy::start(support::server_addr()).await;
+    proxy.set(support::proxy::Mode::Blackhole);
+    let url = format!(
+        "postgres://postgres:hunter2@127.0.0.1:{}/{}?password=hunter3",
+        proxy.port,
+        pool.connect_options().get_database().unwrap()
+    );
+    let started = Instant::now();
+    let out = botconfig(&pool)
+        .env("DATABASE_URL", &url)
+        .env("DATABASE_CONNECT_TIMEOUT", "2")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot reach Postgres"), "{err}");
+    assert!(!err.contains("hunter"), "a password was printed: {err}");
+}
+
+#[sqlx::test]
+async fn server_logs_carry_no_colour_codes_off_a_terminal(pool: PgPool) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("botconfig"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url(&pool))
+        .env("BOTCONFIG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_OUTPUT_NAME", "botconfig")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline
+        && ureq::get(format!("http://127.0.0.1:{port}/healthz"))
+            .call()
+            .is_err()
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("cache warmed"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
+}
+
+#[sqlx::test]
+async fn only_the_latest_benchmark_runs_are_kept(pool: PgPool) {
+    for _ in 0..3 {
+        botconfig(&pool)
+            .env("BOTCONFIG_BENCHMARK_RUNS_KEPT", "2")
+            .args(["cache", "benchmark", "--iterations", "20", "--json"])
+            .assert()
+            .success();
+    }
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM benchmark_runs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 2);
+}

@@ -367,8 +367,11 @@ impl ConfigService {
         for (key, value) in &doc.settings {
             match current.iter().find(|s| &s.key == key) {
                 Some(setting) => {
+                    // An equal value (10 for "10.0") is not written: no version bump.
                     if let Some(v) = errors.take(parse_setting(key, setting.value_type, value)) {
-                        typed.push((key.clone(), v));
+                        if v != setting.value {
+                            typed.push((key.clone(), v));
+                        }
                     }
                 }
                 None => errors.push(

@@ -310,3 +310,29 @@ pub async fn revision(executor: impl sqlx::PgExecutor<'_>) -> Result<u64, sqlx::
         .await?;
     Ok(u64::try_from(revision).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_credential_in_a_url_is_redacted() {
+        assert_eq!(
+            redact_url("postgres://admin:s3cret@db.example:5432/botconfig"),
+            "postgres://admin:***@db.example:5432/botconfig"
+        );
+        assert_eq!(
+            redact_url("postgres://admin@db.example/botconfig?sslmode=require&password=s3cret"),
+            "postgres://admin@db.example/botconfig?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://a:b@h/d?PassWord=x&sslpassword=y"),
+            "postgres://a:***@h/d?PassWord=***&sslpassword=***"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1:5432/postgres"),
+            "postgres://postgres@127.0.0.1:5432/postgres"
+        );
+        assert_eq!(redact_url("not a url"), "<unparseable DATABASE_URL>");
+    }
+}
