@@ -50,9 +50,7 @@ fn main() {
         );
         if workload == Workload::Fleet {
             let started = Instant::now();
-            let report = runtime
-                .block_on(subjects.service.manager().warm())
-                .expect("warm");
+            let report = runtime.block_on(subjects.manager.warm()).expect("warm");
             println!(
                 "warm: {} pairs, {} entries, {} queries, {:.1} ms",
                 report.pairs,

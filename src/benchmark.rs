@@ -11,7 +11,6 @@ use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
-use crate::service::ConfigService;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::{Arc, RwLock};
@@ -93,7 +92,7 @@ impl NaiveCache {
 /// One run's subjects: the manager, its uncached reader, and the naive cache, over one
 /// database.
 pub struct Subjects {
-    pub service: ConfigService,
+    pub manager: ConfigManager,
     pub naive: NaiveCache,
     /// The active pairs, for workloads that walk them.
     pub pairs: Vec<TradingPair>,
@@ -106,7 +105,7 @@ impl Subjects {
         let naive = NaiveCache::load(manager.uncached(), manager.settings().ttl).await?;
         let pairs = manager.active_pairs().await?.to_vec();
         Ok(Subjects {
-            service: ConfigService::new(manager),
+            manager,
             naive,
             pairs,
         })
@@ -135,13 +134,13 @@ impl Subjects {
                 Ok(())
             }
             (_, Mode::Uncached) => {
-                Box::pin(self.uncached_iteration(self.service.manager().uncached(), workload)).await
+                Box::pin(self.uncached_iteration(self.manager.uncached(), workload)).await
             }
         }
     }
 
     async fn seed_cached(&self) -> Result<(), ConfigError> {
-        let manager = self.service.manager();
+        let manager = &self.manager;
         black_box(manager.system_config().await?);
         let pairs = manager.active_pairs().await?;
         for pair in pairs.iter().take(3) {
@@ -184,7 +183,7 @@ impl Subjects {
     }
 
     async fn fleet_cached(&self) -> Result<(), ConfigError> {
-        let manager = self.service.manager();
+        let manager = &self.manager;
         let pairs = manager.active_pairs().await?;
         for pair in pairs.iter() {
             black_box(manager.trading_config(&pair.symbol).await?);
@@ -270,8 +269,7 @@ pub fn measure(
                             .enable_all()
                             .build()
                             .map_err(|e| ConfigError::Unavailable(e.to_string()))?;
-                        let options =
-                            (*subjects.service.manager().pool().connect_options()).clone();
+                        let options = (*subjects.manager.pool().connect_options()).clone();
                         return own.block_on(async move {
                             // A few connections, as the server's pool has: sqlx hands a released
                             // connection back through a spawned task, so with one the next query
@@ -436,7 +434,8 @@ pub async fn run(
         ..crate::store::DatabaseSettings::new(database_url)
     })
     .await?;
-    let report = run_on(&operator, Some(database_url), options, progress).await;
+    let manager = ConfigManager::new(operator.clone(), CacheSettings::default());
+    let report = run_on(&manager, Some(database_url), options, progress).await;
     operator.close().await;
     report
 }
@@ -444,12 +443,12 @@ pub async fn run(
 /// As `run`, on an open pool. Without `server_url` no scratch database can be made, so
 /// `options.pairs` above the real count is refused.
 pub async fn run_on(
-    operator: &sqlx::PgPool,
+    operator: &ConfigManager,
     server_url: Option<&str>,
     options: &RunOptions,
     progress: impl Fn(u64, u64) + Send + Sync,
 ) -> Result<BenchmarkReport, ConfigError> {
-    let real_pairs = Source::new(operator.clone()).active_pairs().await?.len() as u64;
+    let real_pairs = operator.uncached().active_pairs().await?.len() as u64;
     let wanted = options.pairs.unwrap_or(real_pairs);
     let scratch = match (wanted > real_pairs, server_url) {
         (true, Some(url)) => Some(create_scratch(url, wanted as usize).await?),
@@ -464,7 +463,7 @@ pub async fn run_on(
     let database_url = server_url.unwrap_or_default();
     let pool = scratch
         .as_ref()
-        .map_or_else(|| operator.clone(), |(_, p)| p.clone());
+        .map_or_else(|| operator.pool().clone(), |(_, p)| p.clone());
     let result = measure_all(pool, options, &progress).await;
     if let Some((name, pool)) = scratch {
         drop_scratch(database_url, &name, pool).await?;
@@ -501,7 +500,9 @@ pub async fn run_on(
         speedup,
         ran_at: Some(chrono::Utc::now()),
     };
-    crate::store::benchmarks::insert(operator, &report, options.runs_kept).await?;
+    operator
+        .record_benchmark_run(&report, options.runs_kept)
+        .await?;
     Ok(report)
 }
 

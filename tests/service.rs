@@ -7,21 +7,28 @@ use botconfig::service::ConfigService;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
 
+fn sym(s: &str) -> Symbol {
+    Symbol::parse(s).unwrap()
+}
+
 fn service(pool: &PgPool) -> ConfigService {
     ConfigService::new(ConfigManager::new(pool.clone(), CacheSettings::default()))
 }
 
 #[sqlx::test]
 async fn an_active_pair_with_strategies_may_trade(pool: PgPool) {
-    let d = service(&pool).should_trade_pair("BTC/USDT").await.unwrap();
+    let d = service(&pool)
+        .should_trade_pair(&sym("BTC/USDT"))
+        .await
+        .unwrap();
     assert!(d.allowed, "{:?}", d.reasons);
 }
 
 #[sqlx::test]
 async fn an_inactive_pair_may_not_trade(pool: PgPool) {
     let s = service(&pool);
-    s.set_pair_active("ETH/USDT", false).await.unwrap();
-    let d = s.should_trade_pair("ETH/USDT").await.unwrap();
+    s.set_pair_active(&sym("ETH/USDT"), false).await.unwrap();
+    let d = s.should_trade_pair(&sym("ETH/USDT")).await.unwrap();
     assert_eq!(
         (d.allowed, d.reasons),
         (false, vec!["ETH/USDT is inactive".to_owned()])
@@ -30,8 +37,9 @@ async fn an_inactive_pair_may_not_trade(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_pair_without_an_enabled_strategy_may_not_trade(pool: PgPool) {
-    let s = service(&pool);
-    let m = s.manager();
+    let m = ConfigManager::new(pool.clone(), CacheSettings::default());
+    let s = ConfigService::new(m.clone());
+    let m = &m;
     let dot = Symbol::parse("DOT/USDT").unwrap();
     for name in ["sma_crossover", "rsi"] {
         let row = m.strategy_config(&dot, name).await.unwrap();
@@ -46,7 +54,7 @@ async fn a_pair_without_an_enabled_strategy_may_not_trade(pool: PgPool) {
         .await
         .unwrap();
     }
-    let d = s.should_trade_pair("DOT/USDT").await.unwrap();
+    let d = s.should_trade_pair(&sym("DOT/USDT")).await.unwrap();
     assert_eq!(d.reasons, ["DOT/USDT has no enabled strategy"]);
     let report = s.validate().await.unwrap();
     assert!(report
@@ -56,28 +64,33 @@ async fn a_pair_without_an_enabled_strategy_may_not_trade(pool: PgPool) {
 
 #[sqlx::test]
 async fn an_unknown_pair_may_not_trade(pool: PgPool) {
-    let d = service(&pool).should_trade_pair("XRP/USDT").await.unwrap();
+    let d = service(&pool)
+        .should_trade_pair(&sym("XRP/USDT"))
+        .await
+        .unwrap();
     assert_eq!(d.reasons, ["XRP/USDT is not a configured pair"]);
     assert!(
-        service(&pool).should_trade_pair("xrp").await.is_err(),
-        "a malformed symbol is an error"
+        botconfig::service::parse_symbol("xrp").is_err(),
+        "a malformed symbol is refused at the edge"
     );
 }
 
 #[sqlx::test]
 async fn a_triggered_emergency_stop_halts_every_pair(pool: PgPool) {
     let s = service(&pool);
-    s.manager()
-        .set_setting("emergency_stop_triggered", "true", None)
+    s.set_setting("emergency_stop_triggered", "true")
         .await
         .unwrap();
-    let d = s.should_trade_pair("BTC/USDT").await.unwrap();
+    let d = s.should_trade_pair(&sym("BTC/USDT")).await.unwrap();
     assert_eq!(d.reasons, ["the emergency stop has been triggered"]);
 }
 
 #[sqlx::test]
 async fn trading_config_normalizes_enabled_weights(pool: PgPool) {
-    let c = service(&pool).trading_config("BTC/USDT").await.unwrap();
+    let c = service(&pool)
+        .trading_config(&sym("BTC/USDT"))
+        .await
+        .unwrap();
     let w: Vec<_> = c
         .strategies
         .iter()
@@ -127,7 +140,7 @@ async fn the_default_configuration_is_valid(pool: PgPool) {
 async fn no_active_pair_is_an_error(pool: PgPool) {
     let s = service(&pool);
     for symbol in ["BTC/USDT", "ETH/USDT", "DOT/USDT"] {
-        s.set_pair_active(symbol, false).await.unwrap();
+        s.set_pair_active(&sym(symbol), false).await.unwrap();
     }
     assert_eq!(
         s.validate().await.unwrap().errors,
@@ -148,8 +161,7 @@ async fn a_missing_required_setting_is_an_error(pool: PgPool) {
 #[sqlx::test]
 async fn allocations_above_the_portfolio_are_a_warning(pool: PgPool) {
     let s = service(&pool);
-    s.manager()
-        .set_setting("total_portfolio_balance", "5000", None)
+    s.set_setting("total_portfolio_balance", "5000")
         .await
         .unwrap();
     let r = s.validate().await.unwrap();

@@ -124,7 +124,9 @@ async fn pair_config(
     State(service): State<ConfigService>,
     Path(symbol): Path<String>,
 ) -> Result<Response, ApiError> {
-    let config = service.trading_config(&symbol).await?;
+    let config = service
+        .trading_config(&crate::service::parse_symbol(&symbol)?)
+        .await?;
     Ok(answer(&service, &*config))
 }
 

@@ -11,19 +11,17 @@ use super::freshness::Freshness;
 use super::front::{self, CounterRegistry};
 use super::keys::{affected_keys, CacheKey, Change, KeyMatch, KeyRef, Pattern};
 use super::source::Source;
-use super::weight::HeapSize;
-use crate::domain::pair::{PairSettings, Symbol, TradingPair};
-use crate::domain::risk::{RiskConfig, RiskSettings};
-use crate::domain::stats::{CacheStats, WarmReport};
-use crate::domain::strategy::{check_weight, PairStrategy, ParamValues};
-use crate::domain::system::{parse_setting, SystemSetting};
-use crate::domain::trading::{percent_of, TradingConfig};
+use super::value::EntryExpiry;
+pub use super::value::{CachedValue, Entry};
+use crate::domain::pair::{Symbol, TradingPair};
+use crate::domain::risk::RiskConfig;
+use crate::domain::strategy::PairStrategy;
+use crate::domain::system::SystemSetting;
+use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
-use crate::store::pairs::UpdateOutcome;
-use crate::store::{self, strategies::PairStrategyUpdate};
+use crate::store;
 use chrono::Utc;
 use moka::notification::RemovalCause;
-use moka::Expiry;
 use sqlx::PgPool;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -69,106 +67,6 @@ impl Default for CacheSettings {
     }
 }
 
-/// A cached value, typed and shared: a hit clones an `Arc`, never the data.
-#[derive(Debug, Clone)]
-pub enum CachedValue {
-    SystemConfig(Arc<Vec<SystemSetting>>),
-    Setting(Arc<SystemSetting>),
-    TradingPairs(Arc<Vec<TradingPair>>),
-    Pair(Arc<TradingPair>),
-    PairStrategies(Arc<Vec<PairStrategy>>),
-    StrategyConfig(Arc<PairStrategy>),
-    PairRisk(Arc<RiskConfig>),
-    TradingConfig(Arc<TradingConfig>),
-    TradingConfigs(Arc<Vec<Arc<TradingConfig>>>),
-}
-
-impl CachedValue {
-    /// A copy in fresh allocations, for one thread's front (see `front`).
-    pub(crate) fn private_copy(&self) -> CachedValue {
-        match self {
-            CachedValue::SystemConfig(v) => CachedValue::SystemConfig(Arc::new((**v).clone())),
-            CachedValue::Setting(v) => CachedValue::Setting(Arc::new((**v).clone())),
-            CachedValue::TradingPairs(v) => CachedValue::TradingPairs(Arc::new((**v).clone())),
-            CachedValue::Pair(v) => CachedValue::Pair(Arc::new((**v).clone())),
-            CachedValue::PairStrategies(v) => CachedValue::PairStrategies(Arc::new((**v).clone())),
-            CachedValue::StrategyConfig(v) => CachedValue::StrategyConfig(Arc::new((**v).clone())),
-            CachedValue::PairRisk(v) => CachedValue::PairRisk(Arc::new((**v).clone())),
-            CachedValue::TradingConfig(v) => CachedValue::TradingConfig(Arc::new((**v).clone())),
-            CachedValue::TradingConfigs(v) => CachedValue::TradingConfigs(Arc::new(
-                v.iter().map(|c| Arc::new((**c).clone())).collect(),
-            )),
-        }
-    }
-
-    fn bytes(&self) -> usize {
-        match self {
-            CachedValue::SystemConfig(v) => v.total_size(),
-            CachedValue::Setting(v) => v.total_size(),
-            CachedValue::TradingPairs(v) => v.total_size(),
-            CachedValue::Pair(v) => v.total_size(),
-            CachedValue::PairStrategies(v) => v.total_size(),
-            CachedValue::StrategyConfig(v) => v.total_size(),
-            CachedValue::PairRisk(v) => v.total_size(),
-            CachedValue::TradingConfig(v) => v.total_size(),
-            // The configs themselves are shared with the `trading_config:*` entries, but
-            // may outlive them: count them here too.
-            CachedValue::TradingConfigs(v) => v.total_size(),
-        }
-    }
-}
-
-/// One cache entry.
-#[derive(Debug)]
-pub struct Entry {
-    pub(crate) value: CachedValue,
-    /// The invalidation epoch read before this value's load began.
-    loaded_epoch: u64,
-    /// The latest epoch at which no invalidation since `loaded_epoch` matched this key.
-    verified_epoch: AtomicU64,
-    pub(crate) expires_at: Instant,
-    bytes: u32,
-}
-
-impl Entry {
-    fn new(value: CachedValue, loaded_epoch: u64, ttl: Duration, key: &CacheKey) -> Self {
-        let bytes = value.bytes()
-            + std::mem::size_of::<Entry>()
-            + std::mem::size_of::<CacheKey>()
-            + key.to_string().len();
-        Entry {
-            value,
-            loaded_epoch,
-            verified_epoch: AtomicU64::new(loaded_epoch),
-            expires_at: Instant::now() + ttl,
-            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
-        }
-    }
-}
-
-struct EntryExpiry;
-
-impl Expiry<CacheKey, Arc<Entry>> for EntryExpiry {
-    fn expire_after_create(
-        &self,
-        _: &CacheKey,
-        value: &Arc<Entry>,
-        _: Instant,
-    ) -> Option<Duration> {
-        Some(value.expires_at.saturating_duration_since(Instant::now()))
-    }
-
-    fn expire_after_update(
-        &self,
-        _: &CacheKey,
-        value: &Arc<Entry>,
-        _: Instant,
-        _: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(value.expires_at.saturating_duration_since(Instant::now()))
-    }
-}
-
 /// Recent invalidations, so an entry loaded before one of them can be recognised.
 struct InvalidationLog {
     records: VecDeque<(u64, Vec<KeyMatch>)>,
@@ -180,33 +78,33 @@ const LOG_CAPACITY: usize = 4096;
 const STALE_LOAD_ROUNDS: usize = 4;
 
 #[derive(Default)]
-struct Counters {
-    misses: AtomicU64,
-    loads: AtomicU64,
-    load_failures: AtomicU64,
-    load_nanos: AtomicU64,
-    evicted_expired: AtomicU64,
-    evicted_size: AtomicU64,
-    evicted_explicit: AtomicU64,
-    invalidations: AtomicU64,
+pub(super) struct Counters {
+    pub(super) misses: AtomicU64,
+    pub(super) loads: AtomicU64,
+    pub(super) load_failures: AtomicU64,
+    pub(super) load_nanos: AtomicU64,
+    pub(super) evicted_expired: AtomicU64,
+    pub(super) evicted_size: AtomicU64,
+    pub(super) evicted_explicit: AtomicU64,
+    pub(super) invalidations: AtomicU64,
     /// Reads answered with a freshly loaded value that writes kept invalidating.
-    uncached_answers: AtomicU64,
-    last_warm_at: Mutex<Option<(chrono::DateTime<Utc>, u64)>>,
-    listener_connected: AtomicBool,
-    listener_reconnects: AtomicU64,
+    pub(super) uncached_answers: AtomicU64,
+    pub(super) last_warm_at: Mutex<Option<(chrono::DateTime<Utc>, u64)>>,
+    pub(super) listener_connected: AtomicBool,
+    pub(super) listener_reconnects: AtomicU64,
 }
 
-struct Inner {
-    id: u64,
-    freshness: Freshness,
-    source: Source,
-    settings: CacheSettings,
-    cache: moka::future::Cache<CacheKey, Arc<Entry>>,
-    invalidation_epoch: AtomicU64,
-    front_epoch: Arc<AtomicU64>,
+pub(super) struct Inner {
+    pub(super) id: u64,
+    pub(super) freshness: Freshness,
+    pub(super) source: Source,
+    pub(super) settings: CacheSettings,
+    pub(super) cache: moka::future::Cache<CacheKey, Arc<Entry>>,
+    pub(super) invalidation_epoch: AtomicU64,
+    pub(super) front_epoch: Arc<AtomicU64>,
     log: Mutex<InvalidationLog>,
-    hits: CounterRegistry,
-    counters: Arc<Counters>,
+    pub(super) hits: CounterRegistry,
+    pub(super) counters: Arc<Counters>,
 }
 
 /// The cached configuration. Cheap to clone; clones share one cache.
@@ -222,7 +120,7 @@ struct Inner {
 /// ```
 #[derive(Clone)]
 pub struct ConfigManager {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 static NEXT_MANAGER_ID: AtomicU64 = AtomicU64::new(1);
@@ -633,6 +531,28 @@ impl ConfigManager {
             })
     }
 
+    /// Whether the database answers within `deadline`.
+    pub async fn ping(&self, deadline: Duration) -> Result<(), ConfigError> {
+        tokio::time::timeout(deadline, store::ping(self.pool()))
+            .await
+            .map_err(|_| {
+                ConfigError::Unavailable(format!(
+                    "the database did not answer within {} ms",
+                    deadline.as_millis()
+                ))
+            })?
+            .map_err(ConfigError::from)
+    }
+
+    /// A store operation within the operation timeout, its error in the caller's terms.
+    pub(super) async fn db<T>(
+        &self,
+        operation: impl Future<Output = crate::store::StoreResult<T>>,
+    ) -> Result<T, ConfigError> {
+        self.timed(async { operation.await.map_err(ConfigError::from) })
+            .await
+    }
+
     /// Past the staleness bound: asks the database for its revision (one query). If this
     /// server has applied it, the cache is current; if it has not, notifications were
     /// missed and the cache is cleared. If the database cannot be asked, nothing changes:
@@ -794,455 +714,12 @@ impl ConfigManager {
         keys.sort();
         keys
     }
-
-    // ---- warming -----------------------------------------------------------------------
-
-    /// Loads everything bots read, in a bounded number of queries whatever the number of
-    /// pairs: settings (1), pairs, strategy rows and risk rows (3).
-    pub async fn warm(&self) -> Result<WarmReport, ConfigError> {
-        self.warm_now()
-            .instrument(tracing::info_span!("cache_warm"))
-            .await
-    }
-
-    async fn warm_now(&self) -> Result<WarmReport, ConfigError> {
-        let inner = &*self.inner;
-        let started = Instant::now();
-        let queries_before = inner.source.queries();
-        let epoch = inner.invalidation_epoch.load(Ordering::Acquire);
-        let (settings, snapshot) = self
-            .timed(async {
-                tokio::try_join!(inner.source.system_config(), inner.source.snapshot_pairs())
-            })
-            .await?;
-        let ttl = inner.settings.ttl;
-        let mut entries: Vec<(CacheKey, CachedValue)> = Vec::new();
-        for s in &settings {
-            entries.push((
-                CacheKey::Setting(s.key.as_str().into()),
-                CachedValue::Setting(Arc::new(s.clone())),
-            ));
-        }
-        entries.push((
-            CacheKey::SystemConfig,
-            CachedValue::SystemConfig(Arc::new(settings)),
-        ));
-        let active: Vec<TradingPair> = snapshot
-            .pairs
-            .iter()
-            .filter(|p| p.is_active)
-            .cloned()
-            .collect();
-        entries.push((
-            CacheKey::TradingPairs,
-            CachedValue::TradingPairs(Arc::new(active)),
-        ));
-        let mut strategies = snapshot.strategies_by_symbol();
-        for pair in &snapshot.pairs {
-            let rows = strategies.remove(pair.symbol.as_str()).unwrap_or_default();
-            for row in &rows {
-                entries.push((
-                    CacheKey::StrategyConfig(pair.symbol.clone(), row.strategy.as_str().into()),
-                    CachedValue::StrategyConfig(Arc::new(row.clone())),
-                ));
-            }
-            let enabled: Vec<PairStrategy> = rows.into_iter().filter(|s| s.is_enabled).collect();
-            entries.push((
-                CacheKey::PairStrategies(pair.symbol.clone()),
-                CachedValue::PairStrategies(Arc::new(enabled)),
-            ));
-            entries.push((
-                CacheKey::PairConfig(pair.symbol.clone()),
-                CachedValue::Pair(Arc::new(pair.clone())),
-            ));
-        }
-        for risk in &snapshot.risks {
-            entries.push((
-                CacheKey::PairRisk(risk.symbol.clone()),
-                CachedValue::PairRisk(Arc::new(risk.clone())),
-            ));
-        }
-        let configs: Vec<Arc<TradingConfig>> = snapshot
-            .trading_configs()
-            .into_iter()
-            .map(Arc::new)
-            .collect();
-        for config in &configs {
-            entries.push((
-                CacheKey::TradingConfig(config.pair.symbol.clone()),
-                CachedValue::TradingConfig(config.clone()),
-            ));
-        }
-        entries.push((
-            CacheKey::TradingConfigs,
-            CachedValue::TradingConfigs(Arc::new(configs)),
-        ));
-        let count = entries.len() as u64;
-        for (key, value) in entries {
-            let entry = Arc::new(Entry::new(value, epoch, ttl, &key));
-            inner.cache.insert(key, entry).await;
-        }
-        // Anything invalidated while we read is dropped by `verify`; make fronts re-check.
-        inner.front_epoch.fetch_add(1, Ordering::AcqRel);
-        inner.cache.run_pending_tasks().await;
-        let elapsed = started.elapsed();
-        let millis = elapsed.as_millis() as u64;
-        *inner
-            .counters
-            .last_warm_at
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some((Utc::now(), millis));
-        let report = WarmReport {
-            entries: count,
-            pairs: snapshot.pairs.len() as u64,
-            queries: inner.source.queries() - queries_before,
-            millis,
-            micros: elapsed.as_micros() as u64,
-        };
-        tracing::info!(
-            entries = report.entries,
-            pairs = report.pairs,
-            millis = report.millis,
-            "cache warmed"
-        );
-        Ok(report)
-    }
-
-    // ---- statistics --------------------------------------------------------------------
-
-    /// Current statistics. Runs moka's pending maintenance first so counts are exact.
-    pub async fn stats(&self) -> CacheStats {
-        let inner = &*self.inner;
-        inner.cache.run_pending_tasks().await;
-        let c = &inner.counters;
-        let hits = inner.hits.hits();
-        let misses = c.misses.load(Ordering::Relaxed);
-        let loads = c.loads.load(Ordering::Relaxed);
-        let now = Instant::now();
-        let (mut live, mut expired) = (0, 0);
-        // `iter` skips entries moka already considers expired; count by our own clock too.
-        for (_, entry) in inner.cache.iter() {
-            if entry.expires_at > now {
-                live += 1;
-            } else {
-                expired += 1;
-            }
-        }
-        let total = inner.cache.entry_count().max(live + expired);
-        debug_assert!(total >= live);
-        let warm = *c.last_warm_at.lock().unwrap_or_else(|e| e.into_inner());
-        CacheStats {
-            entries_total: total,
-            entries_live: live,
-            entries_expired: total - live,
-            bytes_used: inner.cache.weighted_size(),
-            bytes_max: inner.settings.max_bytes,
-            hits,
-            misses,
-            hit_ratio_percent: percent_of((hits as i64).into(), ((hits + misses) as i64).into()),
-            loads,
-            load_failures: c.load_failures.load(Ordering::Relaxed),
-            mean_load_micros: c
-                .load_nanos
-                .load(Ordering::Relaxed)
-                .checked_div(loads)
-                .unwrap_or(0)
-                / 1000,
-            queries: inner.source.queries(),
-            evictions_expired: c.evicted_expired.load(Ordering::Relaxed),
-            evictions_size: c.evicted_size.load(Ordering::Relaxed),
-            evictions_explicit: c.evicted_explicit.load(Ordering::Relaxed),
-            invalidations: c.invalidations.load(Ordering::Relaxed),
-            ttl_seconds: inner.settings.ttl.as_secs(),
-            last_warm_at: warm.map(|(at, _)| at),
-            last_warm_millis: warm.map(|(_, ms)| ms),
-            listener_connected: c.listener_connected.load(Ordering::Relaxed),
-            listener_reconnects: c.listener_reconnects.load(Ordering::Relaxed),
-            applied_revision: inner.freshness.applied_revision(),
-            confirmed_millis_ago: inner
-                .freshness
-                .confirmed_ago(Instant::now())
-                .map(|d| d.as_millis() as u64),
-            max_staleness_millis: inner.freshness.max_staleness().as_millis() as u64,
-            stale: inner.freshness.staleness(Instant::now()).is_some(),
-            uncached_answers: c.uncached_answers.load(Ordering::Relaxed),
-        }
-    }
-
-    pub(crate) fn set_listener_connected(&self, connected: bool, reconnected: bool) {
-        let c = &self.inner.counters;
-        c.listener_connected.store(connected, Ordering::Relaxed);
-        if reconnected {
-            c.listener_reconnects.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    // ---- writes ------------------------------------------------------------------------
-    //
-    // Each validates with the domain rules, writes in one transaction (whose triggers notify
-    // other instances), then invalidates here before returning, so the caller's next read
-    // sees its own write.
-
-    /// Creates a pair (inactive strategies, default risk).
-    pub async fn create_pair(
-        &self,
-        symbol: &Symbol,
-        settings: PairSettings,
-    ) -> Result<TradingPair, ConfigError> {
-        let settings = settings.validate()?;
-        let pair = self
-            .db(store::pairs::create(self.pool(), symbol, &settings))
-            .await
-            .map_err(|e| match e {
-                ConfigError::Conflict(_) => {
-                    ConfigError::invalid("symbol", format!("{symbol} already exists"))
-                }
-                other => other,
-            })?;
-        self.apply_change(&Change::Pair {
-            symbol: symbol.to_string(),
-        })
-        .await;
-        Ok(pair)
-    }
-
-    /// Updates a pair's settings if nobody changed it since `expected_version`.
-    pub async fn update_pair(
-        &self,
-        symbol: &Symbol,
-        settings: PairSettings,
-        expected_version: i32,
-    ) -> Result<TradingPair, ConfigError> {
-        let settings = settings.validate()?;
-        let outcome = self
-            .db(store::pairs::update(
-                self.pool(),
-                symbol,
-                &settings,
-                expected_version,
-            ))
-            .await?;
-        self.finish_write(
-            outcome,
-            Change::Pair {
-                symbol: symbol.to_string(),
-            },
-            || format!("pair {symbol}"),
-        )
-        .await
-    }
-
-    /// Activates or deactivates a pair.
-    pub async fn set_pair_active(
-        &self,
-        symbol: &Symbol,
-        active: bool,
-    ) -> Result<TradingPair, ConfigError> {
-        let pair = self
-            .db(store::pairs::set_active(self.pool(), symbol, active))
-            .await?
-            .ok_or_else(|| ConfigError::NotFound(format!("pair {symbol}")))?;
-        self.apply_change(&Change::Pair {
-            symbol: symbol.to_string(),
-        })
-        .await;
-        Ok(pair)
-    }
-
-    /// Enables, disables or retunes a pair's strategy. Parameters are checked against the
-    /// strategy's definitions; missing ones take their defaults.
-    pub async fn update_pair_strategy(
-        &self,
-        symbol: &Symbol,
-        strategy: &str,
-        is_enabled: bool,
-        weight: rust_decimal::Decimal,
-        parameters: &ParamValues,
-        expected_version: Option<i32>,
-    ) -> Result<PairStrategy, ConfigError> {
-        let definition = self
-            .db(store::strategies::get(self.pool(), strategy))
-            .await?
-            .ok_or_else(|| ConfigError::NotFound(format!("strategy {strategy}")))?;
-        let weight = check_weight(weight)?;
-        let parameters = definition.check_params(parameters)?;
-        let update = PairStrategyUpdate {
-            is_enabled,
-            weight,
-            parameters,
-        };
-        let outcome = self
-            .db(store::strategies::upsert(
-                self.pool(),
-                symbol,
-                strategy,
-                &update,
-                expected_version,
-            ))
-            .await?;
-        let change = Change::PairStrategy {
-            symbol: symbol.to_string(),
-            strategy: strategy.to_owned(),
-        };
-        self.finish_write(outcome, change, || format!("pair {symbol}"))
-            .await
-    }
-
-    /// Replaces a pair's risk settings if nobody changed them since `expected_version`.
-    pub async fn update_risk(
-        &self,
-        symbol: &Symbol,
-        settings: RiskSettings,
-        expected_version: i32,
-    ) -> Result<RiskConfig, ConfigError> {
-        let settings = settings.validate()?;
-        let outcome = self
-            .db(store::risk::update(
-                self.pool(),
-                symbol,
-                &settings,
-                expected_version,
-            ))
-            .await?;
-        self.finish_write(
-            outcome,
-            Change::PairRisk {
-                symbol: symbol.to_string(),
-            },
-            || format!("pair {symbol}"),
-        )
-        .await
-    }
-
-    /// Sets a setting from text, checked against its type and rules.
-    pub async fn set_setting(
-        &self,
-        key: &str,
-        input: &str,
-        expected_version: Option<i32>,
-    ) -> Result<SystemSetting, ConfigError> {
-        let current = self
-            .db(store::system::get(self.pool(), key))
-            .await?
-            .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))?;
-        let value = parse_setting(key, current.value_type, input)?;
-        let outcome = self
-            .db(store::system::set(
-                self.pool(),
-                key,
-                &value,
-                expected_version,
-            ))
-            .await?;
-        self.finish_write(
-            outcome,
-            Change::Setting {
-                key: key.to_owned(),
-            },
-            || format!("setting {key}"),
-        )
-        .await
-    }
-
-    /// Sets several settings from text in one transaction; every value is checked first and
-    /// nothing is saved if any fails, or if any changed since its given version.
-    pub async fn set_settings(
-        &self,
-        changes: &[(String, String, Option<i32>)],
-    ) -> Result<Vec<SystemSetting>, ConfigError> {
-        let current = self.inner.source.system_config().await?;
-        let mut errors = crate::domain::FieldErrors::default();
-        let mut typed = Vec::with_capacity(changes.len());
-        for (key, input, version) in changes {
-            let Some(setting) = current.iter().find(|s| &s.key == key) else {
-                return Err(ConfigError::NotFound(format!("setting {key}")));
-            };
-            if let Some(value) = errors.take(parse_setting(key, setting.value_type, input)) {
-                typed.push((key.clone(), value, *version));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ConfigError::Invalid(errors));
-        }
-        let outcome = self
-            .db(store::system::set_many(self.pool(), &typed))
-            .await?;
-        let saved =
-            match outcome {
-                UpdateOutcome::Updated(saved) => saved,
-                UpdateOutcome::Stale(_) => return Err(ConfigError::Conflict(
-                    "these settings changed since you opened them; the current values are shown"
-                        .into(),
-                )),
-                UpdateOutcome::NotFound => return Err(ConfigError::NotFound("setting".into())),
-            };
-        let mut matchers = Vec::new();
-        for (key, _, _) in changes {
-            matchers.extend(affected_keys(&Change::Setting { key: key.clone() }));
-        }
-        self.invalidate(matchers).await;
-        Ok(saved)
-    }
-
-    /// Applies a whole, already checked configuration document in one transaction, then
-    /// drops everything (it may touch any key).
-    pub async fn apply_document(
-        &self,
-        doc: &crate::domain::transfer::ConfigDocument,
-        settings: &[(String, crate::domain::system::SettingValue)],
-    ) -> Result<(), ConfigError> {
-        self.db(store::transfer::apply(self.pool(), doc, settings))
-            .await?;
-        self.apply_change(&Change::Everything).await;
-        Ok(())
-    }
-
-    /// Whether the database answers within `deadline`.
-    pub async fn ping(&self, deadline: Duration) -> Result<(), ConfigError> {
-        tokio::time::timeout(deadline, store::ping(self.pool()))
-            .await
-            .map_err(|_| {
-                ConfigError::Unavailable(format!(
-                    "the database did not answer within {} ms",
-                    deadline.as_millis()
-                ))
-            })?
-            .map_err(ConfigError::from)
-    }
-
-    /// A store operation within the operation timeout, its error in the caller's terms.
-    async fn db<T>(
-        &self,
-        operation: impl Future<Output = crate::store::StoreResult<T>>,
-    ) -> Result<T, ConfigError> {
-        self.timed(async { operation.await.map_err(ConfigError::from) })
-            .await
-    }
-
-    async fn finish_write<T>(
-        &self,
-        outcome: UpdateOutcome<T>,
-        change: Change,
-        what: impl FnOnce() -> String,
-    ) -> Result<T, ConfigError> {
-        match outcome {
-            UpdateOutcome::Updated(value) => {
-                self.apply_change(&change).await;
-                Ok(value)
-            }
-            UpdateOutcome::Stale(_) => Err(ConfigError::Conflict(format!(
-                "{} changed since you opened it; the current values are shown",
-                what()
-            ))),
-            UpdateOutcome::NotFound => Err(ConfigError::NotFound(what())),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::risk::PositionSizing;
+    use crate::domain::risk::{PositionSizing, RiskSettings};
     use rust_decimal_macros::dec;
     use sqlx::postgres::PgPoolOptions;
     use std::sync::atomic::AtomicUsize;

@@ -8,7 +8,11 @@ pub mod keys;
 pub mod manager;
 pub mod notify;
 pub mod source;
+mod stats;
+pub mod value;
+mod warm;
 pub mod weight;
+mod writes;
 
 pub use keys::{CacheKey, Change, KeyMatch, Pattern};
 pub use manager::{CacheSettings, ConfigManager};

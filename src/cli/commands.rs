@@ -14,7 +14,7 @@ use crate::domain::risk::RiskForm;
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::transfer::ConfigDocument;
 use crate::domain::ConfigError;
-use crate::service::ConfigService;
+use crate::service::{parse_symbol, ConfigService};
 use crate::settings::Settings;
 use std::collections::BTreeMap;
 
@@ -39,11 +39,7 @@ pub async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::UpdateStrategy(args) => update_strategy(&service(&settings).await?, args).await,
         Command::UpdateRisk(args) => update_risk(&service(&settings).await?, args).await,
         Command::SetConfig { key, value } => {
-            let saved = service(&settings)
-                .await?
-                .manager()
-                .set_setting(&key, &value, None)
-                .await?;
+            let saved = service(&settings).await?.set_setting(&key, &value).await?;
             println!("{} = {}", saved.key, saved.value);
             Ok(0)
         }
@@ -410,6 +406,7 @@ async fn list(service: &ConfigService, what: ListCommand, as_json: bool) -> Resu
         ListCommand::Strategies {
             symbol: Some(symbol),
         } => {
+            let symbol = parse_symbol(&symbol)?;
             let rows_of_pair = service.pair_strategy_rows(&symbol).await?;
             let config = service.trading_config(&symbol).await?;
             if as_json {
@@ -449,7 +446,7 @@ async fn list(service: &ConfigService, what: ListCommand, as_json: bool) -> Resu
         }
         ListCommand::Risk { symbol } => {
             let risks = match symbol {
-                Some(s) => vec![service.risk(&s).await?],
+                Some(s) => vec![service.risk(&parse_symbol(&s)?).await?],
                 None => service.all_risk().await?,
             };
             if as_json {
@@ -520,15 +517,16 @@ async fn add_pair(service: &ConfigService, args: AddPairArgs) -> Result<u8, Fail
     };
     let pair = service.create_pair(&form).await?;
     if args.inactive {
-        service.set_pair_active(pair.symbol.as_str(), false).await?;
+        service.set_pair_active(&pair.symbol, false).await?;
     }
     println!("added {}", pair.symbol);
     Ok(0)
 }
 
 async fn update_strategy(service: &ConfigService, args: UpdateStrategyArgs) -> Result<u8, Failure> {
+    let symbol = parse_symbol(&args.symbol)?;
     let current = service
-        .pair_strategy_rows(&args.symbol)
+        .pair_strategy_rows(&symbol)
         .await?
         .into_iter()
         .find(|r| r.strategy == args.strategy);
@@ -568,7 +566,7 @@ async fn update_strategy(service: &ConfigService, args: UpdateStrategyArgs) -> R
         version: current.as_ref().map_or(0, |r| r.version),
     };
     let saved = service
-        .save_pair_strategy(&args.symbol, &args.strategy, &form)
+        .save_pair_strategy(&symbol, &args.strategy, &form)
         .await?;
     let params = saved
         .parameters
@@ -591,7 +589,8 @@ async fn update_strategy(service: &ConfigService, args: UpdateStrategyArgs) -> R
 }
 
 async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Result<u8, Failure> {
-    let current = service.risk(&args.symbol).await?;
+    let symbol = parse_symbol(&args.symbol)?;
+    let current = service.risk(&symbol).await?;
     let mut form = RiskForm::from_settings(&current.settings, current.version);
     let set = |field: &mut String, value: Option<String>| {
         if let Some(v) = value {
@@ -619,7 +618,7 @@ async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Result<u8
             }
         };
     }
-    let saved = service.update_risk(&args.symbol, &form).await?;
+    let saved = service.update_risk(&symbol, &form).await?;
     println!(
         "{}: stop loss {}%, take profit {}%, sizing {}",
         saved.symbol,

@@ -102,6 +102,15 @@ fn internal(cause: &dyn std::fmt::Display) -> ConfigError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How an optimistic update of any table ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UpdateOutcome<T> {
+    Updated(T),
+    NotFound,
+    /// The row's version moved on since the caller read it; carries the current row.
+    Stale(T),
+}
+
 /// The database URL with every credential replaced (the password in the user part and
 /// any `password`-like query parameter), safe to print.
 pub fn redact_url(url: &str) -> String {

@@ -1,6 +1,6 @@
 //! Queries on `trading_pairs`.
 
-use super::{StoreError, StoreResult};
+use super::{StoreError, StoreResult, UpdateOutcome};
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
 use rust_decimal::Decimal;
 use sqlx::{PgExecutor, PgPool};
@@ -114,15 +114,6 @@ pub async fn create(pool: &PgPool, symbol: &Symbol, s: &PairSettings) -> StoreRe
         .await?;
     tx.commit().await?;
     row.try_into()
-}
-
-/// What an update that matched no row means.
-#[derive(Debug, PartialEq, Eq)]
-pub enum UpdateOutcome<T> {
-    Updated(T),
-    NotFound,
-    /// The row's version moved on since the caller read it; carries the current row.
-    Stale(T),
 }
 
 /// Updates a pair's settings if its version is still `expected_version`.

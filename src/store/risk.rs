@@ -1,6 +1,6 @@
 //! Queries on `pair_risk_config`.
 
-use super::pairs::UpdateOutcome;
+use super::UpdateOutcome;
 use super::{StoreError, StoreResult};
 use crate::domain::pair::Symbol;
 use crate::domain::risk::{RiskConfig, RiskSettings};

@@ -1,6 +1,6 @@
 //! Queries on `strategies` and `pair_strategy_config`.
 
-use super::pairs::UpdateOutcome;
+use super::UpdateOutcome;
 use super::{StoreError, StoreResult};
 use crate::domain::pair::Symbol;
 use crate::domain::strategy::{

@@ -1,6 +1,6 @@
 //! Queries on `system_config`.
 
-use super::pairs::UpdateOutcome;
+use super::UpdateOutcome;
 use super::{StoreError, StoreResult};
 use crate::domain::system::{parse_setting, SettingValue, SystemSetting, ValueType};
 use sqlx::{PgExecutor, PgPool};

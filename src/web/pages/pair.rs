@@ -15,7 +15,9 @@ use leptos_router::hooks::use_params_map;
 /// One pair, read fresh.
 #[server]
 pub async fn get_pair(symbol: String) -> Result<TradingPair, ConfigError> {
-    crate::web::service()?.pair(&symbol).await
+    crate::web::service()?
+        .pair(&crate::service::parse_symbol(&symbol)?)
+        .await
 }
 
 /// Saves a pair's settings if it is still at `version`.
@@ -26,7 +28,7 @@ pub async fn save_pair(
     form: PairForm,
 ) -> Result<TradingPair, ConfigError> {
     crate::web::service()?
-        .update_pair(&symbol, &form, version)
+        .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
         .await
 }
 

@@ -24,6 +24,7 @@ pub struct PairStrategiesView {
 #[server]
 pub async fn get_pair_strategies(symbol: String) -> Result<PairStrategiesView, ConfigError> {
     let service = crate::web::service()?;
+    let symbol = crate::service::parse_symbol(&symbol)?;
     let pair = service.pair(&symbol).await?;
     let strategies = service.strategies().await?;
     let rows = service.pair_strategy_rows(&symbol).await?;
@@ -45,7 +46,7 @@ pub async fn save_pair_strategy(
     use crate::domain::{FieldError, FieldErrors};
     // Several strategy forms share the page: name each error after its strategy too.
     crate::web::service()?
-        .save_pair_strategy(&symbol, &strategy, &form)
+        .save_pair_strategy(&crate::service::parse_symbol(&symbol)?, &strategy, &form)
         .await
         .map_err(|e| match e {
             ConfigError::Invalid(FieldErrors(errors)) => ConfigError::Invalid(FieldErrors(

@@ -17,7 +17,7 @@ pub async fn list_pairs() -> Result<Vec<TradingPair>, ConfigError> {
 #[server]
 pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair, ConfigError> {
     crate::web::service()?
-        .set_pair_active(&symbol, active)
+        .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
         .await
 }
 

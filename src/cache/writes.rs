@@ -1,0 +1,262 @@
+//! The writes that keep the cache honest. Each validates with the domain rules, writes in
+//! one transaction (whose triggers notify every instance), then invalidates here before
+//! returning, so the caller's next read sees its own write.
+
+use super::keys::{affected_keys, Change};
+use super::manager::ConfigManager;
+use crate::domain::pair::{PairSettings, Symbol, TradingPair};
+use crate::domain::risk::{RiskConfig, RiskSettings};
+use crate::domain::strategy::{check_weight, PairStrategy, ParamValues};
+use crate::domain::system::{parse_setting, SystemSetting};
+use crate::domain::ConfigError;
+use crate::store::{self, strategies::PairStrategyUpdate, UpdateOutcome};
+
+impl ConfigManager {
+    //
+    // Each validates with the domain rules, writes in one transaction (whose triggers notify
+    // other instances), then invalidates here before returning, so the caller's next read
+    // sees its own write.
+
+    /// Creates a pair (inactive strategies, default risk).
+    pub async fn create_pair(
+        &self,
+        symbol: &Symbol,
+        settings: PairSettings,
+    ) -> Result<TradingPair, ConfigError> {
+        let settings = settings.validate()?;
+        let pair = self
+            .db(store::pairs::create(self.pool(), symbol, &settings))
+            .await
+            .map_err(|e| match e {
+                ConfigError::Conflict(_) => {
+                    ConfigError::invalid("symbol", format!("{symbol} already exists"))
+                }
+                other => other,
+            })?;
+        self.apply_change(&Change::Pair {
+            symbol: symbol.to_string(),
+        })
+        .await;
+        Ok(pair)
+    }
+
+    /// Updates a pair's settings if nobody changed it since `expected_version`.
+    pub async fn update_pair(
+        &self,
+        symbol: &Symbol,
+        settings: PairSettings,
+        expected_version: i32,
+    ) -> Result<TradingPair, ConfigError> {
+        let settings = settings.validate()?;
+        let outcome = self
+            .db(store::pairs::update(
+                self.pool(),
+                symbol,
+                &settings,
+                expected_version,
+            ))
+            .await?;
+        self.finish_write(
+            outcome,
+            Change::Pair {
+                symbol: symbol.to_string(),
+            },
+            || format!("pair {symbol}"),
+        )
+        .await
+    }
+
+    /// Activates or deactivates a pair.
+    pub async fn set_pair_active(
+        &self,
+        symbol: &Symbol,
+        active: bool,
+    ) -> Result<TradingPair, ConfigError> {
+        let pair = self
+            .db(store::pairs::set_active(self.pool(), symbol, active))
+            .await?
+            .ok_or_else(|| ConfigError::NotFound(format!("pair {symbol}")))?;
+        self.apply_change(&Change::Pair {
+            symbol: symbol.to_string(),
+        })
+        .await;
+        Ok(pair)
+    }
+
+    /// Enables, disables or retunes a pair's strategy. Parameters are checked against the
+    /// strategy's definitions; missing ones take their defaults.
+    pub async fn update_pair_strategy(
+        &self,
+        symbol: &Symbol,
+        strategy: &str,
+        is_enabled: bool,
+        weight: rust_decimal::Decimal,
+        parameters: &ParamValues,
+        expected_version: Option<i32>,
+    ) -> Result<PairStrategy, ConfigError> {
+        let definition = self
+            .db(store::strategies::get(self.pool(), strategy))
+            .await?
+            .ok_or_else(|| ConfigError::NotFound(format!("strategy {strategy}")))?;
+        let weight = check_weight(weight)?;
+        let parameters = definition.check_params(parameters)?;
+        let update = PairStrategyUpdate {
+            is_enabled,
+            weight,
+            parameters,
+        };
+        let outcome = self
+            .db(store::strategies::upsert(
+                self.pool(),
+                symbol,
+                strategy,
+                &update,
+                expected_version,
+            ))
+            .await?;
+        let change = Change::PairStrategy {
+            symbol: symbol.to_string(),
+            strategy: strategy.to_owned(),
+        };
+        self.finish_write(outcome, change, || format!("pair {symbol}"))
+            .await
+    }
+
+    /// Replaces a pair's risk settings if nobody changed them since `expected_version`.
+    pub async fn update_risk(
+        &self,
+        symbol: &Symbol,
+        settings: RiskSettings,
+        expected_version: i32,
+    ) -> Result<RiskConfig, ConfigError> {
+        let settings = settings.validate()?;
+        let outcome = self
+            .db(store::risk::update(
+                self.pool(),
+                symbol,
+                &settings,
+                expected_version,
+            ))
+            .await?;
+        self.finish_write(
+            outcome,
+            Change::PairRisk {
+                symbol: symbol.to_string(),
+            },
+            || format!("pair {symbol}"),
+        )
+        .await
+    }
+
+    /// Sets a setting from text, checked against its type and rules.
+    pub async fn set_setting(
+        &self,
+        key: &str,
+        input: &str,
+        expected_version: Option<i32>,
+    ) -> Result<SystemSetting, ConfigError> {
+        let current = self
+            .db(store::system::get(self.pool(), key))
+            .await?
+            .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))?;
+        let value = parse_setting(key, current.value_type, input)?;
+        let outcome = self
+            .db(store::system::set(
+                self.pool(),
+                key,
+                &value,
+                expected_version,
+            ))
+            .await?;
+        self.finish_write(
+            outcome,
+            Change::Setting {
+                key: key.to_owned(),
+            },
+            || format!("setting {key}"),
+        )
+        .await
+    }
+
+    /// Sets several settings from text in one transaction; every value is checked first and
+    /// nothing is saved if any fails, or if any changed since its given version.
+    pub async fn set_settings(
+        &self,
+        changes: &[(String, String, Option<i32>)],
+    ) -> Result<Vec<SystemSetting>, ConfigError> {
+        let current = self.inner.source.system_config().await?;
+        let mut errors = crate::domain::FieldErrors::default();
+        let mut typed = Vec::with_capacity(changes.len());
+        for (key, input, version) in changes {
+            let Some(setting) = current.iter().find(|s| &s.key == key) else {
+                return Err(ConfigError::NotFound(format!("setting {key}")));
+            };
+            if let Some(value) = errors.take(parse_setting(key, setting.value_type, input)) {
+                typed.push((key.clone(), value, *version));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ConfigError::Invalid(errors));
+        }
+        let outcome = self
+            .db(store::system::set_many(self.pool(), &typed))
+            .await?;
+        let saved =
+            match outcome {
+                UpdateOutcome::Updated(saved) => saved,
+                UpdateOutcome::Stale(_) => return Err(ConfigError::Conflict(
+                    "these settings changed since you opened them; the current values are shown"
+                        .into(),
+                )),
+                UpdateOutcome::NotFound => return Err(ConfigError::NotFound("setting".into())),
+            };
+        let mut matchers = Vec::new();
+        for (key, _, _) in changes {
+            matchers.extend(affected_keys(&Change::Setting { key: key.clone() }));
+        }
+        self.invalidate(matchers).await;
+        Ok(saved)
+    }
+
+    /// Applies a whole, already checked configuration document in one transaction, then
+    /// drops everything (it may touch any key).
+    pub async fn apply_document(
+        &self,
+        doc: &crate::domain::transfer::ConfigDocument,
+        settings: &[(String, crate::domain::system::SettingValue)],
+    ) -> Result<(), ConfigError> {
+        self.db(store::transfer::apply(self.pool(), doc, settings))
+            .await?;
+        self.apply_change(&Change::Everything).await;
+        Ok(())
+    }
+
+    async fn finish_write<T>(
+        &self,
+        outcome: UpdateOutcome<T>,
+        change: Change,
+        what: impl FnOnce() -> String,
+    ) -> Result<T, ConfigError> {
+        match outcome {
+            UpdateOutcome::Updated(value) => {
+                self.apply_change(&change).await;
+                Ok(value)
+            }
+            UpdateOutcome::Stale(_) => Err(ConfigError::Conflict(format!(
+                "{} changed since you opened it; the current values are shown",
+                what()
+            ))),
+            UpdateOutcome::NotFound => Err(ConfigError::NotFound(what())),
+        }
+    }
+
+    /// Records a finished benchmark run, keeping the latest `keep`.
+    pub async fn record_benchmark_run(
+        &self,
+        report: &crate::domain::benchmark::BenchmarkReport,
+        keep: u32,
+    ) -> Result<(), ConfigError> {
+        self.db(store::benchmarks::insert(self.pool(), report, keep))
+            .await
+    }
+}

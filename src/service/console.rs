@@ -1,0 +1,189 @@
+//! What the console's pages and the CLI read (fresh, so a form shows the current version)
+//! and write (parsed from what an operator typed).
+
+use super::ConfigService;
+use crate::domain::forms::{PairStrategyForm, SettingsForm};
+use crate::domain::pair::{PairForm, Symbol, TradingPair};
+use crate::domain::risk::{RiskConfig, RiskForm};
+use crate::domain::strategy::{parse_weight, PairStrategy, Strategy};
+use crate::domain::system::SystemSetting;
+use crate::domain::ConfigError;
+
+impl ConfigService {
+    /// Every pair, active or not, read fresh.
+    pub async fn all_pairs(&self) -> Result<Vec<TradingPair>, ConfigError> {
+        self.manager.uncached().all_pairs().await
+    }
+
+    /// One pair, read fresh (an edit form must show the current version).
+    pub async fn pair(&self, symbol: &Symbol) -> Result<TradingPair, ConfigError> {
+        self.manager.uncached().pair(symbol).await
+    }
+
+    pub async fn set_pair_active(
+        &self,
+        symbol: &Symbol,
+        active: bool,
+    ) -> Result<TradingPair, ConfigError> {
+        self.manager.set_pair_active(symbol, active).await
+    }
+
+    pub async fn create_pair(&self, form: &PairForm) -> Result<TradingPair, ConfigError> {
+        let (symbol, settings) = form.parse_new()?;
+        self.manager.create_pair(&symbol, settings).await
+    }
+
+    pub async fn update_pair(
+        &self,
+        symbol: &Symbol,
+        form: &PairForm,
+        version: i32,
+    ) -> Result<TradingPair, ConfigError> {
+        let settings = form.parse_settings()?;
+        self.manager.update_pair(symbol, settings, version).await
+    }
+
+    pub async fn risk(&self, symbol: &Symbol) -> Result<RiskConfig, ConfigError> {
+        self.manager.uncached().pair_risk(symbol).await
+    }
+
+    pub async fn update_risk(
+        &self,
+        symbol: &Symbol,
+        form: &RiskForm,
+    ) -> Result<RiskConfig, ConfigError> {
+        let settings = form.parse()?;
+        self.manager
+            .update_risk(symbol, settings, form.version)
+            .await
+    }
+
+    pub async fn strategies(&self) -> Result<Vec<Strategy>, ConfigError> {
+        self.manager.uncached().strategies().await
+    }
+
+    pub async fn pair_strategy_rows(
+        &self,
+        symbol: &Symbol,
+    ) -> Result<Vec<PairStrategy>, ConfigError> {
+        self.manager.uncached().all_pair_strategies(symbol).await
+    }
+
+    /// Saves a pair's use of a strategy from what the operator typed.
+    pub async fn save_pair_strategy(
+        &self,
+        symbol: &Symbol,
+        strategy: &str,
+        form: &PairStrategyForm,
+    ) -> Result<PairStrategy, ConfigError> {
+        let definition = self
+            .strategies()
+            .await?
+            .into_iter()
+            .find(|s| s.name == strategy)
+            .ok_or_else(|| ConfigError::NotFound(format!("strategy {strategy}")))?;
+        let mut errors = crate::domain::FieldErrors::default();
+        let enabled = errors.take(crate::domain::number::parse_required_bool(
+            "enabled",
+            form.enabled.as_deref(),
+        ));
+        let weight = errors.take(parse_weight(&form.weight));
+        let params = match definition.parse_params(&form.params) {
+            Ok(p) => Some(p),
+            Err(ConfigError::Invalid(e)) => {
+                errors.0.extend(e.0);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let (enabled, weight, params) = errors.finish(|| {
+            (
+                enabled.expect("checked"),
+                weight.expect("checked"),
+                params.expect("checked"),
+            )
+        })?;
+        let version = (form.version > 0).then_some(form.version);
+        self.manager
+            .update_pair_strategy(&symbol, strategy, enabled, weight, &params, version)
+            .await
+    }
+
+    /// Saves a group of settings from what the operator typed. The form must carry every
+    /// setting of its category, explicitly: a missing one is an error (never "false"), and
+    /// so is one that is not of the category.
+    pub async fn save_settings(
+        &self,
+        form: &SettingsForm,
+    ) -> Result<Vec<SystemSetting>, ConfigError> {
+        let current = self.settings().await?;
+        let group: Vec<&SystemSetting> = current
+            .iter()
+            .filter(|s| s.category.as_str() == form.category)
+            .collect();
+        if group.is_empty() {
+            return Err(ConfigError::NotFound(format!(
+                "settings category {}",
+                form.category
+            )));
+        }
+        let mut errors = crate::domain::FieldErrors::default();
+        for key in form.values.keys().chain(form.versions.keys()) {
+            if !group.iter().any(|s| &s.key == key) && errors.get(key).is_none() {
+                errors.push(
+                    key.clone(),
+                    format!("is not a setting of the {} group", form.category),
+                );
+            }
+        }
+        let mut changes = Vec::with_capacity(group.len());
+        for setting in group {
+            match form.values.get(&setting.key) {
+                Some(input) => changes.push((
+                    setting.key.clone(),
+                    input.clone(),
+                    form.versions.get(&setting.key).copied(),
+                )),
+                None => errors.push(setting.key.clone(), "is required"),
+            }
+        }
+        errors.finish(|| ())?;
+        self.manager.set_settings(&changes).await
+    }
+
+    /// The whole configuration as one document.
+
+    /// A short benchmark on this database (a few seconds), recorded in the history.
+    pub async fn quick_benchmark(
+        &self,
+    ) -> Result<crate::domain::benchmark::BenchmarkReport, ConfigError> {
+        let options = crate::benchmark::RunOptions {
+            iterations: 2_000,
+            pairs: None,
+            threads: 1,
+            max_time: std::time::Duration::from_millis(300),
+            runs_kept: self.manager.settings().benchmark_runs_kept,
+        };
+        crate::benchmark::run_on(&self.manager, None, &options, |_, _| {}).await
+    }
+
+    /// The latest benchmark runs, newest first.
+    pub async fn benchmark_history(
+        &self,
+    ) -> Result<Vec<crate::domain::benchmark::BenchmarkReport>, ConfigError> {
+        self.manager.uncached().benchmark_runs(20).await
+    }
+
+    pub async fn all_risk(&self) -> Result<Vec<RiskConfig>, ConfigError> {
+        self.manager.uncached().all_risk().await
+    }
+
+    pub async fn settings(&self) -> Result<Vec<SystemSetting>, ConfigError> {
+        self.manager.uncached().system_config().await
+    }
+
+    /// Sets one setting from text, checked against its type and rules.
+    pub async fn set_setting(&self, key: &str, input: &str) -> Result<SystemSetting, ConfigError> {
+        self.manager.set_setting(key, input, None).await
+    }
+}
