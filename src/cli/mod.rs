@@ -15,7 +15,8 @@ use std::process::ExitCode;
 #[command(
     name = "botconfig",
     version,
-    about = "Cached trading-bot configuration over Postgres"
+    about = "Cached trading-bot configuration over Postgres",
+    after_help = "Exit codes: 0 success; 1 failure (no database, no server, or validation errors); 2 bad input (nothing was saved)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -183,10 +184,27 @@ pub struct UpdateRiskArgs {
     pub volatility_lookback: Option<String>,
 }
 
+/// How a command ended: its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Success = 0,
+    /// No database, no server, a failed operation, or a configuration with errors.
+    Failure = 1,
+    /// The input was refused: nothing was saved.
+    BadInput = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
 /// A command's failure: the line to print and the exit code.
 #[derive(Debug)]
 pub struct Failure {
-    pub code: u8,
+    pub code: Exit,
     pub message: String,
 }
 
@@ -194,8 +212,8 @@ impl From<crate::domain::ConfigError> for Failure {
     fn from(error: crate::domain::ConfigError) -> Self {
         use crate::domain::ConfigError::*;
         let code = match &error {
-            Invalid(_) | NotFound(_) | Conflict(_) => 2,
-            Unavailable(_) | Internal(_) | Request(_) => 1,
+            Invalid(_) | NotFound(_) | Conflict(_) => Exit::BadInput,
+            Unavailable(_) | Internal(_) | Request(_) => Exit::Failure,
         };
         Failure {
             code,
@@ -207,7 +225,7 @@ impl From<crate::domain::ConfigError> for Failure {
 impl From<crate::server::StartupError> for Failure {
     fn from(error: crate::server::StartupError) -> Self {
         Failure {
-            code: 1,
+            code: Exit::Failure,
             message: error.to_string(),
         }
     }
@@ -232,10 +250,10 @@ pub async fn run() -> ExitCode {
         init_tracing();
     }
     match commands::dispatch(cli).await {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => exit.into(),
         Err(failure) => {
             eprintln!("error: {}", failure.message);
-            ExitCode::from(failure.code)
+            failure.code.into()
         }
     }
 }

@@ -1,29 +1,68 @@
-//! Tables for the terminal.
+//! What commands print: JSON, or tables for the terminal.
 
+use super::{Exit, Failure};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
-/// A table with `headers`; columns named in `numeric` are right-aligned.
-pub fn table(headers: &[&str], numeric: &[&str], rows: Vec<Vec<String>>) -> String {
+/// One column of a table: its header, and whether it holds numbers (right-aligned).
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub header: &'static str,
+    pub numeric: bool,
+}
+
+impl Column {
+    pub const fn text(header: &'static str) -> Self {
+        Column {
+            header,
+            numeric: false,
+        }
+    }
+
+    pub const fn number(header: &'static str) -> Self {
+        Column {
+            header,
+            numeric: true,
+        }
+    }
+}
+
+/// A table of `columns`, one row per entry of `rows`.
+pub fn table(columns: &[Column], rows: Vec<Vec<String>>) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(headers.to_vec());
+    t.set_header(columns.iter().map(|c| c.header).collect::<Vec<_>>());
     for row in rows {
         t.add_row(row);
     }
-    for (i, h) in headers.iter().enumerate() {
-        if numeric.contains(h) {
-            if let Some(column) = t.column_mut(i) {
-                column.set_cell_alignment(CellAlignment::Right);
+    for (i, column) in columns.iter().enumerate() {
+        if column.numeric {
+            if let Some(c) = t.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
             }
         }
     }
     t.to_string()
 }
 
+/// Prints `value` as pretty JSON, or as a table of `columns` filled by `rows`.
+pub fn show<T: serde::Serialize + ?Sized>(
+    value: &T,
+    as_json: bool,
+    columns: &[Column],
+    rows: impl FnOnce(&T) -> Vec<Vec<String>>,
+) -> Result<Exit, Failure> {
+    if as_json {
+        json(value)?;
+    } else {
+        println!("{}", table(columns, rows(value)));
+    }
+    Ok(Exit::Success)
+}
+
 /// Prints `value` as pretty JSON.
-pub fn json<T: serde::Serialize>(value: &T) -> Result<(), super::Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| super::Failure {
-        code: 1,
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure {
+        code: Exit::Failure,
         message: e.to_string(),
     })?;
     println!("{text}");

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 
 fn unreachable(server: &str, error: impl std::fmt::Display) -> Failure {
     Failure {
-        code: 1,
+        code: super::Exit::Failure,
         message: format!(
             "no botconfig server answers at {server} ({error}); start one with `bash scripts/run.sh` or `botconfig serve`, or set BOTCONFIG_SERVER"
         ),
@@ -19,7 +19,7 @@ fn answer<T: DeserializeOwned>(
     let mut response = result.map_err(|e| unreachable(server, e))?;
     let status = response.status();
     let body: serde_json::Value = response.body_mut().read_json().map_err(|e| Failure {
-        code: 1,
+        code: super::Exit::Failure,
         message: format!("the server at {server} sent an unreadable answer: {e}"),
     })?;
     if !status.is_success() {
@@ -29,12 +29,16 @@ fn answer<T: DeserializeOwned>(
             .unwrap_or("request failed")
             .to_owned();
         return Err(Failure {
-            code: if status.is_client_error() { 2 } else { 1 },
+            code: if status.is_client_error() {
+                super::Exit::BadInput
+            } else {
+                super::Exit::Failure
+            },
             message,
         });
     }
     serde_json::from_value(body).map_err(|e| Failure {
-        code: 1,
+        code: super::Exit::Failure,
         message: format!("the server at {server} sent an unexpected answer: {e}"),
     })
 }

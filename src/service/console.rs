@@ -105,7 +105,7 @@ impl ConfigService {
         })?;
         let version = (form.version > 0).then_some(form.version);
         self.manager
-            .update_pair_strategy(&symbol, strategy, enabled, weight, &params, version)
+            .update_pair_strategy(symbol, strategy, enabled, weight, &params, version)
             .await
     }
 
@@ -150,8 +150,6 @@ impl ConfigService {
         errors.finish(|| ())?;
         self.manager.set_settings(&changes).await
     }
-
-    /// The whole configuration as one document.
 
     /// A short benchmark on this database (a few seconds), recorded in the history.
     pub async fn quick_benchmark(

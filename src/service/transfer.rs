@@ -8,6 +8,7 @@ use crate::domain::transfer::{ConfigDocument, PairDocument, StrategyDocument};
 use crate::domain::ConfigError;
 
 impl ConfigService {
+    /// The whole configuration as one document.
     pub async fn export(&self) -> Result<ConfigDocument, ConfigError> {
         let settings = self.settings().await?;
         let snapshot = self.manager.uncached().snapshot_pairs().await?;

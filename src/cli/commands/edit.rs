@@ -1,0 +1,138 @@
+//! `add-pair`, `update-strategy` and `update-risk`: edits through the service, with the
+//! same rules as the console.
+
+use crate::cli::{AddPairArgs, Exit, Failure, UpdateRiskArgs, UpdateStrategyArgs};
+use crate::domain::forms::PairStrategyForm;
+use crate::domain::pair::PairForm;
+use crate::domain::risk::RiskForm;
+use crate::domain::ConfigError;
+use crate::service::{parse_symbol, ConfigService};
+use std::collections::BTreeMap;
+
+pub async fn add_pair(service: &ConfigService, args: AddPairArgs) -> Result<Exit, Failure> {
+    let form = PairForm {
+        symbol: args.symbol,
+        initial_balance: args.initial_balance,
+        trade_size_usd: args.trade_size,
+        max_position_percent: args.max_position,
+        min_trade_amount: args.min_trade_amount,
+        max_trade_amount: args.max_trade_amount,
+        price_precision: args.price_precision,
+        amount_precision: args.amount_precision,
+    };
+    let pair = service.create_pair(&form).await?;
+    if args.inactive {
+        service.set_pair_active(&pair.symbol, false).await?;
+    }
+    println!("added {}", pair.symbol);
+    Ok(Exit::Success)
+}
+
+pub async fn update_strategy(
+    service: &ConfigService,
+    args: UpdateStrategyArgs,
+) -> Result<Exit, Failure> {
+    let symbol = parse_symbol(&args.symbol)?;
+    let current = service
+        .pair_strategy_rows(&symbol)
+        .await?
+        .into_iter()
+        .find(|r| r.strategy == args.strategy);
+    let mut params: BTreeMap<String, String> = current
+        .as_ref()
+        .map(|r| {
+            r.parameters
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for pair in &args.params {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            Failure::from(ConfigError::invalid(
+                "param",
+                format!("\"{pair}\" must look like name=value"),
+            ))
+        })?;
+        params.insert(name.trim().to_owned(), value.trim().to_owned());
+    }
+    let enabled = if args.enable {
+        true
+    } else if args.disable {
+        false
+    } else {
+        current.as_ref().is_some_and(|r| r.is_enabled)
+    };
+    let form = PairStrategyForm {
+        enabled: Some(enabled.to_string()),
+        weight: args.weight.unwrap_or_else(|| {
+            current
+                .as_ref()
+                .map_or("0".to_owned(), |r| r.weight.to_string())
+        }),
+        params,
+        version: current.as_ref().map_or(0, |r| r.version),
+    };
+    let saved = service
+        .save_pair_strategy(&symbol, &args.strategy, &form)
+        .await?;
+    let params = saved
+        .parameters
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    println!(
+        "{} {}: {}, weight {}, {params}",
+        saved.symbol,
+        saved.strategy,
+        if saved.is_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        },
+        saved.weight
+    );
+    Ok(Exit::Success)
+}
+
+pub async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Result<Exit, Failure> {
+    let symbol = parse_symbol(&args.symbol)?;
+    let current = service.risk(&symbol).await?;
+    let mut form = RiskForm::from_settings(&current.settings, current.version);
+    let set = |field: &mut String, value: Option<String>| {
+        if let Some(v) = value {
+            *field = v;
+        }
+    };
+    set(&mut form.stop_loss_percent, args.stop_loss);
+    set(&mut form.take_profit_percent, args.take_profit);
+    set(&mut form.max_daily_trades, args.max_daily_trades);
+    set(&mut form.max_daily_loss_percent, args.max_daily_loss);
+    set(&mut form.trailing_stop_percent, args.trailing_stop_percent);
+    set(&mut form.max_drawdown_percent, args.max_drawdown);
+    set(&mut form.position_sizing_method, args.position_sizing);
+    set(&mut form.volatility_lookback_days, args.volatility_lookback);
+    if let Some(toggle) = args.trailing_stop {
+        form.trailing_stop_enabled = match toggle.as_str() {
+            "on" | "true" => Some("true".to_owned()),
+            "off" | "false" => Some("false".to_owned()),
+            other => {
+                return Err(ConfigError::invalid(
+                    "trailing_stop",
+                    format!("must be on or off, not \"{other}\""),
+                )
+                .into())
+            }
+        };
+    }
+    let saved = service.update_risk(&symbol, &form).await?;
+    println!(
+        "{}: stop loss {}%, take profit {}%, sizing {}",
+        saved.symbol,
+        saved.settings.stop_loss_percent,
+        saved.settings.take_profit_percent,
+        saved.settings.position_sizing_method
+    );
+    Ok(Exit::Success)
+}

@@ -1,0 +1,239 @@
+//! `list pairs|system|portfolio|strategies|risk`: tables, or JSON. Each table's columns are
+//! declared once, beside the rows that fill them.
+
+use crate::cli::output::{show, Column};
+use crate::cli::{Exit, Failure, ListCommand};
+use crate::domain::pair::TradingPair;
+use crate::domain::risk::RiskConfig;
+use crate::domain::strategy::{PairStrategy, Strategy};
+use crate::domain::system::SystemSetting;
+use crate::domain::trading::PortfolioSettings;
+use crate::service::{parse_symbol, ConfigService};
+
+const PAIRS: &[Column] = &[
+    Column::text("Symbol"),
+    Column::text("State"),
+    Column::number("Initial balance"),
+    Column::number("Trade size (USD)"),
+    Column::number("Max position"),
+    Column::number("Min amount"),
+    Column::number("Max amount"),
+];
+
+fn pair_rows(pairs: &[TradingPair]) -> Vec<Vec<String>> {
+    pairs
+        .iter()
+        .map(|p| {
+            vec![
+                p.symbol.to_string(),
+                if p.is_active { "active" } else { "inactive" }.to_owned(),
+                p.initial_balance.to_string(),
+                p.trade_size_usd.to_string(),
+                format!("{}%", p.max_position_percent),
+                p.min_trade_amount.to_string(),
+                p.max_trade_amount.to_string(),
+            ]
+        })
+        .collect()
+}
+
+const SETTINGS: &[Column] = &[
+    Column::text("Category"),
+    Column::text("Key"),
+    Column::text("Value"),
+    Column::text("Type"),
+    Column::text("Description"),
+];
+
+fn setting_rows(settings: &[SystemSetting]) -> Vec<Vec<String>> {
+    settings
+        .iter()
+        .map(|s| {
+            vec![
+                s.category.as_str().to_owned(),
+                s.key.clone(),
+                s.value.to_string(),
+                s.value_type.as_str().to_owned(),
+                s.description.clone(),
+            ]
+        })
+        .collect()
+}
+
+const ALLOCATIONS: &[Column] = &[
+    Column::text("Pair"),
+    Column::number("Allocation"),
+    Column::number("Of portfolio"),
+    Column::number("Max position"),
+];
+
+fn allocation_rows(p: &PortfolioSettings) -> Vec<Vec<String>> {
+    println!(
+        "total balance {}, allocated {} ({}%), max {} concurrent positions, paper trading {}, emergency stop {} at {}%",
+        p.total_balance,
+        p.allocated_balance,
+        p.allocated_percent,
+        p.max_concurrent_positions,
+        if p.paper_trading { "on" } else { "off" },
+        if p.emergency_stop_enabled { "armed" } else { "off" },
+        p.emergency_stop_loss_percent
+    );
+    p.allocations
+        .iter()
+        .map(|a| {
+            vec![
+                a.symbol.to_string(),
+                a.initial_balance.to_string(),
+                format!("{}%", a.percent_of_portfolio),
+                format!("{}%", a.max_position_percent),
+            ]
+        })
+        .collect()
+}
+
+const STRATEGIES: &[Column] = &[
+    Column::text("Name"),
+    Column::text("Strategy"),
+    Column::text("Type"),
+    Column::text("Parameters"),
+];
+
+fn strategy_rows(strategies: &[Strategy]) -> Vec<Vec<String>> {
+    strategies
+        .iter()
+        .map(|s| {
+            let params = s
+                .parameters
+                .iter()
+                .map(|p| format!("{} ({}–{}, default {})", p.name, p.min, p.max, p.default))
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![
+                s.name.clone(),
+                s.display_name.clone(),
+                s.strategy_type.clone(),
+                params,
+            ]
+        })
+        .collect()
+}
+
+const PAIR_STRATEGIES: &[Column] = &[
+    Column::text("Strategy"),
+    Column::text("Enabled"),
+    Column::number("Weight"),
+    Column::number("Normalized"),
+    Column::text("Parameters"),
+];
+
+const RISK: &[Column] = &[
+    Column::text("Pair"),
+    Column::number("Stop loss"),
+    Column::number("Take profit"),
+    Column::number("Daily trades"),
+    Column::number("Daily loss"),
+    Column::text("Trailing stop"),
+    Column::number("Max drawdown"),
+    Column::text("Sizing"),
+    Column::number("Lookback (days)"),
+];
+
+fn risk_rows(risks: &[RiskConfig]) -> Vec<Vec<String>> {
+    risks
+        .iter()
+        .map(|r| {
+            let s = &r.settings;
+            vec![
+                r.symbol.to_string(),
+                format!("{}%", s.stop_loss_percent),
+                format!("{}%", s.take_profit_percent),
+                s.max_daily_trades.to_string(),
+                format!("{}%", s.max_daily_loss_percent),
+                if s.trailing_stop_enabled {
+                    format!("on, {}%", s.trailing_stop_percent)
+                } else {
+                    "off".to_owned()
+                },
+                format!("{}%", s.max_drawdown_percent),
+                s.position_sizing_method.to_string(),
+                s.volatility_lookback_days.to_string(),
+            ]
+        })
+        .collect()
+}
+
+pub async fn run(
+    service: &ConfigService,
+    what: ListCommand,
+    as_json: bool,
+) -> Result<Exit, Failure> {
+    match what {
+        ListCommand::Pairs => show(
+            service.all_pairs().await?.as_slice(),
+            as_json,
+            PAIRS,
+            pair_rows,
+        ),
+        ListCommand::System => show(
+            service.settings().await?.as_slice(),
+            as_json,
+            SETTINGS,
+            setting_rows,
+        ),
+        ListCommand::Portfolio => show(
+            &service.portfolio().await?,
+            as_json,
+            ALLOCATIONS,
+            allocation_rows,
+        ),
+        ListCommand::Strategies { symbol: None } => show(
+            service.strategies().await?.as_slice(),
+            as_json,
+            STRATEGIES,
+            strategy_rows,
+        ),
+        ListCommand::Strategies {
+            symbol: Some(symbol),
+        } => {
+            let symbol = parse_symbol(&symbol)?;
+            let rows_of_pair = service.pair_strategy_rows(&symbol).await?;
+            let config = service.trading_config(&symbol).await?;
+            show(
+                rows_of_pair.as_slice(),
+                as_json,
+                PAIR_STRATEGIES,
+                |rows: &[PairStrategy]| {
+                    rows.iter()
+                        .map(|r| {
+                            let normalized = config
+                                .strategies
+                                .iter()
+                                .find(|w| w.strategy == r.strategy)
+                                .map_or("-".to_owned(), |w| w.normalized_weight.to_string());
+                            let params = r
+                                .parameters
+                                .iter()
+                                .map(|(k, v)| format!("{k}={v}"))
+                                .collect::<Vec<_>>()
+                                .join(" ");
+                            vec![
+                                r.strategy.clone(),
+                                if r.is_enabled { "yes" } else { "no" }.to_owned(),
+                                r.weight.to_string(),
+                                normalized,
+                                params,
+                            ]
+                        })
+                        .collect()
+                },
+            )
+        }
+        ListCommand::Risk { symbol } => {
+            let risks = match symbol {
+                Some(s) => vec![service.risk(&parse_symbol(&s)?).await?],
+                None => service.all_risk().await?,
+            };
+            show(risks.as_slice(), as_json, RISK, risk_rows)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! What each command does, by family: `cache` (the running server's cache, through its
+//! API, and the benchmark), `list`, `edit` and `transfer` (validate, export, import).
+//! Local commands go through the service layer over the database, so a running server
+//! hears every write.
+
+mod cache;
+mod edit;
+mod list;
+mod transfer;
+
+use super::{Cli, Command, Exit, Failure};
+use crate::cache::ConfigManager;
+use crate::service::ConfigService;
+use crate::settings::Settings;
+
+pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => crate::server::serve(&settings)
+            .await
+            .map(|_| Exit::Success)
+            .map_err(Failure::from),
+        Command::Migrate => {
+            crate::server::open_database(&settings).await?;
+            println!(
+                "database {} is up to date",
+                crate::store::redact_url(&settings.database_url)
+            );
+            Ok(Exit::Success)
+        }
+        Command::Cache { action } => cache::run(&settings, action).await,
+        Command::List { what, json } => list::run(&service(&settings).await?, what, json).await,
+        Command::AddPair(args) => edit::add_pair(&service(&settings).await?, args).await,
+        Command::UpdateStrategy(args) => {
+            edit::update_strategy(&service(&settings).await?, args).await
+        }
+        Command::UpdateRisk(args) => edit::update_risk(&service(&settings).await?, args).await,
+        Command::SetConfig { key, value } => {
+            let saved = service(&settings).await?.set_setting(&key, &value).await?;
+            println!("{} = {}", saved.key, saved.value);
+            Ok(Exit::Success)
+        }
+        Command::Validate { json: as_json } => {
+            transfer::validate(&service(&settings).await?, as_json).await
+        }
+        Command::Export { file } => transfer::export(&service(&settings).await?, file).await,
+        Command::Import { file, dry_run } => {
+            transfer::import(&service(&settings).await?, &file, dry_run).await
+        }
+    }
+}
+
+pub(super) fn fail(code: Exit, message: impl ToString) -> Failure {
+    Failure {
+        code,
+        message: message.to_string(),
+    }
+}
+
+pub(super) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The service over the configured database (created and migrated if needed), with a
+/// manager of its own: its writes reach running servers through the database's notifications.
+async fn service(settings: &Settings) -> Result<ConfigService, Failure> {
+    let pool = crate::server::open_database(settings).await?;
+    Ok(ConfigService::new(ConfigManager::new(
+        pool,
+        settings.cache(),
+    )))
+}
