@@ -20,16 +20,21 @@ impl From<ConfigError> for ApiError {
     }
 }
 
+/// The HTTP status that fits an error; the API and the server functions both answer with it.
+pub fn status_of(error: &ConfigError) -> StatusCode {
+    match error {
+        ConfigError::NotFound(_) => StatusCode::NOT_FOUND,
+        ConfigError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ConfigError::Conflict(_) => StatusCode::CONFLICT,
+        ConfigError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        ConfigError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ConfigError::Request(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
-            ConfigError::NotFound(_) => StatusCode::NOT_FOUND,
-            ConfigError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ConfigError::Conflict(_) => StatusCode::CONFLICT,
-            ConfigError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ConfigError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ConfigError::Request(_) => StatusCode::BAD_REQUEST,
-        };
+        let status = status_of(&self.0);
         let fields = self
             .0
             .field_errors()

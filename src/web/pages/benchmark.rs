@@ -9,12 +9,12 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn run_benchmark() -> Result<BenchmarkReport, ConfigError> {
-    crate::web::service()?.quick_benchmark().await
+    crate::web::answer(async move { crate::web::service()?.quick_benchmark().await }.await)
 }
 
 #[server]
 pub async fn benchmark_history() -> Result<Vec<BenchmarkReport>, ConfigError> {
-    crate::web::service()?.benchmark_history().await
+    crate::web::answer(async move { crate::web::service()?.benchmark_history().await }.await)
 }
 
 #[component]

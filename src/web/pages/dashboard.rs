@@ -9,33 +9,38 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn get_cache_stats() -> Result<CacheStats, ConfigError> {
-    Ok(crate::web::service()?.cache_stats().await)
+    crate::web::answer(async move { Ok(crate::web::service()?.cache_stats().await) }.await)
 }
 
 #[server]
 pub async fn get_portfolio() -> Result<PortfolioSettings, ConfigError> {
-    crate::web::service()?.portfolio().await
+    crate::web::answer(async move { crate::web::service()?.portfolio().await }.await)
 }
 
 #[server]
 pub async fn get_validation_report() -> Result<ValidationReport, ConfigError> {
-    crate::web::service()?.validate().await
+    crate::web::answer(async move { crate::web::service()?.validate().await }.await)
 }
 
 #[server]
 pub async fn warm_cache() -> Result<WarmReport, ConfigError> {
-    crate::web::service()?.warm().await
+    crate::web::answer(async move { crate::web::service()?.warm().await }.await)
 }
 
 #[server]
 pub async fn clear_cache() -> Result<u64, ConfigError> {
-    Ok(crate::web::service()?.clear().await)
+    crate::web::answer(async move { Ok(crate::web::service()?.clear().await) }.await)
 }
 
 #[server]
 pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigError> {
-    let dropped = crate::web::service()?.invalidate(&pattern).await?;
-    Ok((pattern, dropped))
+    crate::web::answer(
+        async move {
+            let dropped = crate::web::service()?.invalidate(&pattern).await?;
+            Ok((pattern, dropped))
+        }
+        .await,
+    )
 }
 
 /// A signal that ticks every `period` while the page is open in a browser.

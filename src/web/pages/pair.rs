@@ -15,9 +15,14 @@ use leptos_router::hooks::use_params_map;
 /// One pair, read fresh.
 #[server]
 pub async fn get_pair(symbol: String) -> Result<TradingPair, ConfigError> {
-    crate::web::service()?
-        .pair(&crate::service::parse_symbol(&symbol)?)
-        .await
+    crate::web::answer(
+        async move {
+            crate::web::service()?
+                .pair(&crate::service::parse_symbol(&symbol)?)
+                .await
+        }
+        .await,
+    )
 }
 
 /// Saves a pair's settings if it is still at `version`.
@@ -27,9 +32,14 @@ pub async fn save_pair(
     version: i32,
     form: PairForm,
 ) -> Result<TradingPair, ConfigError> {
-    crate::web::service()?
-        .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
-        .await
+    crate::web::answer(
+        async move {
+            crate::web::service()?
+                .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
+                .await
+        }
+        .await,
+    )
 }
 
 /// The symbol named by the route's `base` and `quote` segments.

@@ -13,17 +13,27 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
-    crate::web::service()?
-        .risk(&crate::service::parse_symbol(&symbol)?)
-        .await
+    crate::web::answer(
+        async move {
+            crate::web::service()?
+                .risk(&crate::service::parse_symbol(&symbol)?)
+                .await
+        }
+        .await,
+    )
 }
 
 /// Saves a pair's risk settings if they are still at `form.version`.
 #[server]
 pub async fn save_risk(symbol: String, form: RiskForm) -> Result<RiskConfig, ConfigError> {
-    crate::web::service()?
-        .update_risk(&crate::service::parse_symbol(&symbol)?, &form)
-        .await
+    crate::web::answer(
+        async move {
+            crate::web::service()?
+                .update_risk(&crate::service::parse_symbol(&symbol)?, &form)
+                .await
+        }
+        .await,
+    )
 }
 
 #[component]

@@ -10,21 +10,26 @@ use leptos::prelude::*;
 /// Every pair, active or not, by symbol.
 #[server]
 pub async fn list_pairs() -> Result<Vec<TradingPair>, ConfigError> {
-    crate::web::service()?.all_pairs().await
+    crate::web::answer(async move { crate::web::service()?.all_pairs().await }.await)
 }
 
 /// Activates or deactivates a pair.
 #[server]
 pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair, ConfigError> {
-    crate::web::service()?
-        .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
-        .await
+    crate::web::answer(
+        async move {
+            crate::web::service()?
+                .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
+                .await
+        }
+        .await,
+    )
 }
 
 /// Creates a pair (default risk, no strategies yet).
 #[server]
 pub async fn add_pair(form: PairForm) -> Result<TradingPair, ConfigError> {
-    crate::web::service()?.create_pair(&form).await
+    crate::web::answer(async move { crate::web::service()?.create_pair(&form).await }.await)
 }
 
 /// The console's address for a pair's pages: `/pairs/BTC/USDT`.

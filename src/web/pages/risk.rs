@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_risk() -> Result<Vec<RiskConfig>, ConfigError> {
-    crate::web::service()?.all_risk().await
+    crate::web::answer(async move { crate::web::service()?.all_risk().await }.await)
 }
 
 #[component]

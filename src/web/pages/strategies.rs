@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_strategies() -> Result<Vec<Strategy>, ConfigError> {
-    crate::web::service()?.strategies().await
+    crate::web::answer(async move { crate::web::service()?.strategies().await }.await)
 }
 
 #[component]

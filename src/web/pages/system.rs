@@ -11,13 +11,13 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_settings() -> Result<Vec<SystemSetting>, ConfigError> {
-    crate::web::service()?.settings().await
+    crate::web::answer(async move { crate::web::service()?.settings().await }.await)
 }
 
 /// Saves one category's settings in one transaction.
 #[server]
 pub async fn save_settings(form: SettingsForm) -> Result<Vec<SystemSetting>, ConfigError> {
-    crate::web::service()?.save_settings(&form).await
+    crate::web::answer(async move { crate::web::service()?.save_settings(&form).await }.await)
 }
 
 #[allow(

@@ -1,8 +1,5 @@
 //! The whole HTTP surface, driven in-process (`tower::ServiceExt::oneshot`): cross-site
 //! requests, foreign Host names, explicit form fields, body limits and health.
-#![cfg(feature = "ssr")]
-
-mod support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -203,7 +200,7 @@ async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
         ),
     )
     .await;
-    assert!(!status.is_success(), "{status} {body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.contains("paper_trading") && body.contains("is required"),
         "{body}"
@@ -255,4 +252,87 @@ async fn health_tells_the_listener_and_not_the_postgres_version(pool: PgPool) {
     assert_eq!(health["listener"]["connected"], false);
     assert!(health.get("postgres").is_none(), "{body}");
     assert!(!body.contains("15."), "{body}");
+}
+
+fn console_post(path: &str, body: &str) -> Request<Body> {
+    form_post(path, Some("http://127.0.0.1:3000"), body)
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, CONSOLE)
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// Each kind of error answers with its own status, from the API and from a server
+/// function alike: an operator's typo is a 422, not a server error.
+#[sqlx::test]
+async fn every_error_answers_with_its_status(pool: PgPool) {
+    use botconfig::web::pages::pair::{GetPair, SavePair};
+    let (console, _) = app(&pool);
+    let app = console;
+    // API.
+    assert_eq!(
+        send(&app, get("/api/v1/pairs/XRP%2FUSDT/config")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&app, get("/api/v1/pairs/xrp/config")).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let blank = Request::post("/api/v1/cache/invalidate")
+        .header(header::HOST, CONSOLE)
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"pattern": " "}"#))
+        .unwrap();
+    assert_eq!(send(&app, blank).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    // Server functions.
+    let (status, body) = send(&app, console_post(GetPair::PATH, "symbol=XRP%2FUSDT")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = send(
+        &app,
+        console_post(
+            SaveSettings::PATH,
+            "form[category]=general&form[values][check_interval]=soon",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let stale = "symbol=BTC%2FUSDT&version=99&form[initial_balance]=3000&form[trade_size_usd]=200\
+                 &form[max_position_percent]=30&form[min_trade_amount]=0.00001&form[max_trade_amount]=100\
+                 &form[price_precision]=2&form[amount_precision]=6";
+    let (status, body) = send(&app, console_post(SavePair::PATH, stale)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // A database that cannot be reached: 503 from both.
+    let unreachable = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+        .unwrap();
+    let (down, _) = self::app(&unreachable);
+    assert_eq!(
+        send(&down, get("/api/v1/portfolio")).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let (status, body) = send(&down, console_post(GetPair::PATH, "symbol=BTC%2FUSDT")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}
+
+#[test]
+fn the_status_of_each_error_kind() {
+    use botconfig::api::status_of;
+    use botconfig::domain::ConfigError;
+    let cases = [
+        (ConfigError::NotFound("x".into()), 404),
+        (ConfigError::invalid("f", "m"), 422),
+        (ConfigError::Conflict("c".into()), 409),
+        (ConfigError::Unavailable("u".into()), 503),
+        (ConfigError::Internal("i".into()), 500),
+        (ConfigError::Request("r".into()), 400),
+    ];
+    for (error, status) in cases {
+        assert_eq!(status_of(&error).as_u16(), status, "{error:?}");
+    }
 }

@@ -1,15 +1,11 @@
 //! The bot-facing services: should_trade_pair, portfolio, normalized weights, validation.
-#![cfg(feature = "ssr")]
 
+use crate::helpers::sym;
 use botconfig::cache::{CacheSettings, ConfigManager};
 use botconfig::domain::pair::Symbol;
 use botconfig::service::ConfigService;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
-
-fn sym(s: &str) -> Symbol {
-    Symbol::parse(s).unwrap()
-}
 
 fn service(pool: &PgPool) -> ConfigService {
     ConfigService::new(ConfigManager::new(pool.clone(), CacheSettings::default()))

@@ -1,39 +1,13 @@
 //! The config manager against a real Postgres: counting, expiry, bounds, invalidation (here
 //! and across instances), single-flight, warming, bypass reads and typed errors.
-#![cfg(feature = "ssr")]
 
+use crate::helpers::{eventually, manager, sym};
 use botconfig::cache::notify::LISTENER_APPLICATION_NAME;
 use botconfig::cache::{CacheSettings, ConfigManager};
-use botconfig::domain::pair::Symbol;
 use botconfig::domain::ConfigError;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
-use std::future::Future;
 use std::time::{Duration, Instant};
-
-fn manager(pool: &PgPool) -> ConfigManager {
-    ConfigManager::new(pool.clone(), CacheSettings::default())
-}
-
-fn sym(s: &str) -> Symbol {
-    Symbol::parse(s).unwrap()
-}
-
-/// Polls `check` until it holds or `deadline` passes: for effects that cross a connection.
-async fn eventually<F, Fut>(deadline: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let end = Instant::now() + deadline;
-    while Instant::now() < end {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    check().await
-}
 
 #[sqlx::test]
 async fn hits_and_misses_are_counted(pool: PgPool) {

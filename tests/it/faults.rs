@@ -1,12 +1,10 @@
 //! The staleness bound and recovery, proved by injecting faults: a proxy that blackholes
 //! or resets the link between a server and Postgres, terminated backends, write storms,
 //! and plain-SQL edits (renames, moved rows, TRUNCATE) made behind the server's back.
-#![cfg(feature = "ssr")]
 
-mod support;
-
+use crate::helpers::{caught_up, database_url, eventually, server_addr, serving_manager, sym};
+use crate::proxy::{FaultProxy, Mode};
 use botconfig::cache::{CacheSettings, ConfigManager};
-use botconfig::domain::pair::Symbol;
 use botconfig::domain::risk::RiskForm;
 use botconfig::domain::ConfigError;
 use rust_decimal::Decimal;
@@ -15,12 +13,6 @@ use sqlx::PgPool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::proxy::{FaultProxy, Mode};
-use support::{caught_up, database_url, eventually, server_addr, serving_manager};
-
-fn sym(s: &str) -> Symbol {
-    Symbol::parse(s).unwrap()
-}
 
 async fn set_stop_loss(writer: &ConfigManager, stop_loss: Decimal) {
     let btc = sym("BTC/USDT");
@@ -438,7 +430,7 @@ async fn truncate_is_heard(pool: PgPool) {
 /// Every revision is one committed transaction, whatever it touched.
 #[sqlx::test]
 async fn each_committed_transaction_advances_the_revision_once(pool: PgPool) {
-    let before = support::revision(&pool).await;
+    let before = crate::helpers::revision(&pool).await;
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("UPDATE system_config SET value = '30' WHERE key = 'check_interval'")
         .execute(&mut *tx)
@@ -449,14 +441,14 @@ async fn each_committed_transaction_advances_the_revision_once(pool: PgPool) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(support::revision(&pool).await, before + 1);
+    assert_eq!(crate::helpers::revision(&pool).await, before + 1);
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("UPDATE system_config SET value = '31' WHERE key = 'check_interval'")
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.rollback().await.unwrap();
-    assert_eq!(support::revision(&pool).await, before + 1);
+    assert_eq!(crate::helpers::revision(&pool).await, before + 1);
 }
 
 /// The statements of the property test: plain SQL against the five tables, as a person

@@ -1,7 +1,7 @@
 //! The real `botconfig` binary against a real database and, for `cache` commands, a real
 //! running server.
-#![cfg(feature = "ssr")]
 
+use crate::helpers;
 use assert_cmd::Command;
 use sqlx::PgPool;
 use std::net::TcpListener;
@@ -9,12 +9,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 fn database_url(pool: &PgPool) -> String {
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("test database")
-        .to_owned();
-    format!("postgres://postgres@127.0.0.1:5432/{db}")
+    helpers::database_url(pool, None)
 }
 
 fn botconfig(pool: &PgPool) -> Command {
@@ -452,8 +447,6 @@ async fn the_benchmark_prints_json_and_drops_its_scratch_database(pool: PgPool) 
     assert_eq!(runs, 1);
 }
 
-mod support;
-
 async fn setting(pool: &PgPool, key: &str) -> String {
     sqlx::query_scalar("SELECT value FROM system_config WHERE key = $1")
         .bind(key)
@@ -556,8 +549,8 @@ async fn an_import_that_changes_nothing_writes_nothing(pool: PgPool) {
 /// the connect timeout, and never prints a password, wherever the URL carries it.
 #[sqlx::test]
 async fn a_silent_database_fails_startup_with_one_redacted_line(pool: PgPool) {
-    let proxy = support::proxy::FaultProxy::start(support::server_addr()).await;
-    proxy.set(support::proxy::Mode::Blackhole);
+    let proxy = crate::proxy::FaultProxy::start(helpers::server_addr()).await;
+    proxy.set(crate::proxy::Mode::Blackhole);
     let url = format!(
         "postgres://postgres:hunter2@127.0.0.1:{}/{}?password=hunter3",
         proxy.port,

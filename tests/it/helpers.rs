@@ -1,10 +1,10 @@
-//! What the fault and HTTP tests share: the test database's URL, a server-like manager
-//! reached through a fault proxy, and polling with a deadline.
+//! What every integration test shares: the test database's URL (from `DATABASE_URL`, never
+//! hard-coded), symbols, managers set up as the server sets them up, the real `botconfig`
+//! binary, and polling with a deadline.
 #![allow(dead_code)]
 
-pub mod proxy;
-
 use botconfig::cache::{CacheSettings, ConfigManager};
+use botconfig::domain::pair::Symbol;
 use botconfig::store::DatabaseSettings;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgPool};
@@ -28,6 +28,16 @@ pub fn database_url(pool: &PgPool, port: Option<u16>) -> String {
         options = options.host("127.0.0.1").port(port);
     }
     options.to_url_lossy().to_string()
+}
+
+/// A parsed symbol.
+pub fn sym(s: &str) -> Symbol {
+    Symbol::parse(s).unwrap()
+}
+
+/// A manager over `pool` with the default settings, not listening.
+pub fn manager(pool: &PgPool) -> ConfigManager {
+    ConfigManager::new(pool.clone(), CacheSettings::default())
 }
 
 /// The test server's address, for a proxy to forward to.

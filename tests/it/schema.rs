@@ -1,6 +1,5 @@
 //! The schema: migrations apply to an empty database, the defaults are there, and the
 //! database itself refuses what the rules forbid.
-#![cfg(feature = "ssr")]
 
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
