@@ -551,10 +551,14 @@ async fn an_import_that_changes_nothing_writes_nothing(pool: PgPool) {
 async fn a_silent_database_fails_startup_with_one_redacted_line(pool: PgPool) {
     let proxy = crate::proxy::FaultProxy::start(helpers::server_addr()).await;
     proxy.set(crate::proxy::Mode::Blackhole);
+    // A password in the user part and another as a query parameter.
+    let proxied = helpers::database_url(&pool, Some(proxy.port));
+    let with_password = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&proxied)
+        .unwrap()
+        .password("hunter2");
     let url = format!(
-        "postgres://postgres:hunter2@127.0.0.1:{}/{}?password=hunter3",
-        proxy.port,
-        pool.connect_options().get_database().unwrap()
+        "{}?password=hunter3",
+        sqlx::ConnectOptions::to_url_lossy(&with_password)
     );
     let started = Instant::now();
     let out = botconfig(&pool)
