@@ -556,9 +556,10 @@ async fn a_silent_database_fails_startup_with_one_redacted_line(pool: PgPool) {
     let with_password = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&proxied)
         .unwrap()
         .password("hunter2");
+    let url = sqlx::ConnectOptions::to_url_lossy(&with_password).to_string();
     let url = format!(
-        "{}?password=hunter3",
-        sqlx::ConnectOptions::to_url_lossy(&with_password)
+        "{url}{}password=hunter3",
+        if url.contains('?') { '&' } else { '?' }
     );
     let started = Instant::now();
     let out = botconfig(&pool)
