@@ -578,22 +578,30 @@ impl ConfigManager {
         let limit = self.heartbeat_timeout();
         match store::within(limit, store::revision(self.pool())).await {
             Ok(revision) => {
-                if revision > freshness.applied_revision() {
-                    let dropped = self.clear().await;
-                    tracing::warn!(
-                        revision,
-                        applied = freshness.applied_revision(),
-                        dropped,
-                        "changes were committed that this server did not hear of; cache cleared"
-                    );
-                    freshness.applied(revision);
-                }
+                self.catch_up_to(revision).await;
                 freshness.confirm(asked_at);
             }
             Err(error) => {
                 freshness.note_failure(now);
                 tracing::warn!(%error, "cannot confirm the cache is current; serving cached values marked stale");
             }
+        }
+    }
+
+    /// Brings the cache up to `revision`, which the database just reported as current: a
+    /// server that has not applied it missed notifications, and drops everything cached.
+    pub(crate) async fn catch_up_to(&self, revision: u64) {
+        let freshness = &self.inner.freshness;
+        let applied = freshness.applied_revision();
+        if revision != applied {
+            let dropped = self.clear().await;
+            tracing::info!(
+                revision,
+                applied,
+                dropped,
+                "this server had not applied the database's revision; cache cleared"
+            );
+            freshness.applied(revision);
         }
     }
 

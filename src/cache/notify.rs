@@ -102,17 +102,7 @@ impl ConfigManager {
         let revision =
             store::within(self.heartbeat_timeout(), store::revision(&mut *listener)).await?;
         self.drain(listener).await;
-        let freshness = self.freshness();
-        if revision != freshness.applied_revision() {
-            let dropped = self.clear().await;
-            tracing::info!(
-                revision,
-                applied = freshness.applied_revision(),
-                dropped,
-                "caught up with the database's revision"
-            );
-            freshness.applied(revision);
-        }
+        self.catch_up_to(revision).await;
         Ok(asked_at)
     }
 

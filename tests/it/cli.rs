@@ -1,7 +1,7 @@
 //! The real `botconfig` binary against a real database and, for `cache` commands, a real
 //! running server.
 
-use crate::helpers;
+use crate::helpers::{self, setting};
 use assert_cmd::Command;
 use sqlx::PgPool;
 use std::net::TcpListener;
@@ -445,14 +445,6 @@ async fn the_benchmark_prints_json_and_drops_its_scratch_database(pool: PgPool) 
         .await
         .unwrap();
     assert_eq!(runs, 1);
-}
-
-async fn setting(pool: &PgPool, key: &str) -> String {
-    sqlx::query_scalar("SELECT value FROM system_config WHERE key = $1")
-        .bind(key)
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 #[sqlx::test]

@@ -103,3 +103,12 @@ pub async fn caught_up(manager: &ConfigManager, pool: &PgPool) {
         "the manager never applied revision {target}"
     );
 }
+
+/// A setting's stored text, read straight from the table.
+pub async fn setting(pool: &PgPool, key: &str) -> String {
+    sqlx::query_scalar("SELECT value FROM system_config WHERE key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}

@@ -1,6 +1,7 @@
 //! The whole HTTP surface, driven in-process (`tower::ServiceExt::oneshot`): cross-site
 //! requests, foreign Host names, explicit form fields, body limits and health.
 
+use crate::helpers::setting;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -51,14 +52,6 @@ fn form_post(path: &str, origin: Option<&str>, body: &str) -> Request<Body> {
         request = request.header(header::ORIGIN, origin);
     }
     request.body(Body::from(body.to_owned())).unwrap()
-}
-
-async fn setting(pool: &PgPool, key: &str) -> String {
-    sqlx::query_scalar("SELECT value FROM system_config WHERE key = $1")
-        .bind(key)
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 async fn pair_active(pool: &PgPool, symbol: &str) -> bool {
