@@ -26,6 +26,34 @@ pub fn ErrorNote(error: ConfigError) -> impl IntoView {
     }
 }
 
+/// A server read shown three ways: `loading` while it loads, the error in words if it
+/// failed, or what `show` makes of the data.
+#[component]
+pub fn Loaded<T, V, F>(
+    resource: Resource<Result<T, ConfigError>>,
+    loading: &'static str,
+    show: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + Send + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <p>{loading}</p> }>
+            {move || {
+                let show = show.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(data) => leptos::either::Either::Left(show(data)),
+                        Err(error) => leptos::either::Either::Right(view! { <ErrorNote error/> }),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
 /// "Active" or "Inactive", styled.
 #[component]
 pub fn ActiveBadge(active: bool) -> impl IntoView {

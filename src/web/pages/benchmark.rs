@@ -3,7 +3,7 @@
 
 use crate::domain::benchmark::{format_ns, BenchmarkReport, Mode, Workload};
 use crate::domain::ConfigError;
-use crate::web::components::ErrorNote;
+use crate::web::components::{ErrorNote, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -38,15 +38,17 @@ pub fn BenchmarkPage() -> impl IntoView {
             Ok(_) => Either::Left(view! { <p class="note ok" role="status">"Benchmark finished."</p> }),
             Err(error) => Either::Right(view! { <ErrorNote error/> }),
         })}
-        <Transition fallback=|| view! { <p>"Loading results…"</p> }>
-            {move || Suspend::new(async move {
-                match history.await {
-                    Ok(runs) if runs.is_empty() => Either::Left(view! { <p>"No benchmark has run yet."</p> }.into_any()),
-                    Ok(runs) => Either::Left(view! { <Results runs/> }.into_any()),
-                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
+        <Loaded
+            resource=history
+            loading="Loading results…"
+            show={|runs: Vec<BenchmarkReport>| {
+                if runs.is_empty() {
+                    view! { <p>"No benchmark has run yet."</p> }.into_any()
+                } else {
+                    view! { <Results runs/> }.into_any()
                 }
-            })}
-        </Transition>
+            }}
+        />
     }
 }
 

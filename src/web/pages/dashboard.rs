@@ -3,7 +3,7 @@
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::trading::{PortfolioSettings, ValidationReport};
 use crate::domain::ConfigError;
-use crate::web::components::ErrorNote;
+use crate::web::components::{ErrorNote, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -87,36 +87,15 @@ pub fn DashboardPage() -> impl IntoView {
                 </ActionForm>
             </div>
             <CacheActionOutcome warm clear invalidate/>
-            <Transition fallback=|| view! { <p>"Loading statistics…"</p> }>
-                {move || Suspend::new(async move {
-                    match stats.await {
-                        Ok(s) => Either::Left(view! { <StatsTable stats=s/> }),
-                        Err(error) => Either::Right(view! { <ErrorNote error/> }),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=stats loading="Loading statistics…" show=|s| view! { <StatsTable stats=s/> }/>
         </section>
         <section aria-labelledby="portfolio-title">
             <h2 id="portfolio-title">"Portfolio"</h2>
-            <Transition fallback=|| view! { <p>"Loading portfolio…"</p> }>
-                {move || Suspend::new(async move {
-                    match portfolio.await {
-                        Ok(p) => Either::Left(view! { <PortfolioSummary portfolio=p/> }),
-                        Err(error) => Either::Right(view! { <ErrorNote error/> }),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=portfolio loading="Loading portfolio…" show=|p| view! { <PortfolioSummary portfolio=p/> }/>
         </section>
         <section aria-labelledby="validation-title">
             <h2 id="validation-title">"Validation"</h2>
-            <Transition fallback=|| view! { <p>"Checking…"</p> }>
-                {move || Suspend::new(async move {
-                    match report.await {
-                        Ok(r) => Either::Left(view! { <Report report=r/> }),
-                        Err(error) => Either::Right(view! { <ErrorNote error/> }),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=report loading="Checking…" show=|r| view! { <Report report=r/> }/>
         </section>
     }
 }

@@ -3,7 +3,7 @@
 use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::ConfigError;
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
-use crate::web::components::{submission_errors, ActiveBadge, ErrorNote, SaveOutcome};
+use crate::web::components::{submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -60,14 +60,7 @@ pub fn PairsPage() -> impl IntoView {
     view! {
         <h1>"Pairs"</h1>
         {outcome}
-        <Transition fallback=|| view! { <p>"Loading pairs…"</p> }>
-            {move || Suspend::new(async move {
-                match pairs.await {
-                    Ok(list) => Either::Left(view! { <PairTable pairs=list toggle/> }),
-                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
-                }
-            })}
-        </Transition>
+        <Loaded resource=pairs loading="Loading pairs…" show=move |list| view! { <PairTable pairs=list toggle/> }/>
         <AddPairForm add/>
     }
 }

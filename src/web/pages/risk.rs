@@ -2,8 +2,7 @@
 
 use crate::domain::risk::RiskConfig;
 use crate::domain::ConfigError;
-use crate::web::components::ErrorNote;
-use leptos::either::Either;
+use crate::web::components::Loaded;
 use leptos::prelude::*;
 
 #[server]
@@ -16,10 +15,7 @@ pub fn RiskOverviewPage() -> impl IntoView {
     let risks = Resource::new(|| (), |_| list_risk());
     view! {
         <h1>"Risk"</h1>
-        <Transition fallback=|| view! { <p>"Loading risk settings…"</p> }>
-            {move || Suspend::new(async move {
-                match risks.await {
-                    Ok(list) => Either::Left(view! {
+        <Loaded resource=risks loading="Loading risk settings…" show={|list: Vec<RiskConfig>| view! {
                         <table>
                             <thead>
                                 <tr>
@@ -51,10 +47,6 @@ pub fn RiskOverviewPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }),
-                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
-                }
-            })}
-        </Transition>
+                    }}/>
     }
 }

@@ -2,8 +2,7 @@
 
 use crate::domain::strategy::Strategy;
 use crate::domain::ConfigError;
-use crate::web::components::ErrorNote;
-use leptos::either::Either;
+use crate::web::components::Loaded;
 use leptos::prelude::*;
 
 #[server]
@@ -17,14 +16,11 @@ pub fn StrategiesPage() -> impl IntoView {
     view! {
         <h1>"Strategies"</h1>
         <p>"Each pair enables strategies and tunes their parameters from its own page."</p>
-        <Transition fallback=|| view! { <p>"Loading strategies…"</p> }>
-            {move || Suspend::new(async move {
-                match strategies.await {
-                    Ok(list) => Either::Left(list.into_iter().map(|s| view! { <StrategyCard strategy=s/> }).collect_view()),
-                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
-                }
-            })}
-        </Transition>
+        <Loaded
+            resource=strategies
+            loading="Loading strategies…"
+            show={|list: Vec<Strategy>| list.into_iter().map(|s| view! { <StrategyCard strategy=s/> }).collect_view()}
+        />
     }
 }
 
