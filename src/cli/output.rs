@@ -1,30 +1,8 @@
 //! What commands print: JSON, or tables for the terminal.
 
 use super::{Exit, Failure};
+pub use crate::domain::display::Column;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
-
-/// One column of a table: its header, and whether it holds numbers (right-aligned).
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub header: &'static str,
-    pub numeric: bool,
-}
-
-impl Column {
-    pub const fn text(header: &'static str) -> Self {
-        Column {
-            header,
-            numeric: false,
-        }
-    }
-
-    pub const fn number(header: &'static str) -> Self {
-        Column {
-            header,
-            numeric: true,
-        }
-    }
-}
 
 /// A table of `columns`, one row per entry of `rows`.
 pub fn table(columns: &[Column], rows: Vec<Vec<String>>) -> String {

@@ -4,6 +4,7 @@
 //! function the server applies before it writes anything.
 
 pub mod benchmark;
+pub mod display;
 pub mod error;
 pub mod forms;
 pub mod number;

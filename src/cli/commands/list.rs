@@ -3,6 +3,7 @@
 
 use crate::cli::output::{show, Column};
 use crate::cli::{Exit, Failure, ListCommand};
+use crate::domain::display::{ALLOCATION_COLUMNS, RISK_COLUMNS};
 use crate::domain::pair::TradingPair;
 use crate::domain::risk::RiskConfig;
 use crate::domain::strategy::{PairStrategy, Strategy};
@@ -60,13 +61,6 @@ fn setting_rows(settings: &[SystemSetting]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const ALLOCATIONS: &[Column] = &[
-    Column::text("Pair"),
-    Column::number("Allocation"),
-    Column::number("Of portfolio"),
-    Column::number("Max position"),
-];
-
 fn allocation_rows(p: &PortfolioSettings) -> Vec<Vec<String>> {
     println!(
         "total balance {}, allocated {} ({}%), max {} concurrent positions, paper trading {}, emergency stop {} at {}%",
@@ -78,17 +72,7 @@ fn allocation_rows(p: &PortfolioSettings) -> Vec<Vec<String>> {
         if p.emergency_stop_enabled { "armed" } else { "off" },
         p.emergency_stop_loss_percent
     );
-    p.allocations
-        .iter()
-        .map(|a| {
-            vec![
-                a.symbol.to_string(),
-                a.initial_balance.to_string(),
-                format!("{}%", a.percent_of_portfolio),
-                format!("{}%", a.max_position_percent),
-            ]
-        })
-        .collect()
+    p.allocations.iter().map(|a| a.cells()).collect()
 }
 
 const STRATEGIES: &[Column] = &[
@@ -126,40 +110,8 @@ const PAIR_STRATEGIES: &[Column] = &[
     Column::text("Parameters"),
 ];
 
-const RISK: &[Column] = &[
-    Column::text("Pair"),
-    Column::number("Stop loss"),
-    Column::number("Take profit"),
-    Column::number("Daily trades"),
-    Column::number("Daily loss"),
-    Column::text("Trailing stop"),
-    Column::number("Max drawdown"),
-    Column::text("Sizing"),
-    Column::number("Lookback (days)"),
-];
-
 fn risk_rows(risks: &[RiskConfig]) -> Vec<Vec<String>> {
-    risks
-        .iter()
-        .map(|r| {
-            let s = &r.settings;
-            vec![
-                r.symbol.to_string(),
-                format!("{}%", s.stop_loss_percent),
-                format!("{}%", s.take_profit_percent),
-                s.max_daily_trades.to_string(),
-                format!("{}%", s.max_daily_loss_percent),
-                if s.trailing_stop_enabled {
-                    format!("on, {}%", s.trailing_stop_percent)
-                } else {
-                    "off".to_owned()
-                },
-                format!("{}%", s.max_drawdown_percent),
-                s.position_sizing_method.to_string(),
-                s.volatility_lookback_days.to_string(),
-            ]
-        })
-        .collect()
+    risks.iter().map(RiskConfig::cells).collect()
 }
 
 pub async fn run(
@@ -183,7 +135,7 @@ pub async fn run(
         ListCommand::Portfolio => show(
             &service.portfolio().await?,
             as_json,
-            ALLOCATIONS,
+            ALLOCATION_COLUMNS,
             allocation_rows,
         ),
         ListCommand::Strategies { symbol: None } => show(
@@ -233,7 +185,7 @@ pub async fn run(
                 Some(s) => vec![service.risk(&parse_symbol(&s)?).await?],
                 None => service.all_risk().await?,
             };
-            show(risks.as_slice(), as_json, RISK, risk_rows)
+            show(risks.as_slice(), as_json, RISK_COLUMNS, risk_rows)
         }
     }
 }

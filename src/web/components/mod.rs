@@ -3,6 +3,7 @@
 pub mod checks;
 pub mod pair_form;
 
+use crate::domain::display::Column;
 use crate::domain::ConfigError;
 use leptos::prelude::*;
 
@@ -51,6 +52,51 @@ where
                 })
             }}
         </Transition>
+    }
+}
+
+/// A table's header row: one `<th scope="col">` a column, numbers right-aligned.
+#[component]
+pub fn TableHead(columns: &'static [Column]) -> impl IntoView {
+    view! {
+        <thead>
+            <tr>
+                {columns
+                    .iter()
+                    .map(|c| view! { <th scope="col" class=c.numeric.then_some("num")>{c.header}</th> })
+                    .collect_view()}
+            </tr>
+        </thead>
+    }
+}
+
+/// A table of text cells under `columns`; each row's first cell heads the row.
+#[component]
+pub fn DataTable(columns: &'static [Column], rows: Vec<Vec<String>>) -> impl IntoView {
+    view! {
+        <table>
+            <TableHead columns/>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|cells| {
+                        cells
+                            .into_iter()
+                            .zip(columns)
+                            .enumerate()
+                            .map(|(i, (cell, column))| {
+                                if i == 0 {
+                                    view! { <th scope="row">{cell}</th> }.into_any()
+                                } else {
+                                    view! { <td class=column.numeric.then_some("num")>{cell}</td> }.into_any()
+                                }
+                            })
+                            .collect_view()
+                    })
+                    .map(|cells| view! { <tr>{cells}</tr> })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 

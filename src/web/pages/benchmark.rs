@@ -2,7 +2,9 @@
 //! latest results as a table and a chart, and the history of runs.
 
 use crate::domain::benchmark::{format_ns, BenchmarkReport, Mode, Workload};
+use crate::domain::display::Column;
 use crate::domain::ConfigError;
+use crate::web::components::TableHead;
 use crate::web::components::{ErrorNote, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -16,6 +18,25 @@ pub async fn run_benchmark() -> Result<BenchmarkReport, ConfigError> {
 pub async fn benchmark_history() -> Result<Vec<BenchmarkReport>, ConfigError> {
     crate::web::answer(async move { crate::web::service()?.benchmark_history().await }.await)
 }
+
+const HISTORY_COLUMNS: &[Column] = &[
+    Column::text("Ran at"),
+    Column::number("Pairs"),
+    Column::number("Seed cached"),
+    Column::number("Seed uncached"),
+    Column::number("Fleet cached"),
+];
+
+const MEASUREMENT_COLUMNS: &[Column] = &[
+    Column::text("Workload"),
+    Column::text("Mode"),
+    Column::number("Iterations"),
+    Column::number("Reads per iteration"),
+    Column::number("Median"),
+    Column::number("p99"),
+    Column::number("Mean"),
+    Column::number("Reads per second"),
+];
 
 #[component]
 pub fn BenchmarkPage() -> impl IntoView {
@@ -65,18 +86,7 @@ fn Results(runs: Vec<BenchmarkReport>) -> impl IntoView {
             <h2 id="latest-title">"Latest results"</h2>
             <p>{format!("{} — {} pairs, {} thread(s), {}", when(&latest), latest.pairs, latest.threads, latest.machine)}</p>
             <table aria-label="Latest results">
-                <thead>
-                    <tr>
-                        <th scope="col">"Workload"</th>
-                        <th scope="col">"Mode"</th>
-                        <th scope="col" class="num">"Iterations"</th>
-                        <th scope="col" class="num">"Reads per iteration"</th>
-                        <th scope="col" class="num">"Median"</th>
-                        <th scope="col" class="num">"p99"</th>
-                        <th scope="col" class="num">"Mean"</th>
-                        <th scope="col" class="num">"Reads per second"</th>
-                    </tr>
-                </thead>
+                <TableHead columns=MEASUREMENT_COLUMNS/>
                 <tbody>
                     {latest.results.iter().map(|m| view! {
                         <tr>
@@ -102,15 +112,7 @@ fn Results(runs: Vec<BenchmarkReport>) -> impl IntoView {
         <section aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
             <table aria-label="Benchmark history">
-                <thead>
-                    <tr>
-                        <th scope="col">"Ran at"</th>
-                        <th scope="col" class="num">"Pairs"</th>
-                        <th scope="col" class="num">"Seed cached"</th>
-                        <th scope="col" class="num">"Seed uncached"</th>
-                        <th scope="col" class="num">"Fleet cached"</th>
-                    </tr>
-                </thead>
+                <TableHead columns=HISTORY_COLUMNS/>
                 <tbody>
                     {runs.iter().map(|r| {
                         let cell = |w, m| r.median(w, m).map(format_ns).unwrap_or_else(|| "-".into());

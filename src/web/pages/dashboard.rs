@@ -1,9 +1,10 @@
 //! `/`: cache statistics, the portfolio at a glance, and the validation report.
 
+use crate::domain::display::ALLOCATION_COLUMNS;
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::trading::{PortfolioSettings, ValidationReport};
 use crate::domain::ConfigError;
-use crate::web::components::{ErrorNote, Loaded};
+use crate::web::components::{DataTable, ErrorNote, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -139,30 +140,10 @@ fn PortfolioSummary(portfolio: PortfolioSettings) -> impl IntoView {
             ", emergency stop " <strong>{if portfolio.emergency_stop_enabled { "armed" } else { "off" }}</strong>
             " at " {portfolio.emergency_stop_loss_percent.to_string()} "%."
         </p>
-        <table>
-            <thead>
-                <tr>
-                    <th scope="col">"Pair"</th>
-                    <th scope="col" class="num">"Allocation"</th>
-                    <th scope="col" class="num">"Of portfolio"</th>
-                    <th scope="col" class="num">"Max position"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {portfolio
-                    .allocations
-                    .into_iter()
-                    .map(|a| view! {
-                        <tr>
-                            <th scope="row">{a.symbol.to_string()}</th>
-                            <td class="num">{a.initial_balance.to_string()}</td>
-                            <td class="num">{format!("{}%", a.percent_of_portfolio)}</td>
-                            <td class="num">{format!("{}%", a.max_position_percent)}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            columns=ALLOCATION_COLUMNS
+            rows=portfolio.allocations.iter().map(|a| a.cells()).collect()
+        />
     }
 }
 

@@ -1,10 +1,12 @@
 //! `/pairs/{BASE}/{QUOTE}/strategies`: every known strategy for one pair, with its weight
 //! and parameters, and the weights as the bot will apply them.
 
+use crate::domain::display::Column;
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::strategy::{parse_weight, PairStrategy, ParamDef, Strategy};
 use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
+use crate::web::components::TableHead;
 use crate::web::components::{
     reload_after_save, rule, submission_errors, Field, SaveOutcome, ToggleField,
 };
@@ -73,6 +75,12 @@ fn saved_strategy(s: &PairStrategy) -> String {
     format!("Saved {} for {}.", s.display_name, s.symbol)
 }
 
+const WEIGHT_COLUMNS: &[Column] = &[
+    Column::text("Strategy"),
+    Column::number("Weight"),
+    Column::number("Normalized"),
+];
+
 #[component]
 pub fn PairStrategiesPage() -> impl IntoView {
     let symbol = use_route_symbol();
@@ -109,7 +117,7 @@ fn StrategiesEditor(
             } else {
                 view! {
                     <table class="weights">
-                        <thead><tr><th scope="col">"Strategy"</th><th scope="col" class="num">"Weight"</th><th scope="col" class="num">"Normalized"</th></tr></thead>
+                        <TableHead columns=WEIGHT_COLUMNS/>
                         <tbody>
                             {normalized.into_iter().map(|w| view! {
                                 <tr>

@@ -1,8 +1,10 @@
 //! `/pairs`: every pair with its state; activate or deactivate one.
 
+use crate::domain::display::Column;
 use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::ConfigError;
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
+use crate::web::components::TableHead;
 use crate::web::components::{submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -36,6 +38,15 @@ pub async fn add_pair(form: PairForm) -> Result<TradingPair, ConfigError> {
 pub fn pair_href(pair: &TradingPair) -> String {
     format!("/pairs/{}", pair.symbol)
 }
+
+const PAIR_COLUMNS: &[Column] = &[
+    Column::text("Symbol"),
+    Column::text("Status"),
+    Column::number("Initial balance"),
+    Column::number("Trade size (USD)"),
+    Column::number("Max position"),
+    Column::text("Action"),
+];
 
 #[component]
 pub fn PairsPage() -> impl IntoView {
@@ -118,16 +129,7 @@ fn PairTable(pairs: Vec<TradingPair>, toggle: ServerAction<SetPairActive>) -> im
         .collect_view();
     Either::Right(view! {
         <table>
-            <thead>
-                <tr>
-                    <th scope="col">"Symbol"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col" class="num">"Initial balance"</th>
-                    <th scope="col" class="num">"Trade size (USD)"</th>
-                    <th scope="col" class="num">"Max position"</th>
-                    <th scope="col">"Action"</th>
-                </tr>
-            </thead>
+            <TableHead columns=PAIR_COLUMNS/>
             <tbody>{rows}</tbody>
         </table>
     })

@@ -1,8 +1,9 @@
 //! `/risk`: every pair's risk settings side by side.
 
+use crate::domain::display::RISK_COLUMNS;
 use crate::domain::risk::RiskConfig;
 use crate::domain::ConfigError;
-use crate::web::components::Loaded;
+use crate::web::components::{Loaded, TableHead};
 use leptos::prelude::*;
 
 #[server]
@@ -17,31 +18,19 @@ pub fn RiskOverviewPage() -> impl IntoView {
         <h1>"Risk"</h1>
         <Loaded resource=risks loading="Loading risk settings…" show={|list: Vec<RiskConfig>| view! {
                         <table>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Pair"</th>
-                                    <th scope="col" class="num">"Stop loss"</th>
-                                    <th scope="col" class="num">"Take profit"</th>
-                                    <th scope="col" class="num">"Max daily trades"</th>
-                                    <th scope="col" class="num">"Max daily loss"</th>
-                                    <th scope="col">"Trailing stop"</th>
-                                    <th scope="col" class="num">"Max drawdown"</th>
-                                    <th scope="col">"Position sizing"</th>
-                                </tr>
-                            </thead>
+                            <TableHead columns=RISK_COLUMNS/>
                             <tbody>
                                 {list.into_iter().map(|r| {
-                                    let s = r.settings;
+                                    let link = format!("/pairs/{}/risk", r.symbol);
+                                    let mut cells = r.cells().into_iter();
+                                    let symbol = cells.next().unwrap_or_default();
                                     view! {
                                         <tr>
-                                            <th scope="row"><a href=format!("/pairs/{}/risk", r.symbol)>{r.symbol.to_string()}</a></th>
-                                            <td class="num">{format!("{}%", s.stop_loss_percent)}</td>
-                                            <td class="num">{format!("{}%", s.take_profit_percent)}</td>
-                                            <td class="num">{s.max_daily_trades}</td>
-                                            <td class="num">{format!("{}%", s.max_daily_loss_percent)}</td>
-                                            <td>{if s.trailing_stop_enabled { format!("on, {}%", s.trailing_stop_percent) } else { "off".to_owned() }}</td>
-                                            <td class="num">{format!("{}%", s.max_drawdown_percent)}</td>
-                                            <td>{s.position_sizing_method.to_string()}</td>
+                                            <th scope="row"><a href=link>{symbol}</a></th>
+                                            {cells
+                                                .zip(&RISK_COLUMNS[1..])
+                                                .map(|(cell, column)| view! { <td class=column.numeric.then_some("num")>{cell}</td> })
+                                                .collect_view()}
                                         </tr>
                                     }
                                 }).collect_view()}

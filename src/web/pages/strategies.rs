@@ -1,14 +1,24 @@
 //! `/strategies`: the strategies the bot knows and their parameters.
 
+use crate::domain::display::Column;
 use crate::domain::strategy::Strategy;
 use crate::domain::ConfigError;
 use crate::web::components::Loaded;
+use crate::web::components::TableHead;
 use leptos::prelude::*;
 
 #[server]
 pub async fn list_strategies() -> Result<Vec<Strategy>, ConfigError> {
     crate::web::answer(async move { crate::web::service()?.strategies().await }.await)
 }
+
+const PARAMETER_COLUMNS: &[Column] = &[
+    Column::text("Parameter"),
+    Column::number("Min"),
+    Column::number("Max"),
+    Column::number("Default"),
+    Column::text("Meaning"),
+];
 
 #[component]
 pub fn StrategiesPage() -> impl IntoView {
@@ -31,15 +41,7 @@ fn StrategyCard(strategy: Strategy) -> impl IntoView {
             <h2>{strategy.display_name} " " <code>{strategy.name}</code></h2>
             <p>{strategy.description}</p>
             <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Parameter"</th>
-                        <th scope="col" class="num">"Min"</th>
-                        <th scope="col" class="num">"Max"</th>
-                        <th scope="col" class="num">"Default"</th>
-                        <th scope="col">"Meaning"</th>
-                    </tr>
-                </thead>
+                <TableHead columns=PARAMETER_COLUMNS/>
                 <tbody>
                     {strategy
                         .parameters

@@ -1,0 +1,109 @@
+//! How the configuration reads in a table, for the console and the CLI alike: each table's
+//! columns, declared once, and the cells of one row, formatted once.
+
+use super::risk::RiskConfig;
+use super::trading::Allocation;
+
+/// One column of a table: its header, and whether it holds numbers (right-aligned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub header: &'static str,
+    pub numeric: bool,
+}
+
+impl Column {
+    pub const fn text(header: &'static str) -> Self {
+        Column {
+            header,
+            numeric: false,
+        }
+    }
+
+    pub const fn number(header: &'static str) -> Self {
+        Column {
+            header,
+            numeric: true,
+        }
+    }
+}
+
+/// A pair's risk settings, one row per pair.
+pub const RISK_COLUMNS: &[Column] = &[
+    Column::text("Pair"),
+    Column::number("Stop loss"),
+    Column::number("Take profit"),
+    Column::number("Max daily trades"),
+    Column::number("Max daily loss"),
+    Column::text("Trailing stop"),
+    Column::number("Max drawdown"),
+    Column::text("Position sizing"),
+    Column::number("Lookback (days)"),
+];
+
+impl RiskConfig {
+    /// The cells of this pair's row under `RISK_COLUMNS`.
+    pub fn cells(&self) -> Vec<String> {
+        let s = &self.settings;
+        vec![
+            self.symbol.to_string(),
+            format!("{}%", s.stop_loss_percent),
+            format!("{}%", s.take_profit_percent),
+            s.max_daily_trades.to_string(),
+            format!("{}%", s.max_daily_loss_percent),
+            if s.trailing_stop_enabled {
+                format!("on, {}%", s.trailing_stop_percent)
+            } else {
+                "off".to_owned()
+            },
+            format!("{}%", s.max_drawdown_percent),
+            s.position_sizing_method.to_string(),
+            s.volatility_lookback_days.to_string(),
+        ]
+    }
+}
+
+/// The portfolio's allocation to each active pair.
+pub const ALLOCATION_COLUMNS: &[Column] = &[
+    Column::text("Pair"),
+    Column::number("Allocation"),
+    Column::number("Of portfolio"),
+    Column::number("Max position"),
+];
+
+impl Allocation {
+    /// The cells of this pair's row under `ALLOCATION_COLUMNS`.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.symbol.to_string(),
+            self.initial_balance.to_string(),
+            format!("{}%", self.percent_of_portfolio),
+            format!("{}%", self.max_position_percent),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_has_a_cell_under_every_column() {
+        let risk = RiskConfig {
+            symbol: crate::domain::pair::Symbol::parse("BTC/USDT").unwrap(),
+            settings: crate::domain::risk::RiskSettings {
+                stop_loss_percent: rust_decimal_macros::dec!(5),
+                take_profit_percent: rust_decimal_macros::dec!(10),
+                max_daily_trades: 10,
+                max_daily_loss_percent: rust_decimal_macros::dec!(5),
+                trailing_stop_enabled: false,
+                trailing_stop_percent: rust_decimal_macros::dec!(2),
+                max_drawdown_percent: rust_decimal_macros::dec!(15),
+                position_sizing_method: crate::domain::risk::PositionSizing::Fixed,
+                volatility_lookback_days: 30,
+            },
+            version: 1,
+        };
+        assert_eq!(risk.cells().len(), RISK_COLUMNS.len());
+        assert_eq!(risk.cells()[1], "5%");
+    }
+}
