@@ -6,6 +6,7 @@
 pub mod benchmark;
 pub mod display;
 pub mod error;
+pub mod fields;
 pub mod forms;
 pub mod number;
 pub mod pair;

@@ -1,6 +1,5 @@
 //! Trading pairs: the `Symbol` type, the stored pair, and the form that creates or edits one.
 
-use super::number::{parse_decimal, parse_integer, DecimalRule};
 use super::{ConfigError, FieldError, FieldErrors};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -116,15 +115,6 @@ pub struct PairSettings {
     pub amount_precision: i32,
 }
 
-/// `NUMERIC(30, 12)`.
-const AMOUNT_RULE: DecimalRule = DecimalRule {
-    min: Decimal::ZERO,
-    min_exclusive: false,
-    max: None,
-    max_scale: 12,
-    integer_digits: 18,
-};
-
 impl PairSettings {
     /// Checks typed settings (from the CLI, an import or the API) with the form's rules.
     pub fn validate(self) -> Result<PairSettings, ConfigError> {
@@ -191,37 +181,46 @@ impl PairForm {
         errors.finish(|| (symbol.expect("no errors"), settings.expect("no errors")))
     }
 
+    /// The text of the field `name` (one of `fields::pair::FIELDS`).
+    pub fn value_of(&self, name: &str) -> &str {
+        match name {
+            "symbol" => &self.symbol,
+            "initial_balance" => &self.initial_balance,
+            "trade_size_usd" => &self.trade_size_usd,
+            "max_position_percent" => &self.max_position_percent,
+            "min_trade_amount" => &self.min_trade_amount,
+            "max_trade_amount" => &self.max_trade_amount,
+            "price_precision" => &self.price_precision,
+            "amount_precision" => &self.amount_precision,
+            _ => "",
+        }
+    }
+
+    /// The text of the field `name`, to fill in.
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut String> {
+        Some(match name {
+            "symbol" => &mut self.symbol,
+            "initial_balance" => &mut self.initial_balance,
+            "trade_size_usd" => &mut self.trade_size_usd,
+            "max_position_percent" => &mut self.max_position_percent,
+            "min_trade_amount" => &mut self.min_trade_amount,
+            "max_trade_amount" => &mut self.max_trade_amount,
+            "price_precision" => &mut self.price_precision,
+            "amount_precision" => &mut self.amount_precision,
+            _ => return None,
+        })
+    }
+
     /// Validates the settings fields (the symbol of an existing pair is not editable).
     pub fn parse_settings(&self) -> Result<PairSettings, ConfigError> {
+        use super::fields::pair::*;
         let mut errors = FieldErrors::default();
-        let initial_balance = errors.take(parse_decimal(
-            "initial_balance",
-            &self.initial_balance,
-            DecimalRule::money(false),
-        ));
-        let trade_size_usd = errors.take(parse_decimal(
-            "trade_size_usd",
-            &self.trade_size_usd,
-            DecimalRule::money(true),
-        ));
-        let max_position_percent = errors.take(parse_decimal(
-            "max_position_percent",
-            &self.max_position_percent,
-            DecimalRule::percent(100),
-        ));
-        let min_trade_amount = errors.take(parse_decimal(
-            "min_trade_amount",
-            &self.min_trade_amount,
-            AMOUNT_RULE,
-        ));
-        let max_trade_amount = errors.take(parse_decimal(
-            "max_trade_amount",
-            &self.max_trade_amount,
-            DecimalRule {
-                min_exclusive: true,
-                ..AMOUNT_RULE
-            },
-        ));
+        let initial_balance = errors.take(INITIAL_BALANCE.decimal(&self.initial_balance));
+        let trade_size_usd = errors.take(TRADE_SIZE_USD.decimal(&self.trade_size_usd));
+        let max_position_percent =
+            errors.take(MAX_POSITION_PERCENT.decimal(&self.max_position_percent));
+        let min_trade_amount = errors.take(MIN_TRADE_AMOUNT.decimal(&self.min_trade_amount));
+        let max_trade_amount = errors.take(MAX_TRADE_AMOUNT.decimal(&self.max_trade_amount));
         if let (Some(min), Some(max)) = (min_trade_amount, max_trade_amount) {
             if max < min {
                 errors.push("max_trade_amount", "must be at least the min trade amount");
@@ -232,18 +231,8 @@ impl PairForm {
                 errors.push("trade_size_usd", "must not exceed the initial balance");
             }
         }
-        let price_precision = errors.take(parse_integer(
-            "price_precision",
-            &self.price_precision,
-            0,
-            18,
-        ));
-        let amount_precision = errors.take(parse_integer(
-            "amount_precision",
-            &self.amount_precision,
-            0,
-            18,
-        ));
+        let price_precision = errors.take(PRICE_PRECISION.integer(&self.price_precision));
+        let amount_precision = errors.take(AMOUNT_PRECISION.integer(&self.amount_precision));
         errors.finish(|| PairSettings {
             initial_balance: initial_balance.expect("checked"),
             trade_size_usd: trade_size_usd.expect("checked"),

@@ -1,6 +1,6 @@
 //! Per-pair risk settings: stop loss, take profit, daily limits, trailing stop, sizing.
 
-use super::number::{parse_decimal, parse_integer, parse_required_bool, DecimalRule};
+use super::number::parse_required_bool;
 use super::{ConfigError, FieldError, FieldErrors};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -121,53 +121,55 @@ impl RiskForm {
         }
     }
 
+    /// The text of the field `name` (one of `fields::risk::FIELDS`).
+    pub fn value_of(&self, name: &str) -> &str {
+        match name {
+            "stop_loss_percent" => &self.stop_loss_percent,
+            "take_profit_percent" => &self.take_profit_percent,
+            "max_daily_trades" => &self.max_daily_trades,
+            "max_daily_loss_percent" => &self.max_daily_loss_percent,
+            "trailing_stop_percent" => &self.trailing_stop_percent,
+            "max_drawdown_percent" => &self.max_drawdown_percent,
+            "position_sizing_method" => &self.position_sizing_method,
+            "volatility_lookback_days" => &self.volatility_lookback_days,
+            _ => "",
+        }
+    }
+
+    /// The text of the field `name`, to fill in.
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut String> {
+        Some(match name {
+            "stop_loss_percent" => &mut self.stop_loss_percent,
+            "take_profit_percent" => &mut self.take_profit_percent,
+            "max_daily_trades" => &mut self.max_daily_trades,
+            "max_daily_loss_percent" => &mut self.max_daily_loss_percent,
+            "trailing_stop_percent" => &mut self.trailing_stop_percent,
+            "max_drawdown_percent" => &mut self.max_drawdown_percent,
+            "position_sizing_method" => &mut self.position_sizing_method,
+            "volatility_lookback_days" => &mut self.volatility_lookback_days,
+            _ => return None,
+        })
+    }
+
     pub fn parse(&self) -> Result<RiskSettings, ConfigError> {
+        use super::fields::risk::*;
         let mut errors = FieldErrors::default();
-        let pct = DecimalRule::percent(100);
-        let stop_loss = errors.take(parse_decimal(
-            "stop_loss_percent",
-            &self.stop_loss_percent,
-            pct,
-        ));
-        let take_profit = errors.take(parse_decimal(
-            "take_profit_percent",
-            &self.take_profit_percent,
-            DecimalRule::percent(1000),
-        ));
-        let max_daily_trades = errors.take(parse_integer(
-            "max_daily_trades",
-            &self.max_daily_trades,
-            0,
-            10_000,
-        ));
-        let max_daily_loss = errors.take(parse_decimal(
-            "max_daily_loss_percent",
-            &self.max_daily_loss_percent,
-            pct,
-        ));
+        let stop_loss = errors.take(STOP_LOSS_PERCENT.decimal(&self.stop_loss_percent));
+        let take_profit = errors.take(TAKE_PROFIT_PERCENT.decimal(&self.take_profit_percent));
+        let max_daily_trades = errors.take(MAX_DAILY_TRADES.integer(&self.max_daily_trades));
+        let max_daily_loss =
+            errors.take(MAX_DAILY_LOSS_PERCENT.decimal(&self.max_daily_loss_percent));
         let trailing_enabled = errors
             .take(parse_required_bool(
                 "trailing_stop_enabled",
                 self.trailing_stop_enabled.as_deref(),
             ))
             .unwrap_or(false);
-        let trailing = errors.take(parse_decimal(
-            "trailing_stop_percent",
-            &self.trailing_stop_percent,
-            pct,
-        ));
-        let drawdown = errors.take(parse_decimal(
-            "max_drawdown_percent",
-            &self.max_drawdown_percent,
-            pct,
-        ));
+        let trailing = errors.take(TRAILING_STOP_PERCENT.decimal(&self.trailing_stop_percent));
+        let drawdown = errors.take(MAX_DRAWDOWN_PERCENT.decimal(&self.max_drawdown_percent));
         let sizing = errors.take(self.position_sizing_method.parse::<PositionSizing>());
-        let lookback = errors.take(parse_integer(
-            "volatility_lookback_days",
-            &self.volatility_lookback_days,
-            1,
-            365,
-        ));
+        let lookback =
+            errors.take(VOLATILITY_LOOKBACK_DAYS.integer(&self.volatility_lookback_days));
         if let (true, Some(trailing), Some(stop)) = (trailing_enabled, trailing, stop_loss) {
             if trailing > stop {
                 errors.push(

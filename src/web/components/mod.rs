@@ -1,6 +1,5 @@
 //! Pieces every page uses: labelled fields, error notes, save outcomes, status badges.
 
-pub mod checks;
 pub mod pair_form;
 
 use crate::domain::display::Column;
@@ -125,14 +124,6 @@ where
     })
 }
 
-/// A client-side check of one field: the domain rule, returning the message if it fails.
-pub type Check = fn(&str) -> Option<String>;
-
-/// A check as the `Field` component takes it.
-pub fn rule(check: Check) -> Callback<String, Option<String>> {
-    Callback::new(move |value: String| check(&value))
-}
-
 /// One labelled input with its error beside it. The same rule that the server applies
 /// (`check`) runs as the operator types; the server's verdict appears here too.
 #[component]
@@ -188,6 +179,28 @@ pub fn Field(
             {help.map(|h| view! { <small class="help">{h}</small> })}
             <p id=error_id class="field-error" aria-live="polite">{move || message.get()}</p>
         </div>
+    }
+}
+
+/// A field typed by its rule in the domain's table: label, help, keyboard and the check
+/// as the operator types all come from the rule the server parses with.
+#[component]
+pub fn RuleField(
+    rule: crate::domain::fields::FieldRule,
+    value: String,
+    errors: Signal<FieldErrors>,
+) -> impl IntoView {
+    view! {
+        <Field
+            name=format!("form[{}]", rule.name)
+            key=rule.name.to_owned()
+            label=rule.label.to_owned()
+            value
+            check=Callback::new(move |v: String| rule.check(&v))
+            help=rule.help.to_owned()
+            inputmode=rule.inputmode()
+            server_errors=errors
+        />
     }
 }
 

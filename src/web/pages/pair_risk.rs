@@ -1,12 +1,10 @@
 //! `/pairs/{BASE}/{QUOTE}/risk`: one pair's risk settings.
 
+use crate::domain::fields::{risk::FIELDS, FieldRule};
 use crate::domain::risk::{PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
-use crate::web::components::checks::{
-    daily_trades, lookback_days as lookback, percent, take_profit,
-};
 use crate::web::components::{
-    reload_after_save, rule, submission_errors, Check, Field, SaveOutcome, ToggleField,
+    reload_after_save, submission_errors, RuleField, SaveOutcome, ToggleField,
 };
 use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;
@@ -54,64 +52,12 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
     let errors = submission_errors(save.value());
     let symbol = risk.symbol.to_string();
     let form = RiskForm::from_settings(&risk.settings, risk.version);
-    let text_fields: [(&str, &str, String, Check, &'static str); 6] = [
-        (
-            "stop_loss_percent",
-            "Stop loss (%)",
-            form.stop_loss_percent.clone(),
-            percent as Check,
-            "decimal",
-        ),
-        (
-            "take_profit_percent",
-            "Take profit (%)",
-            form.take_profit_percent.clone(),
-            take_profit,
-            "decimal",
-        ),
-        (
-            "max_daily_trades",
-            "Max daily trades",
-            form.max_daily_trades.clone(),
-            daily_trades,
-            "numeric",
-        ),
-        (
-            "max_daily_loss_percent",
-            "Max daily loss (%)",
-            form.max_daily_loss_percent.clone(),
-            percent,
-            "decimal",
-        ),
-        (
-            "trailing_stop_percent",
-            "Trailing stop (%)",
-            form.trailing_stop_percent.clone(),
-            percent,
-            "decimal",
-        ),
-        (
-            "max_drawdown_percent",
-            "Max drawdown (%)",
-            form.max_drawdown_percent.clone(),
-            percent,
-            "decimal",
-        ),
-    ];
-    let field = move |(key, label, value, check, mode): (
-        &str,
-        &str,
-        String,
-        Check,
-        &'static str,
-    )| {
-        view! {
-            <Field name=format!("form[{key}]") key=key.to_owned() label=label.to_owned() value check=rule(check) inputmode=mode server_errors=errors/>
-        }
+    let field = |rule: FieldRule| {
+        view! { <RuleField rule value=form.value_of(rule.name).to_owned() errors/> }
     };
-    let mut text_fields = text_fields.into_iter();
-    let first_four: Vec<_> = text_fields.by_ref().take(4).map(field).collect();
-    let rest: Vec<_> = text_fields.map(field).collect();
+    let first_four: Vec<_> = FIELDS[..4].iter().copied().map(field).collect();
+    let rest: Vec<_> = FIELDS[4..6].iter().copied().map(field).collect();
+    let lookback = field(FIELDS[6]);
     let sizing = risk.settings.position_sizing_method;
     view! {
         <h1>"Risk of " {symbol.clone()}</h1>
@@ -137,15 +83,7 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
                         .collect_view()}
                 </select>
             </div>
-            <Field
-                name="form[volatility_lookback_days]".into()
-                key="volatility_lookback_days".into()
-                label="Volatility lookback (days)".into()
-                value=form.volatility_lookback_days
-                check=rule(lookback)
-                inputmode="numeric"
-                server_errors=errors
-            />
+            {lookback}
             <div class="actions"><button type="submit">"Save"</button></div>
         </ActionForm>
     }

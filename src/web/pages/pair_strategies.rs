@@ -8,7 +8,7 @@ use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
 use crate::web::components::TableHead;
 use crate::web::components::{
-    reload_after_save, rule, submission_errors, Field, SaveOutcome, ToggleField,
+    reload_after_save, submission_errors, Field, SaveOutcome, ToggleField,
 };
 use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;
@@ -175,7 +175,7 @@ fn StrategyForm(
                     key=format!("{name}.weight")
                     label="Weight".into()
                     value=weight
-                    check=rule(|v| parse_weight(v).err().map(|e| e.message))
+                    check=Callback::new(|v: String| parse_weight(&v).err().map(|e| e.message))
                     help="0 to 1; weights are normalized over the enabled strategies".into()
                     inputmode="decimal"
                     server_errors=errors
