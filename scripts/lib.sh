@@ -17,6 +17,9 @@ export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # The site (JS, WASM, CSS) stays in the project; the server binary serves it from here.
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 export LEPTOS_SITE_PKG_DIR=pkg
+# The SQL in src/ is checked when it compiles: against .sqlx/ (committed) by default, so a
+# build needs no database; the test command also checks it against the live schema.
+export SQLX_OFFLINE=true
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -82,4 +85,33 @@ ensure_postgres() {
 build_release() {
   step "building the console (server and WASM, release)"
   cargo leptos build --release
+}
+
+TEST_SERVER_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+SCHEMA_DATABASE="botconfig_schema_$$"
+export PGOPTIONS="-c client_min_messages=warning"
+
+# Creates a scratch database with the schema of migrations/, to check the SQL in src/
+# against it. Sets SCHEMA_DATABASE_URL; `drop_schema_database` removes it.
+with_schema_database() {
+  SCHEMA_DATABASE_URL="${TEST_SERVER_URL%/*}/$SCHEMA_DATABASE"
+  psql -q "$TEST_SERVER_URL" -c "DROP DATABASE IF EXISTS $SCHEMA_DATABASE WITH (FORCE)" \
+    -c "CREATE DATABASE $SCHEMA_DATABASE"
+  local migration
+  for migration in migrations/*.sql; do
+    psql -q -v ON_ERROR_STOP=1 "$SCHEMA_DATABASE_URL" -f "$migration" >/dev/null
+  done
+  export SCHEMA_DATABASE_URL
+}
+
+drop_schema_database() {
+  psql -q "$TEST_SERVER_URL" -c "DROP DATABASE IF EXISTS $SCHEMA_DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
+# Compiles the crate's SQL against the live schema, writing each query's description to
+# the directory $1. Touching a source file makes cargo expand the macros again.
+describe_queries() {
+  touch src/store/mod.rs
+  SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$1" DATABASE_URL="$SCHEMA_DATABASE_URL" \
+    cargo check --features ssr --lib --quiet
 }

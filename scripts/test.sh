@@ -10,8 +10,7 @@ ensure_chromium
 ensure_postgres
 npm_install end2end
 
-# #[sqlx::test] creates one database per test on this server.
-export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+trap drop_schema_database EXIT
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -22,8 +21,20 @@ cargo clippy --features ssr --all-targets -- -D warnings
 step "clippy (hydrate, wasm32)"
 cargo clippy --features hydrate --lib --bins --target wasm32-unknown-unknown -- -D warnings
 
-step "Rust tests (unit, doc and Postgres-backed)"
-cargo test --features ssr
+step "the SQL in src/ against the migrated schema, and .sqlx/ up to date with it"
+with_schema_database
+described="$(mktemp -d)"
+describe_queries "$described"
+diff -r .sqlx "$described" >/dev/null || {
+  echo "error: .sqlx/ is out of date with the queries or the schema: run bash scripts/sqlx-prepare.sh and commit .sqlx/" >&2
+  diff -rq .sqlx "$described" >&2 || true
+  exit 1
+}
+rm -rf "$described"
+
+step "Rust tests (unit, doc and Postgres-backed), compiled against the live schema"
+# #[sqlx::test] creates one database per test on the server of DATABASE_URL.
+SQLX_OFFLINE=false DATABASE_URL="$SCHEMA_DATABASE_URL" cargo test --features ssr
 
 build_release
 
@@ -41,6 +52,7 @@ cleanup() {
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" || true
+  drop_schema_database
 }
 trap cleanup EXIT
 

@@ -223,11 +223,13 @@ pub async fn ensure_database(settings: &DatabaseSettings) -> StoreResult<()> {
         .unwrap_or_else(|| options.get_username().to_owned());
     let limit = settings.connect_timeout;
     let mut admin = within(limit, options.clone().database("postgres").connect()).await?;
-    let exists: bool = within(
+    let exists = within(
         limit,
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut admin),
+        sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+            name
+        )
+        .fetch_one(&mut admin),
     )
     .await?;
     if !exists {
@@ -308,13 +310,13 @@ pub async fn migrate(pool: &PgPool) -> StoreResult<()> {
 
 /// Whether the database answers a query.
 pub async fn ping(pool: &PgPool) -> StoreResult<()> {
-    sqlx::query("SELECT 1").execute(pool).await?;
+    sqlx::query!("SELECT 1 AS one").fetch_one(pool).await?;
     Ok(())
 }
 
 /// The configuration's current revision (see `migrations/*_revision.sql`).
 pub async fn revision(executor: impl sqlx::PgExecutor<'_>) -> Result<u64, sqlx::Error> {
-    let revision: i64 = sqlx::query_scalar("SELECT revision FROM botconfig_revision")
+    let revision = sqlx::query_scalar!("SELECT revision FROM botconfig_revision")
         .fetch_one(executor)
         .await?;
     Ok(u64::try_from(revision).unwrap_or(0))

@@ -5,7 +5,6 @@ use crate::domain::pair::{PairSettings, Symbol, TradingPair};
 use rust_decimal::Decimal;
 use sqlx::{PgExecutor, PgPool};
 
-#[derive(sqlx::FromRow)]
 pub(crate) struct PairRow {
     pub id: i64,
     pub symbol: String,
@@ -18,13 +17,6 @@ pub(crate) struct PairRow {
     pub price_precision: i32,
     pub amount_precision: i32,
     pub version: i32,
-}
-
-macro_rules! pair_columns {
-    () => {
-        "id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, \
-     min_trade_amount, max_trade_amount, price_precision, amount_precision, version"
-    };
 }
 
 impl TryFrom<PairRow> for TradingPair {
@@ -53,22 +45,26 @@ fn convert(rows: Vec<PairRow>) -> StoreResult<Vec<TradingPair>> {
 
 /// Every pair, active or not, by symbol.
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<TradingPair>> {
-    let sql = concat!(
-        "SELECT ",
-        pair_columns!(),
-        " FROM trading_pairs ORDER BY symbol"
-    );
-    convert(sqlx::query_as::<_, PairRow>(sql).fetch_all(pool).await?)
+    convert(
+        sqlx::query_as!(
+            PairRow,
+            "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version FROM trading_pairs ORDER BY symbol"
+        )
+        .fetch_all(pool)
+        .await?,
+    )
 }
 
 /// The active pairs, by symbol.
 pub async fn list_active(pool: &PgPool) -> StoreResult<Vec<TradingPair>> {
-    let sql = concat!(
-        "SELECT ",
-        pair_columns!(),
-        " FROM trading_pairs WHERE is_active ORDER BY symbol"
-    );
-    convert(sqlx::query_as::<_, PairRow>(sql).fetch_all(pool).await?)
+    convert(
+        sqlx::query_as!(
+            PairRow,
+            "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version FROM trading_pairs WHERE is_active ORDER BY symbol"
+        )
+        .fetch_all(pool)
+        .await?,
+    )
 }
 
 /// One pair by symbol.
@@ -76,14 +72,12 @@ pub async fn get(
     executor: impl PgExecutor<'_>,
     symbol: &Symbol,
 ) -> StoreResult<Option<TradingPair>> {
-    let sql = concat!(
-        "SELECT ",
-        pair_columns!(),
-        " FROM trading_pairs WHERE symbol = $1"
-    );
-    sqlx::query_as::<_, PairRow>(sql)
-        .bind(symbol.as_str())
-        .fetch_optional(executor)
+    sqlx::query_as!(
+        PairRow,
+        "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version FROM trading_pairs WHERE symbol = $1",
+        symbol.as_str()
+    )
+    .fetch_optional(executor)
         .await?
         .map(TradingPair::try_from)
         .transpose()
@@ -92,24 +86,25 @@ pub async fn get(
 /// Creates a pair with default risk settings, in one transaction.
 pub async fn create(pool: &PgPool, symbol: &Symbol, s: &PairSettings) -> StoreResult<TradingPair> {
     let mut tx = pool.begin().await?;
-    let sql = concat!("INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, \
+    let row = sqlx::query_as!(
+        PairRow,
+        "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, \
          max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ", pair_columns!());
-    let row = sqlx::query_as::<_, PairRow>(sql)
-        .bind(symbol.as_str())
-        .bind(symbol.base())
-        .bind(symbol.quote())
-        .bind(s.initial_balance)
-        .bind(s.trade_size_usd)
-        .bind(s.max_position_percent)
-        .bind(s.min_trade_amount)
-        .bind(s.max_trade_amount)
-        .bind(s.price_precision)
-        .bind(s.amount_precision)
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO pair_risk_config (pair_id) VALUES ($1)")
-        .bind(row.id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
+        symbol.as_str(),
+        symbol.base(),
+        symbol.quote(),
+        s.initial_balance,
+        s.trade_size_usd,
+        s.max_position_percent,
+        s.min_trade_amount,
+        s.max_trade_amount,
+        s.price_precision,
+        s.amount_precision
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!("INSERT INTO pair_risk_config (pair_id) VALUES ($1)", row.id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -124,21 +119,23 @@ pub async fn update(
     expected_version: i32,
 ) -> StoreResult<UpdateOutcome<TradingPair>> {
     let mut tx = pool.begin().await?;
-    let sql = concat!("UPDATE trading_pairs SET initial_balance = $2, trade_size_usd = $3, max_position_percent = $4, \
+    let row = sqlx::query_as!(
+        PairRow,
+        "UPDATE trading_pairs SET initial_balance = $2, trade_size_usd = $3, max_position_percent = $4, \
          min_trade_amount = $5, max_trade_amount = $6, price_precision = $7, amount_precision = $8 \
-         WHERE symbol = $1 AND version = $9 RETURNING ", pair_columns!());
-    let row = sqlx::query_as::<_, PairRow>(sql)
-        .bind(symbol.as_str())
-        .bind(s.initial_balance)
-        .bind(s.trade_size_usd)
-        .bind(s.max_position_percent)
-        .bind(s.min_trade_amount)
-        .bind(s.max_trade_amount)
-        .bind(s.price_precision)
-        .bind(s.amount_precision)
-        .bind(expected_version)
-        .fetch_optional(&mut *tx)
-        .await?;
+         WHERE symbol = $1 AND version = $9 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
+        symbol.as_str(),
+        s.initial_balance,
+        s.trade_size_usd,
+        s.max_position_percent,
+        s.min_trade_amount,
+        s.max_trade_amount,
+        s.price_precision,
+        s.amount_precision,
+        expected_version
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let outcome = match row {
         Some(row) => UpdateOutcome::Updated(row.try_into()?),
         None => match get(&mut *tx, symbol).await? {
@@ -156,14 +153,13 @@ pub async fn set_active(
     symbol: &Symbol,
     active: bool,
 ) -> StoreResult<Option<TradingPair>> {
-    let sql = concat!(
-        "UPDATE trading_pairs SET is_active = $2 WHERE symbol = $1 RETURNING ",
-        pair_columns!()
-    );
-    sqlx::query_as::<_, PairRow>(sql)
-        .bind(symbol.as_str())
-        .bind(active)
-        .fetch_optional(pool)
+    sqlx::query_as!(
+        PairRow,
+        "UPDATE trading_pairs SET is_active = $2 WHERE symbol = $1 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
+        symbol.as_str(),
+        active
+    )
+    .fetch_optional(pool)
         .await?
         .map(TradingPair::try_from)
         .transpose()
@@ -173,27 +169,27 @@ pub async fn set_active(
 /// strategies, in one transaction (benchmarks on scratch databases).
 pub async fn insert_synthetic(pool: &PgPool, count: usize) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, max_position_percent) \
          SELECT 'S' || i || '/USDT', 'S' || i, 'USDT', 100, 10, 5 FROM generate_series(1, $1) AS i",
+        count as i32
     )
-    .bind(count as i32)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO pair_risk_config (pair_id) SELECT id FROM trading_pairs p \
-         WHERE NOT EXISTS (SELECT 1 FROM pair_risk_config r WHERE r.pair_id = p.id)",
+         WHERE NOT EXISTS (SELECT 1 FROM pair_risk_config r WHERE r.pair_id = p.id)"
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO pair_strategy_config (pair_id, strategy_id, weight, parameters) \
          SELECT p.id, s.id, CASE s.name WHEN 'sma_crossover' THEN 0.6 ELSE 0.4 END, \
                 CASE s.name WHEN 'sma_crossover' THEN '{\"short_period\": 10, \"long_period\": 30}'::jsonb \
                 ELSE '{\"rsi_period\": 14, \"overbought_threshold\": 70, \"oversold_threshold\": 30}'::jsonb END \
          FROM trading_pairs p CROSS JOIN strategies s \
          WHERE s.name IN ('sma_crossover', 'rsi') AND p.symbol LIKE 'S%/USDT' \
-         ON CONFLICT (pair_id, strategy_id) DO NOTHING",
+         ON CONFLICT (pair_id, strategy_id) DO NOTHING"
     )
     .execute(&mut *tx)
     .await?;

@@ -7,7 +7,6 @@ use crate::domain::risk::{RiskConfig, RiskSettings};
 use rust_decimal::Decimal;
 use sqlx::{PgExecutor, PgPool};
 
-#[derive(sqlx::FromRow)]
 struct RiskRow {
     symbol: String,
     stop_loss_percent: Decimal,
@@ -20,14 +19,6 @@ struct RiskRow {
     position_sizing_method: String,
     volatility_lookback_days: i32,
     version: i32,
-}
-
-macro_rules! risk_columns {
-    () => {
-        "p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, \
-     r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, \
-     r.position_sizing_method, r.volatility_lookback_days, r.version"
-    };
 }
 
 impl TryFrom<RiskRow> for RiskConfig {
@@ -61,14 +52,12 @@ pub async fn get(
     executor: impl PgExecutor<'_>,
     symbol: &Symbol,
 ) -> StoreResult<Option<RiskConfig>> {
-    let sql = concat!(
-        "SELECT ",
-        risk_columns!(),
-        " FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id WHERE p.symbol = $1"
-    );
-    sqlx::query_as::<_, RiskRow>(sql)
-        .bind(symbol.as_str())
-        .fetch_optional(executor)
+    sqlx::query_as!(
+        RiskRow,
+        "SELECT p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, r.position_sizing_method, r.volatility_lookback_days, r.version FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id WHERE p.symbol = $1",
+        symbol.as_str()
+    )
+    .fetch_optional(executor)
         .await?
         .map(RiskConfig::try_from)
         .transpose()
@@ -76,13 +65,11 @@ pub async fn get(
 
 /// Every pair's risk settings, in one query (warming).
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<RiskConfig>> {
-    let sql = concat!(
-        "SELECT ",
-        risk_columns!(),
-        " FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id"
-    );
-    sqlx::query_as::<_, RiskRow>(sql)
-        .fetch_all(pool)
+    sqlx::query_as!(
+        RiskRow,
+        "SELECT p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, r.position_sizing_method, r.volatility_lookback_days, r.version FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id"
+    )
+    .fetch_all(pool)
         .await?
         .into_iter()
         .map(RiskConfig::try_from)
@@ -97,23 +84,23 @@ pub async fn update(
     expected_version: i32,
 ) -> StoreResult<UpdateOutcome<RiskConfig>> {
     let mut tx = pool.begin().await?;
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE pair_risk_config r SET stop_loss_percent = $2, take_profit_percent = $3, max_daily_trades = $4, \
          max_daily_loss_percent = $5, trailing_stop_enabled = $6, trailing_stop_percent = $7, \
          max_drawdown_percent = $8, position_sizing_method = $9, volatility_lookback_days = $10 \
          FROM trading_pairs p WHERE p.id = r.pair_id AND p.symbol = $1 AND r.version = $11",
+        symbol.as_str(),
+        s.stop_loss_percent,
+        s.take_profit_percent,
+        s.max_daily_trades,
+        s.max_daily_loss_percent,
+        s.trailing_stop_enabled,
+        s.trailing_stop_percent,
+        s.max_drawdown_percent,
+        s.position_sizing_method.as_str(),
+        s.volatility_lookback_days,
+        expected_version
     )
-    .bind(symbol.as_str())
-    .bind(s.stop_loss_percent)
-    .bind(s.take_profit_percent)
-    .bind(s.max_daily_trades)
-    .bind(s.max_daily_loss_percent)
-    .bind(s.trailing_stop_enabled)
-    .bind(s.trailing_stop_percent)
-    .bind(s.max_drawdown_percent)
-    .bind(s.position_sizing_method.as_str())
-    .bind(s.volatility_lookback_days)
-    .bind(expected_version)
     .execute(&mut *tx)
     .await?
     .rows_affected();

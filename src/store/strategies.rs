@@ -7,10 +7,8 @@ use crate::domain::strategy::{
     params_from_json, params_to_json, PairStrategy, ParamDef, ParamValues, Strategy,
 };
 use rust_decimal::Decimal;
-use sqlx::types::Json;
 use sqlx::{PgExecutor, PgPool};
 
-#[derive(sqlx::FromRow)]
 struct StrategyRow {
     id: i64,
     name: String,
@@ -18,19 +16,13 @@ struct StrategyRow {
     description: String,
     strategy_type: String,
     is_active: bool,
-    parameters: Json<serde_json::Value>,
-}
-
-macro_rules! strategy_columns {
-    () => {
-        "id, name, display_name, description, strategy_type, is_active, parameters"
-    };
+    parameters: serde_json::Value,
 }
 
 impl TryFrom<StrategyRow> for Strategy {
     type Error = StoreError;
     fn try_from(r: StrategyRow) -> Result<Self, Self::Error> {
-        let parameters: Vec<ParamDef> = serde_json::from_value(r.parameters.0)
+        let parameters: Vec<ParamDef> = serde_json::from_value(r.parameters)
             .map_err(|e| StoreError::corrupt(format!("strategy {}", r.name), e))?;
         Ok(Strategy {
             id: r.id,
@@ -46,13 +38,11 @@ impl TryFrom<StrategyRow> for Strategy {
 
 /// Every strategy, by name.
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<Strategy>> {
-    let sql = concat!(
-        "SELECT ",
-        strategy_columns!(),
-        " FROM strategies ORDER BY name"
-    );
-    sqlx::query_as::<_, StrategyRow>(sql)
-        .fetch_all(pool)
+    sqlx::query_as!(
+        StrategyRow,
+        "SELECT id, name, display_name, description, strategy_type, is_active, parameters FROM strategies ORDER BY name"
+    )
+    .fetch_all(pool)
         .await?
         .into_iter()
         .map(Strategy::try_from)
@@ -61,36 +51,25 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<Strategy>> {
 
 /// One strategy by name.
 pub async fn get(executor: impl PgExecutor<'_>, name: &str) -> StoreResult<Option<Strategy>> {
-    let sql = concat!(
-        "SELECT ",
-        strategy_columns!(),
-        " FROM strategies WHERE name = $1"
-    );
-    sqlx::query_as::<_, StrategyRow>(sql)
-        .bind(name)
-        .fetch_optional(executor)
+    sqlx::query_as!(
+        StrategyRow,
+        "SELECT id, name, display_name, description, strategy_type, is_active, parameters FROM strategies WHERE name = $1",
+        name
+    )
+    .fetch_optional(executor)
         .await?
         .map(Strategy::try_from)
         .transpose()
 }
 
-#[derive(sqlx::FromRow)]
 struct PairStrategyRow {
     symbol: String,
     strategy: String,
     display_name: String,
     is_enabled: bool,
     weight: Decimal,
-    parameters: Json<serde_json::Value>,
+    parameters: serde_json::Value,
     version: i32,
-}
-
-macro_rules! pair_strategy_select {
-    () => {
-        "SELECT p.symbol, s.name AS strategy, s.display_name, c.is_enabled, c.weight, \
-     c.parameters, c.version FROM pair_strategy_config c \
-     JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id"
-    };
 }
 
 impl TryFrom<PairStrategyRow> for PairStrategy {
@@ -100,7 +79,7 @@ impl TryFrom<PairStrategyRow> for PairStrategy {
         Ok(PairStrategy {
             symbol: Symbol::parse(&r.symbol)
                 .map_err(|e| StoreError::corrupt("pair symbol", e.message))?,
-            parameters: params_from_json(&r.parameters.0)
+            parameters: params_from_json(&r.parameters)
                 .map_err(|e| StoreError::corrupt(what, e))?,
             strategy: r.strategy,
             display_name: r.display_name,
@@ -120,15 +99,14 @@ pub async fn for_pair(
     executor: impl PgExecutor<'_>,
     symbol: &Symbol,
 ) -> StoreResult<Vec<PairStrategy>> {
-    let sql = concat!(
-        pair_strategy_select!(),
-        " WHERE p.symbol = $1 ORDER BY s.name"
-    );
     convert(
-        sqlx::query_as::<_, PairStrategyRow>(sql)
-            .bind(symbol.as_str())
-            .fetch_all(executor)
-            .await?,
+        sqlx::query_as!(
+            PairStrategyRow,
+            "SELECT p.symbol, s.name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 ORDER BY s.name",
+            symbol.as_str()
+        )
+        .fetch_all(executor)
+        .await?,
     )
 }
 
@@ -138,14 +116,13 @@ pub async fn for_pair_strategy(
     symbol: &Symbol,
     strategy: &str,
 ) -> StoreResult<Option<PairStrategy>> {
-    let sql = concat!(
-        pair_strategy_select!(),
-        " WHERE p.symbol = $1 AND s.name = $2"
-    );
-    sqlx::query_as::<_, PairStrategyRow>(sql)
-        .bind(symbol.as_str())
-        .bind(strategy)
-        .fetch_optional(executor)
+    sqlx::query_as!(
+        PairStrategyRow,
+        "SELECT p.symbol, s.name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 AND s.name = $2",
+        symbol.as_str(),
+        strategy
+    )
+    .fetch_optional(executor)
         .await?
         .map(PairStrategy::try_from)
         .transpose()
@@ -153,11 +130,13 @@ pub async fn for_pair_strategy(
 
 /// Every pair's strategy configuration, in one query (warming).
 pub async fn list_all(pool: &PgPool) -> StoreResult<Vec<PairStrategy>> {
-    let sql = concat!(pair_strategy_select!(), " ORDER BY p.symbol, s.name");
     convert(
-        sqlx::query_as::<_, PairStrategyRow>(sql)
-            .fetch_all(pool)
-            .await?,
+        sqlx::query_as!(
+            PairStrategyRow,
+            "SELECT p.symbol, s.name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id ORDER BY p.symbol, s.name"
+        )
+        .fetch_all(pool)
+        .await?,
     )
 }
 
@@ -179,13 +158,15 @@ pub async fn upsert(
     expected_version: Option<i32>,
 ) -> StoreResult<UpdateOutcome<PairStrategy>> {
     let mut tx = pool.begin().await?;
-    let ids: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT p.id, s.id FROM trading_pairs p, strategies s WHERE p.symbol = $1 AND s.name = $2 FOR UPDATE OF p",
+    let ids = sqlx::query!(
+        "SELECT p.id AS pair_id, s.id AS strategy_id FROM trading_pairs p, strategies s \
+         WHERE p.symbol = $1 AND s.name = $2 FOR UPDATE OF p",
+        symbol.as_str(),
+        strategy
     )
-    .bind(symbol.as_str())
-    .bind(strategy)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|ids| (ids.pair_id, ids.strategy_id));
     let Some((pair_id, strategy_id)) = ids else {
         return Ok(UpdateOutcome::NotFound);
     };
@@ -195,16 +176,16 @@ pub async fn upsert(
             return Ok(UpdateOutcome::Stale(current.clone()));
         }
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO pair_strategy_config (pair_id, strategy_id, is_enabled, weight, parameters) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pair_id, strategy_id) DO UPDATE \
          SET is_enabled = EXCLUDED.is_enabled, weight = EXCLUDED.weight, parameters = EXCLUDED.parameters",
+        pair_id,
+        strategy_id,
+        update.is_enabled,
+        update.weight,
+        params_to_json(&update.parameters)
     )
-    .bind(pair_id)
-    .bind(strategy_id)
-    .bind(update.is_enabled)
-    .bind(update.weight)
-    .bind(Json(params_to_json(&update.parameters)))
     .execute(&mut *tx)
     .await?;
     let saved = for_pair_strategy(&mut *tx, symbol, strategy)

@@ -5,7 +5,6 @@ use super::{StoreError, StoreResult};
 use crate::domain::system::{parse_setting, SettingValue, SystemSetting, ValueType};
 use sqlx::{PgExecutor, PgPool};
 
-#[derive(sqlx::FromRow)]
 struct SettingRow {
     key: String,
     value: String,
@@ -14,12 +13,6 @@ struct SettingRow {
     category: String,
     is_active: bool,
     version: i32,
-}
-
-macro_rules! setting_columns {
-    () => {
-        "key, value, value_type, description, category, is_active, version"
-    };
 }
 
 impl TryFrom<SettingRow> for SystemSetting {
@@ -48,13 +41,11 @@ impl TryFrom<SettingRow> for SystemSetting {
 
 /// The active settings, by category then key.
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<SystemSetting>> {
-    let sql = concat!(
-        "SELECT ",
-        setting_columns!(),
-        " FROM system_config WHERE is_active ORDER BY category, key"
-    );
-    sqlx::query_as::<_, SettingRow>(sql)
-        .fetch_all(pool)
+    sqlx::query_as!(
+        SettingRow,
+        "SELECT key, value, value_type, description, category, is_active, version FROM system_config WHERE is_active ORDER BY category, key"
+    )
+    .fetch_all(pool)
         .await?
         .into_iter()
         .map(SystemSetting::try_from)
@@ -63,14 +54,12 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<SystemSetting>> {
 
 /// One active setting by key.
 pub async fn get(executor: impl PgExecutor<'_>, key: &str) -> StoreResult<Option<SystemSetting>> {
-    let sql = concat!(
-        "SELECT ",
-        setting_columns!(),
-        " FROM system_config WHERE key = $1 AND is_active"
-    );
-    sqlx::query_as::<_, SettingRow>(sql)
-        .bind(key)
-        .fetch_optional(executor)
+    sqlx::query_as!(
+        SettingRow,
+        "SELECT key, value, value_type, description, category, is_active, version FROM system_config WHERE key = $1 AND is_active",
+        key
+    )
+    .fetch_optional(executor)
         .await?
         .map(SystemSetting::try_from)
         .transpose()
@@ -106,12 +95,12 @@ pub async fn set_many(
     let mut tx = pool.begin().await?;
     let mut saved = Vec::with_capacity(changes.len());
     for (key, value, expected_version) in changes {
-        let updated = sqlx::query(
+        let updated = sqlx::query!(
             "UPDATE system_config SET value = $2 WHERE key = $1 AND is_active AND ($3::int IS NULL OR version = $3)",
+            key,
+            value.to_string(),
+            *expected_version
         )
-        .bind(key)
-        .bind(value.to_string())
-        .bind(expected_version)
         .execute(&mut *tx)
         .await?
         .rows_affected();

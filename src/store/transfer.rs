@@ -4,7 +4,6 @@ use super::StoreResult;
 use crate::domain::strategy::params_to_json;
 use crate::domain::system::SettingValue;
 use crate::domain::transfer::ConfigDocument;
-use sqlx::types::Json;
 use sqlx::PgPool;
 
 /// Writes every setting, pair, risk and strategy the document names; all or nothing.
@@ -16,17 +15,17 @@ pub async fn apply(
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     for (key, value) in settings {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE system_config SET value = $2 WHERE key = $1 AND value IS DISTINCT FROM $2",
+            key,
+            value.to_string()
         )
-        .bind(key)
-        .bind(value.to_string())
         .execute(&mut *tx)
         .await?;
     }
     for pair in &doc.pairs {
         let s = &pair.settings;
-        let pair_id: Option<i64> = sqlx::query_scalar(
+        let pair_id = sqlx::query_scalar!(
             "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, is_active, initial_balance, trade_size_usd, \
              max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -40,18 +39,18 @@ pub async fn apply(
              (EXCLUDED.is_active, EXCLUDED.initial_balance, EXCLUDED.trade_size_usd, EXCLUDED.max_position_percent, \
              EXCLUDED.min_trade_amount, EXCLUDED.max_trade_amount, EXCLUDED.price_precision, EXCLUDED.amount_precision) \
              RETURNING id",
+            pair.symbol.as_str(),
+            pair.symbol.base(),
+            pair.symbol.quote(),
+            pair.is_active,
+            s.initial_balance,
+            s.trade_size_usd,
+            s.max_position_percent,
+            s.min_trade_amount,
+            s.max_trade_amount,
+            s.price_precision,
+            s.amount_precision,
         )
-        .bind(pair.symbol.as_str())
-        .bind(pair.symbol.base())
-        .bind(pair.symbol.quote())
-        .bind(pair.is_active)
-        .bind(s.initial_balance)
-        .bind(s.trade_size_usd)
-        .bind(s.max_position_percent)
-        .bind(s.min_trade_amount)
-        .bind(s.max_trade_amount)
-        .bind(s.price_precision)
-        .bind(s.amount_precision)
         .fetch_optional(&mut *tx)
         .await?;
         // An unchanged row is not written (no version bump, no false conflict for anyone
@@ -59,14 +58,16 @@ pub async fn apply(
         let pair_id: i64 = match pair_id {
             Some(id) => id,
             None => {
-                sqlx::query_scalar("SELECT id FROM trading_pairs WHERE symbol = $1")
-                    .bind(pair.symbol.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?
+                sqlx::query_scalar!(
+                    "SELECT id FROM trading_pairs WHERE symbol = $1",
+                    pair.symbol.as_str()
+                )
+                .fetch_one(&mut *tx)
+                .await?
             }
         };
         let r = &pair.risk;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO pair_risk_config (pair_id, stop_loss_percent, take_profit_percent, max_daily_trades, \
              max_daily_loss_percent, trailing_stop_enabled, trailing_stop_percent, max_drawdown_percent, \
              position_sizing_method, volatility_lookback_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -81,33 +82,33 @@ pub async fn apply(
              IS DISTINCT FROM (EXCLUDED.stop_loss_percent, EXCLUDED.take_profit_percent, EXCLUDED.max_daily_trades, \
              EXCLUDED.max_daily_loss_percent, EXCLUDED.trailing_stop_enabled, EXCLUDED.trailing_stop_percent, \
              EXCLUDED.max_drawdown_percent, EXCLUDED.position_sizing_method, EXCLUDED.volatility_lookback_days)",
+            pair_id,
+            r.stop_loss_percent,
+            r.take_profit_percent,
+            r.max_daily_trades,
+            r.max_daily_loss_percent,
+            r.trailing_stop_enabled,
+            r.trailing_stop_percent,
+            r.max_drawdown_percent,
+            r.position_sizing_method.as_str(),
+            r.volatility_lookback_days,
         )
-        .bind(pair_id)
-        .bind(r.stop_loss_percent)
-        .bind(r.take_profit_percent)
-        .bind(r.max_daily_trades)
-        .bind(r.max_daily_loss_percent)
-        .bind(r.trailing_stop_enabled)
-        .bind(r.trailing_stop_percent)
-        .bind(r.max_drawdown_percent)
-        .bind(r.position_sizing_method.as_str())
-        .bind(r.volatility_lookback_days)
         .execute(&mut *tx)
         .await?;
         for (name, strategy) in &pair.strategies {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO pair_strategy_config (pair_id, strategy_id, is_enabled, weight, parameters) \
                  SELECT $1, id, $3, $4, $5 FROM strategies WHERE name = $2 \
                  ON CONFLICT (pair_id, strategy_id) DO UPDATE SET is_enabled = EXCLUDED.is_enabled, \
                  weight = EXCLUDED.weight, parameters = EXCLUDED.parameters \
                  WHERE (pair_strategy_config.is_enabled, pair_strategy_config.weight, pair_strategy_config.parameters) \
                  IS DISTINCT FROM (EXCLUDED.is_enabled, EXCLUDED.weight, EXCLUDED.parameters)",
+                pair_id,
+                name,
+                strategy.enabled,
+                strategy.weight,
+                params_to_json(&strategy.parameters),
             )
-            .bind(pair_id)
-            .bind(name)
-            .bind(strategy.enabled)
-            .bind(strategy.weight)
-            .bind(Json(params_to_json(&strategy.parameters)))
             .execute(&mut *tx)
             .await?;
         }
