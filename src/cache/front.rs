@@ -12,7 +12,7 @@
 //! one copy of the hot entries per reading thread, outside the cache's byte bound.
 
 use super::keys::{CacheKey, KeyRef};
-use super::manager::{CachedValue, Entry};
+use super::value::{CachedValue, Entry};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

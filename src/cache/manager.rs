@@ -13,11 +13,6 @@ use super::keys::{affected_keys, CacheKey, Change, KeyMatch, KeyRef, Pattern};
 use super::source::Source;
 use super::value::EntryExpiry;
 pub use super::value::{CachedValue, Entry};
-use crate::domain::pair::{Symbol, TradingPair};
-use crate::domain::risk::RiskConfig;
-use crate::domain::strategy::PairStrategy;
-use crate::domain::system::SystemSetting;
-use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
 use crate::store;
 use chrono::Utc;
@@ -125,33 +120,6 @@ pub struct ConfigManager {
 
 static NEXT_MANAGER_ID: AtomicU64 = AtomicU64::new(1);
 
-fn wrong_type(setting: &SystemSetting, expected: &str) -> ConfigError {
-    ConfigError::invalid(
-        setting.key.clone(),
-        format!(
-            "holds {} values, not {expected}",
-            setting.value_type.as_str()
-        ),
-    )
-}
-
-macro_rules! typed_read {
-    ($self:ident, $key:expr, $variant:ident, $load:expr) => {{
-        let entry = $self
-            .read($key, None, || async {
-                Ok(CachedValue::$variant(Arc::new($load.await?)))
-            })
-            .await?;
-        match entry {
-            CachedValue::$variant(v) => Ok(v),
-            _ => Err(ConfigError::Unavailable(format!(
-                "cache held another type under {}",
-                $key
-            ))),
-        }
-    }};
-}
-
 impl ConfigManager {
     /// A manager over `pool`. Call [`ConfigManager::listen`] to hear other instances' writes.
     pub fn new(pool: PgPool, settings: CacheSettings) -> Self {
@@ -212,170 +180,7 @@ impl ConfigManager {
         self.inner.source.pool()
     }
 
-    // ---- reads -------------------------------------------------------------------------
-
-    /// Every active system setting.
-    pub async fn system_config(&self) -> Result<Arc<Vec<SystemSetting>>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::SystemConfig,
-            SystemConfig,
-            self.inner.source.system_config()
-        )
-    }
-
-    /// One active setting by key.
-    pub async fn setting(&self, key: &str) -> Result<Arc<SystemSetting>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::Setting(key),
-            Setting,
-            self.inner.source.setting(key)
-        )
-    }
-
-    /// A boolean setting; an error if the setting holds another type.
-    ///
-    /// ```no_run
-    /// # async fn run(manager: botconfig::cache::ConfigManager) -> Result<(), botconfig::domain::ConfigError> {
-    /// if manager.setting_bool("paper_trading").await? {
-    ///     println!("simulating orders");
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn setting_bool(&self, key: &str) -> Result<bool, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_bool()
-            .ok_or_else(|| wrong_type(&setting, "true or false"))
-    }
-
-    /// A whole-number setting; an error if the setting holds another type.
-    pub async fn setting_i64(&self, key: &str) -> Result<i64, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_i64()
-            .ok_or_else(|| wrong_type(&setting, "a whole number"))
-    }
-
-    /// A numeric setting (whole or decimal) as a `Decimal`.
-    pub async fn setting_decimal(&self, key: &str) -> Result<rust_decimal::Decimal, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_decimal()
-            .ok_or_else(|| wrong_type(&setting, "a number"))
-    }
-
-    /// A text setting.
-    pub async fn setting_string(&self, key: &str) -> Result<String, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| wrong_type(&setting, "text"))
-    }
-
-    /// The active pairs.
-    pub async fn active_pairs(&self) -> Result<Arc<Vec<TradingPair>>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::TradingPairs,
-            TradingPairs,
-            self.inner.source.active_pairs()
-        )
-    }
-
-    /// One pair, active or not.
-    pub async fn pair(&self, symbol: &Symbol) -> Result<Arc<TradingPair>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::PairConfig(symbol),
-            Pair,
-            self.inner.source.pair(symbol)
-        )
-    }
-
-    /// One pair's enabled strategies.
-    pub async fn pair_strategies(
-        &self,
-        symbol: &Symbol,
-    ) -> Result<Arc<Vec<PairStrategy>>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::PairStrategies(symbol),
-            PairStrategies,
-            self.inner.source.pair_strategies(symbol)
-        )
-    }
-
-    /// One pair's configuration of one strategy.
-    pub async fn strategy_config(
-        &self,
-        symbol: &Symbol,
-        strategy: &str,
-    ) -> Result<Arc<PairStrategy>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::StrategyConfig(symbol, strategy),
-            StrategyConfig,
-            self.inner.source.strategy_config(symbol, strategy)
-        )
-    }
-
-    /// One pair's risk settings.
-    pub async fn pair_risk(&self, symbol: &Symbol) -> Result<Arc<RiskConfig>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::PairRisk(symbol),
-            PairRisk,
-            self.inner.source.pair_risk(symbol)
-        )
-    }
-
-    /// A pair's complete trading configuration, as one cached read.
-    pub async fn trading_config(&self, symbol: &Symbol) -> Result<Arc<TradingConfig>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::TradingConfig(symbol),
-            TradingConfig,
-            self.inner.source.trading_config(symbol)
-        )
-    }
-
-    /// Every active pair's trading configuration, as one cached read.
-    pub async fn trading_configs(&self) -> Result<Arc<Vec<Arc<TradingConfig>>>, ConfigError> {
-        typed_read!(self, KeyRef::TradingConfigs, TradingConfigs, async {
-            let configs = self.inner.source.trading_configs().await?;
-            Ok::<_, ConfigError>(configs.into_iter().map(Arc::new).collect::<Vec<_>>())
-        })
-    }
-
-    /// A read through the cache with a caller-chosen TTL for the entry it may create.
-    pub async fn pair_risk_with_ttl(
-        &self,
-        symbol: &Symbol,
-        ttl: Duration,
-    ) -> Result<Arc<RiskConfig>, ConfigError> {
-        let entry = self
-            .read(KeyRef::PairRisk(symbol), Some(ttl), || async {
-                Ok(CachedValue::PairRisk(Arc::new(
-                    self.inner.source.pair_risk(symbol).await?,
-                )))
-            })
-            .await?;
-        match entry {
-            CachedValue::PairRisk(v) => Ok(v),
-            _ => Err(ConfigError::Unavailable(
-                "cache held another type under pair_risk".into(),
-            )),
-        }
-    }
-
-    async fn read<F, Fut>(
+    pub(super) async fn read<F, Fut>(
         &self,
         key: KeyRef<'_>,
         ttl: Option<Duration>,
@@ -553,70 +358,6 @@ impl ConfigManager {
             .await
     }
 
-    /// Past the staleness bound: asks the database for its revision (one query). If this
-    /// server has applied it, the cache is current; if it has not, notifications were
-    /// missed and the cache is cleared. If the database cannot be asked, nothing changes:
-    /// cached values are served, and `staleness` says how old they may be.
-    async fn confirm_current(&self) {
-        let inner = &*self.inner;
-        let freshness = &inner.freshness;
-        // Another reader is confirming: this one serves what is cached meanwhile (marked
-        // stale if the confirmation has not landed by the time the answer is made).
-        let Ok(_confirming) = freshness.confirming.try_lock() else {
-            return;
-        };
-        let now = Instant::now();
-        // A listener that lost its link is already probing the database (reconnecting);
-        // a reader waiting for a timeout of its own would only add latency.
-        if freshness.is_fresh(now)
-            || !inner.counters.listener_connected.load(Ordering::Relaxed)
-            || freshness.failed_within(now, inner.settings.max_staleness)
-        {
-            return;
-        }
-        let asked_at = Instant::now();
-        let limit = self.heartbeat_timeout();
-        match store::within(limit, store::revision(self.pool())).await {
-            Ok(revision) => {
-                self.catch_up_to(revision).await;
-                freshness.confirm(asked_at);
-            }
-            Err(error) => {
-                freshness.note_failure(now);
-                tracing::warn!(%error, "cannot confirm the cache is current; serving cached values marked stale");
-            }
-        }
-    }
-
-    /// Brings the cache up to `revision`, which the database just reported as current: a
-    /// server that has not applied it missed notifications, and drops everything cached.
-    pub(crate) async fn catch_up_to(&self, revision: u64) {
-        let freshness = &self.inner.freshness;
-        let applied = freshness.applied_revision();
-        if revision != applied {
-            let dropped = self.clear().await;
-            tracing::info!(
-                revision,
-                applied,
-                dropped,
-                "this server had not applied the database's revision; cache cleared"
-            );
-            freshness.applied(revision);
-        }
-    }
-
-    /// `Some(age)` when cached answers can no longer be vouched for: the server could not
-    /// confirm within the staleness bound that it has applied every committed change.
-    /// Answers made now must say so.
-    pub fn staleness(&self) -> Option<Duration> {
-        self.inner.freshness.staleness(Instant::now())
-    }
-
-    /// The staleness bound this manager enforces once it listens.
-    pub fn max_staleness(&self) -> Duration {
-        self.inner.freshness.max_staleness()
-    }
-
     /// Whether no invalidation matching `key` happened since `entry`'s load began.
     fn verify(&self, key: &CacheKey, entry: &Entry) -> bool {
         let inner = &*self.inner;
@@ -727,7 +468,8 @@ impl ConfigManager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::risk::{PositionSizing, RiskSettings};
+    use crate::domain::pair::Symbol;
+    use crate::domain::risk::{PositionSizing, RiskConfig, RiskSettings};
     use rust_decimal_macros::dec;
     use sqlx::postgres::PgPoolOptions;
     use std::sync::atomic::AtomicUsize;
@@ -890,6 +632,7 @@ mod tests {
 #[cfg(test)]
 mod front_tests {
     use super::*;
+    use crate::domain::pair::Symbol;
     use sqlx::postgres::PgPoolOptions;
 
     #[tokio::test]

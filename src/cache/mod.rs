@@ -7,6 +7,7 @@ mod front;
 pub mod keys;
 pub mod manager;
 pub mod notify;
+mod reads;
 pub mod source;
 mod stats;
 pub mod value;
