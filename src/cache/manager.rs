@@ -232,14 +232,7 @@ impl ConfigManager {
                     if !counted_miss {
                         front::count_hit(inner.id, &inner.hits);
                     }
-                    front::put(
-                        inner.id,
-                        &inner.front_epoch,
-                        &inner.hits,
-                        front_epoch,
-                        owned,
-                        &entry,
-                    );
+                    self.remember(front_epoch, owned, &entry);
                     return Ok(entry);
                 }
                 inner.cache.invalidate(&owned).await;
@@ -275,14 +268,7 @@ impl ConfigManager {
                 .await;
             match loaded {
                 Ok(entry) if self.verify(&owned, &entry) => {
-                    front::put(
-                        inner.id,
-                        &inner.front_epoch,
-                        &inner.hits,
-                        front_epoch,
-                        owned,
-                        &entry,
-                    );
+                    self.remember(front_epoch, owned, &entry);
                     return Ok(entry);
                 }
                 Ok(entry) => {
@@ -299,6 +285,19 @@ impl ConfigManager {
             }
         }
         unreachable!("the last round always returns")
+    }
+
+    /// Keeps `entry` in this thread's front, unless an invalidation came after `seen_epoch`.
+    fn remember(&self, seen_epoch: u64, key: CacheKey, entry: &Entry) {
+        let inner = &*self.inner;
+        front::put(
+            inner.id,
+            &inner.front_epoch,
+            &inner.hits,
+            seen_epoch,
+            key,
+            entry,
+        );
     }
 
     /// Runs `load` within the operation timeout. A connection failure is retried once,
@@ -469,7 +468,7 @@ impl ConfigManager {
 mod tests {
     use super::*;
     use crate::domain::pair::Symbol;
-    use crate::domain::risk::{PositionSizing, RiskConfig, RiskSettings};
+    use crate::domain::risk::{RiskConfig, RiskSettings};
     use rust_decimal_macros::dec;
     use sqlx::postgres::PgPoolOptions;
     use std::sync::atomic::AtomicUsize;
@@ -488,14 +487,7 @@ mod tests {
             symbol: Symbol::parse("BTC/USDT").unwrap(),
             settings: RiskSettings {
                 stop_loss_percent: stop_loss,
-                take_profit_percent: dec!(10),
-                max_daily_trades: 10,
-                max_daily_loss_percent: dec!(5),
-                trailing_stop_enabled: false,
-                trailing_stop_percent: dec!(2),
-                max_drawdown_percent: dec!(15),
-                position_sizing_method: PositionSizing::Fixed,
-                volatility_lookback_days: 30,
+                ..RiskSettings::default()
             },
             version: 1,
         }))

@@ -90,17 +90,7 @@ mod tests {
     fn a_row_has_a_cell_under_every_column() {
         let risk = RiskConfig {
             symbol: crate::domain::pair::Symbol::parse("BTC/USDT").unwrap(),
-            settings: crate::domain::risk::RiskSettings {
-                stop_loss_percent: rust_decimal_macros::dec!(5),
-                take_profit_percent: rust_decimal_macros::dec!(10),
-                max_daily_trades: 10,
-                max_daily_loss_percent: rust_decimal_macros::dec!(5),
-                trailing_stop_enabled: false,
-                trailing_stop_percent: rust_decimal_macros::dec!(2),
-                max_drawdown_percent: rust_decimal_macros::dec!(15),
-                position_sizing_method: crate::domain::risk::PositionSizing::Fixed,
-                volatility_lookback_days: 30,
-            },
+            settings: crate::domain::risk::RiskSettings::default(),
             version: 1,
         };
         assert_eq!(risk.cells().len(), RISK_COLUMNS.len());

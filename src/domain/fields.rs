@@ -303,17 +303,7 @@ mod tests {
     }
 
     fn risk_form_with(field: &str, input: &str) -> RiskForm {
-        let defaults = RiskSettings {
-            stop_loss_percent: Decimal::from(5),
-            take_profit_percent: Decimal::from(10),
-            max_daily_trades: 10,
-            max_daily_loss_percent: Decimal::from(5),
-            trailing_stop_enabled: false,
-            trailing_stop_percent: Decimal::from(2),
-            max_drawdown_percent: Decimal::from(15),
-            position_sizing_method: crate::domain::risk::PositionSizing::Fixed,
-            volatility_lookback_days: 30,
-        };
+        let defaults = RiskSettings::default();
         let mut form = RiskForm::from_settings(&defaults, 1);
         *form.field_mut(field).expect("a risk field") = input.to_owned();
         form

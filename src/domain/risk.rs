@@ -85,6 +85,23 @@ pub struct RiskConfig {
     pub version: i32,
 }
 
+impl Default for RiskSettings {
+    /// What a new pair starts with: the columns' defaults in the schema.
+    fn default() -> Self {
+        RiskSettings {
+            stop_loss_percent: Decimal::from(5),
+            take_profit_percent: Decimal::from(10),
+            max_daily_trades: 10,
+            max_daily_loss_percent: Decimal::from(5),
+            trailing_stop_enabled: false,
+            trailing_stop_percent: Decimal::from(2),
+            max_drawdown_percent: Decimal::from(15),
+            position_sizing_method: PositionSizing::Fixed,
+            volatility_lookback_days: 30,
+        }
+    }
+}
+
 /// The risk form as the operator filled it in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -198,17 +215,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn defaults() -> RiskSettings {
-        RiskSettings {
-            stop_loss_percent: dec!(5),
-            take_profit_percent: dec!(10),
-            max_daily_trades: 10,
-            max_daily_loss_percent: dec!(5),
-            trailing_stop_enabled: false,
-            trailing_stop_percent: dec!(2),
-            max_drawdown_percent: dec!(15),
-            position_sizing_method: PositionSizing::Fixed,
-            volatility_lookback_days: 30,
-        }
+        RiskSettings::default()
     }
 
     fn errors_of(form: RiskForm) -> FieldErrors {
