@@ -13,16 +13,6 @@ use crate::domain::ConfigError;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn wrong_type(setting: &SystemSetting, expected: &str) -> ConfigError {
-    ConfigError::invalid(
-        setting.key.clone(),
-        format!(
-            "holds {} values, not {expected}",
-            setting.value_type.as_str()
-        ),
-    )
-}
-
 macro_rules! typed_read {
     ($self:ident, $key:expr, $variant:ident, $load:expr) => {{
         let entry = $self
@@ -32,8 +22,8 @@ macro_rules! typed_read {
             .await?;
         match entry {
             CachedValue::$variant(v) => Ok(v),
-            _ => Err(ConfigError::Unavailable(format!(
-                "cache held another type under {}",
+            _ => Err(ConfigError::Internal(format!(
+                "the cache held another type under {}",
                 $key
             ))),
         }
@@ -71,39 +61,22 @@ impl ConfigManager {
     /// # Ok(()) }
     /// ```
     pub async fn setting_bool(&self, key: &str) -> Result<bool, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_bool()
-            .ok_or_else(|| wrong_type(&setting, "true or false"))
+        self.setting(key).await?.bool()
     }
 
     /// A whole-number setting; an error if the setting holds another type.
     pub async fn setting_i64(&self, key: &str) -> Result<i64, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_i64()
-            .ok_or_else(|| wrong_type(&setting, "a whole number"))
+        self.setting(key).await?.integer()
     }
 
     /// A numeric setting (whole or decimal) as a `Decimal`.
     pub async fn setting_decimal(&self, key: &str) -> Result<rust_decimal::Decimal, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_decimal()
-            .ok_or_else(|| wrong_type(&setting, "a number"))
+        self.setting(key).await?.decimal()
     }
 
     /// A text setting.
     pub async fn setting_string(&self, key: &str) -> Result<String, ConfigError> {
-        let setting = self.setting(key).await?;
-        setting
-            .value
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| wrong_type(&setting, "text"))
+        self.setting(key).await?.text().map(str::to_owned)
     }
 
     /// The active pairs.
@@ -196,8 +169,8 @@ impl ConfigManager {
             .await?;
         match entry {
             CachedValue::PairRisk(v) => Ok(v),
-            _ => Err(ConfigError::Unavailable(
-                "cache held another type under pair_risk".into(),
+            _ => Err(ConfigError::Internal(
+                "the cache held another type under pair_risk".into(),
             )),
         }
     }

@@ -1,7 +1,7 @@
 //! Global system settings: typed values stored as text, grouped by category.
 
 use super::number::{check_decimal, check_integer, parse_bool, DecimalRule};
-use super::FieldError;
+use super::{ConfigError, FieldError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -250,6 +250,40 @@ pub struct SystemSetting {
     pub category: Category,
     pub is_active: bool,
     pub version: i32,
+}
+
+/// The one typed reading of a setting: a value of another type is an error that names the
+/// setting, whoever reads it (a bot through the cache, the portfolio, the console).
+impl SystemSetting {
+    fn wrong_type(&self, expected: &str) -> ConfigError {
+        ConfigError::invalid(
+            self.key.clone(),
+            format!("holds {} values, not {expected}", self.value_type.as_str()),
+        )
+    }
+
+    pub fn bool(&self) -> Result<bool, ConfigError> {
+        self.value
+            .as_bool()
+            .ok_or_else(|| self.wrong_type("true or false"))
+    }
+
+    pub fn integer(&self) -> Result<i64, ConfigError> {
+        self.value
+            .as_i64()
+            .ok_or_else(|| self.wrong_type("a whole number"))
+    }
+
+    /// A whole or decimal number.
+    pub fn decimal(&self) -> Result<Decimal, ConfigError> {
+        self.value
+            .as_decimal()
+            .ok_or_else(|| self.wrong_type("a number"))
+    }
+
+    pub fn text(&self) -> Result<&str, ConfigError> {
+        self.value.as_str().ok_or_else(|| self.wrong_type("text"))
+    }
 }
 
 impl SystemSetting {

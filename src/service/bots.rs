@@ -114,17 +114,13 @@ fn required<'a>(
         .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))
 }
 
-fn typed<T>(setting: &SystemSetting, value: Option<T>, expected: &str) -> Result<T, ConfigError> {
-    value.ok_or_else(|| ConfigError::invalid(setting.key.clone(), format!("must be {expected}")))
-}
-
 /// Portfolio settings from the settings and the active pairs.
 pub fn portfolio_from(
     settings: &[SystemSetting],
     pairs: &[TradingPair],
 ) -> Result<PortfolioSettings, ConfigError> {
     let balance = required(settings, "total_portfolio_balance")?;
-    let total_balance = typed(balance, balance.value.as_decimal(), "a number")?;
+    let total_balance = balance.decimal()?;
     let positions = required(settings, "max_concurrent_positions")?;
     let paper = required(settings, "paper_trading")?;
     let stop = required(settings, "emergency_stop_enabled")?;
@@ -145,9 +141,9 @@ pub fn portfolio_from(
         allocated_percent: percent_of(allocated_balance, total_balance),
         allocated_balance,
         allocations,
-        max_concurrent_positions: typed(positions, positions.value.as_i64(), "a whole number")?,
-        paper_trading: typed(paper, paper.value.as_bool(), "true or false")?,
-        emergency_stop_enabled: typed(stop, stop.value.as_bool(), "true or false")?,
-        emergency_stop_loss_percent: typed(stop_loss, stop_loss.value.as_decimal(), "a number")?,
+        max_concurrent_positions: positions.integer()?,
+        paper_trading: paper.bool()?,
+        emergency_stop_enabled: stop.bool()?,
+        emergency_stop_loss_percent: stop_loss.decimal()?,
     })
 }
