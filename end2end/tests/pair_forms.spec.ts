@@ -145,3 +145,34 @@ test("cache coherence: a console edit is what the bot reads next, without waitin
   await expect(page.getByRole("status")).toBeVisible();
   expect(await read()).toBe("3.5");
 });
+
+test("the console refuses as you type what the server refuses: a max trade amount of 0", async ({ page }) => {
+  await page.goto("/pairs/BTC/USDT");
+  await waitForHydration(page);
+  await page.getByLabel("Max trade amount").fill("0");
+  await expect(page.getByText("must be greater than 0")).toBeVisible();
+  await expect(page.getByLabel("Max trade amount")).toHaveAttribute("aria-invalid", "true");
+});
+
+test("a form on another site cannot switch live trading on", async ({ page, browser }) => {
+  await page.goto("/system");
+  const action = await page.getByRole("form", { name: "General settings" }).getAttribute("action");
+  expect(action).toBeTruthy();
+  const target = new URL(action!, page.url()).toString();
+
+  // The attacker's page: another origin, a form that posts only the category, as the
+  // reported attack did (the booleans left out used to be read as "off").
+  const attacker = await browser.newPage();
+  await attacker.setContent(
+    `<form method="post" action="${target}"><input name="form[category]" value="general"><button>Win</button></form>`,
+  );
+  const [response] = await Promise.all([
+    attacker.waitForResponse((r) => r.url() === target),
+    attacker.getByRole("button", { name: "Win" }).click(),
+  ]);
+  expect(response.status()).toBe(403);
+  await attacker.close();
+
+  const portfolio = await (await page.request.get("/api/v1/portfolio")).json();
+  expect(portfolio.paper_trading).toBe(true);
+});

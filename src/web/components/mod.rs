@@ -207,7 +207,13 @@ pub fn RuleField(
 /// A labelled on/off choice that always posts its value (`true` or `false`): a checkbox
 /// posts nothing when unticked, and a save must never read a missing field as "off".
 #[component]
-pub fn ToggleField(name: String, key: String, label: String, on: bool) -> impl IntoView {
+pub fn ToggleField(
+    name: String,
+    key: String,
+    label: String,
+    on: bool,
+    #[prop(optional)] help: Option<String>,
+) -> impl IntoView {
     let id = format!(
         "field-{}",
         key.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
@@ -219,6 +225,7 @@ pub fn ToggleField(name: String, key: String, label: String, on: bool) -> impl I
                 <option value="true" selected=on>"On"</option>
                 <option value="false" selected=!on>"Off"</option>
             </select>
+            {help.map(|h| view! { <small class="help">{h}</small> })}
         </div>
     }
 }

@@ -84,11 +84,8 @@ fn setting_input(setting: SystemSetting, errors: Signal<crate::domain::FieldErro
     let version = view! { <input type="hidden" name=format!("form[versions][{key}]") value=setting.version/> };
     match (setting.value_type, choices(&key)) {
         (ValueType::Boolean, _) => view! {
-            <div>
-                {version}
-                <ToggleField name key=key.clone() label=setting.label() on=setting.value.as_bool().unwrap_or(false)/>
-                <small class="help">{help}</small>
-            </div>
+            {version}
+            <ToggleField name key=key.clone() label=setting.label() on=setting.value.as_bool().unwrap_or(false) help/>
         }
         .into_any(),
         (_, Some(options)) => {
