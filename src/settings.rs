@@ -1,8 +1,9 @@
 //! Every setting the program reads from its environment, in one typed struct, read once at
 //! startup (clap fills it from flags or environment variables, with defaults).
 
+use crate::cache::manager::defaults as cache;
 use crate::cache::CacheSettings;
-use crate::store::DatabaseSettings;
+use crate::store::{defaults as database, DatabaseSettings};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ pub struct Settings {
         long,
         env = "DATABASE_URL",
         hide_env_values = true,
-        default_value = "postgres://postgres@127.0.0.1:5432/botconfig",
+        default_value = database::URL,
         global = true
     )]
     pub database_url: String,
@@ -38,22 +39,22 @@ pub struct Settings {
     pub server: String,
 
     /// Seconds a cached entry lives.
-    #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = 300, global = true)]
+    #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = cache::TTL_SECONDS, global = true)]
     pub cache_ttl_seconds: u64,
 
     /// Most bytes the cache may hold.
-    #[arg(long, env = "CACHE_MAX_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
+    #[arg(long, env = "CACHE_MAX_BYTES", default_value_t = cache::MAX_BYTES, global = true)]
     pub cache_max_bytes: u64,
 
     /// Warm the cache when the server starts.
-    #[arg(long, env = "CACHE_WARM_ON_START", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "CACHE_WARM_ON_START", default_value_t = cache::WARM_ON_START, action = clap::ArgAction::Set, global = true)]
     pub cache_warm_on_start: bool,
 
     /// Seconds between background warms; 0 turns them off.
     #[arg(
         long,
         env = "CACHE_WARM_INTERVAL_SECONDS",
-        default_value_t = 3600,
+        default_value_t = cache::WARM_INTERVAL_SECONDS,
         global = true
     )]
     pub cache_warm_interval_seconds: u64,
@@ -62,31 +63,31 @@ pub struct Settings {
     #[arg(
         long,
         env = "DATABASE_MAX_CONNECTIONS",
-        default_value_t = 10,
+        default_value_t = database::MAX_CONNECTIONS,
         global = true
     )]
     pub database_max_connections: u32,
 
     /// Seconds to wait for a new database connection (startup, listener, CLI).
-    #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value = "5", value_parser = seconds, global = true)]
-    pub database_connect_timeout: Duration,
+    #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value_t = database::CONNECT_TIMEOUT_SECONDS, value_parser = seconds, global = true)]
+    pub database_connect_timeout: f64,
 
     /// Seconds to wait for a pooled connection.
-    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value = "2", value_parser = seconds, global = true)]
-    pub database_acquire_timeout: Duration,
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value_t = database::ACQUIRE_TIMEOUT_SECONDS, value_parser = seconds, global = true)]
+    pub database_acquire_timeout: f64,
 
     /// Seconds one statement may take.
-    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value = "5", value_parser = seconds, global = true)]
-    pub database_statement_timeout: Duration,
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value_t = database::STATEMENT_TIMEOUT_SECONDS, value_parser = seconds, global = true)]
+    pub database_statement_timeout: f64,
 
     /// The staleness bound, in seconds: a cached value is served as current only while the
     /// server has confirmed, this recently, that it has applied every committed change.
-    #[arg(long, env = "BOTCONFIG_MAX_STALENESS", default_value = "5", value_parser = seconds, global = true)]
-    pub max_staleness: Duration,
+    #[arg(long, env = "BOTCONFIG_MAX_STALENESS", default_value_t = cache::MAX_STALENESS_SECONDS, value_parser = seconds, global = true)]
+    pub max_staleness: f64,
 
     /// Seconds between two heartbeats on the change listener's connection.
-    #[arg(long, env = "BOTCONFIG_HEARTBEAT_INTERVAL", default_value = "1", value_parser = seconds, global = true)]
-    pub heartbeat_interval: Duration,
+    #[arg(long, env = "BOTCONFIG_HEARTBEAT_INTERVAL", default_value_t = cache::HEARTBEAT_INTERVAL_SECONDS, value_parser = seconds, global = true)]
+    pub heartbeat_interval: f64,
 
     /// Host names (optionally with a port) the console answers to besides the listen
     /// address, `localhost` and `127.0.0.1`; comma-separated.
@@ -103,14 +104,14 @@ pub struct Settings {
     #[arg(
         long,
         env = "BOTCONFIG_BENCHMARK_RUNS_KEPT",
-        default_value_t = 100,
+        default_value_t = cache::BENCHMARK_RUNS_KEPT,
         global = true
     )]
     pub benchmark_runs_kept: u32,
 }
 
 /// A duration given in (possibly fractional) seconds: `5`, `0.5`.
-fn seconds(input: &str) -> Result<Duration, String> {
+fn seconds(input: &str) -> Result<f64, String> {
     let value: f64 = input
         .trim()
         .trim_end_matches('s')
@@ -119,7 +120,7 @@ fn seconds(input: &str) -> Result<Duration, String> {
     if !value.is_finite() || value <= 0.0 || value > 86_400.0 {
         return Err(format!("must be between 0 and 86400 seconds, not {input}"));
     }
-    Ok(Duration::from_secs_f64(value))
+    Ok(value)
 }
 
 impl Settings {
@@ -129,10 +130,10 @@ impl Settings {
             max_bytes: self.cache_max_bytes,
             warm_on_start: self.cache_warm_on_start,
             warm_interval: Duration::from_secs(self.cache_warm_interval_seconds),
-            max_staleness: self.max_staleness,
-            heartbeat_interval: self.heartbeat_interval,
-            operation_timeout: self.database_statement_timeout,
-            connect_timeout: self.database_connect_timeout,
+            max_staleness: Duration::from_secs_f64(self.max_staleness),
+            heartbeat_interval: Duration::from_secs_f64(self.heartbeat_interval),
+            operation_timeout: Duration::from_secs_f64(self.database_statement_timeout),
+            connect_timeout: Duration::from_secs_f64(self.database_connect_timeout),
             benchmark_runs_kept: self.benchmark_runs_kept,
         }
     }
@@ -141,9 +142,9 @@ impl Settings {
         DatabaseSettings {
             url: self.database_url.clone(),
             max_connections: self.database_max_connections,
-            connect_timeout: self.database_connect_timeout,
-            acquire_timeout: self.database_acquire_timeout,
-            statement_timeout: self.database_statement_timeout,
+            connect_timeout: Duration::from_secs_f64(self.database_connect_timeout),
+            acquire_timeout: Duration::from_secs_f64(self.database_acquire_timeout),
+            statement_timeout: Duration::from_secs_f64(self.database_statement_timeout),
         }
     }
 }

@@ -25,6 +25,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
+/// The cache's defaults, written once: `CacheSettings::default` and the command line's
+/// defaults both read them.
+pub mod defaults {
+    pub const TTL_SECONDS: u64 = 300;
+    pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+    pub const WARM_ON_START: bool = true;
+    pub const WARM_INTERVAL_SECONDS: u64 = 3600;
+    pub const MAX_STALENESS_SECONDS: f64 = 5.0;
+    pub const HEARTBEAT_INTERVAL_SECONDS: f64 = 1.0;
+    pub const BENCHMARK_RUNS_KEPT: u32 = 100;
+}
+
 /// How the cache behaves; read from the environment by `Settings`.
 #[derive(Debug, Clone)]
 pub struct CacheSettings {
@@ -48,16 +60,17 @@ pub struct CacheSettings {
 impl Default for CacheSettings {
     /// The defaults `Settings` documents (and the CLI's flags show).
     fn default() -> Self {
+        use crate::store::defaults as database;
         Self {
-            ttl: Duration::from_secs(300),
-            max_bytes: 64 * 1024 * 1024,
-            warm_on_start: true,
-            warm_interval: Duration::from_secs(3600),
-            max_staleness: Duration::from_secs(5),
-            heartbeat_interval: Duration::from_secs(1),
-            operation_timeout: Duration::from_secs(5),
-            connect_timeout: Duration::from_secs(5),
-            benchmark_runs_kept: 100,
+            ttl: Duration::from_secs(defaults::TTL_SECONDS),
+            max_bytes: defaults::MAX_BYTES,
+            warm_on_start: defaults::WARM_ON_START,
+            warm_interval: Duration::from_secs(defaults::WARM_INTERVAL_SECONDS),
+            max_staleness: Duration::from_secs_f64(defaults::MAX_STALENESS_SECONDS),
+            heartbeat_interval: Duration::from_secs_f64(defaults::HEARTBEAT_INTERVAL_SECONDS),
+            operation_timeout: Duration::from_secs_f64(database::STATEMENT_TIMEOUT_SECONDS),
+            connect_timeout: Duration::from_secs_f64(database::CONNECT_TIMEOUT_SECONDS),
+            benchmark_runs_kept: defaults::BENCHMARK_RUNS_KEPT,
         }
     }
 }

@@ -152,6 +152,16 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The database defaults, written once: `DatabaseSettings::new` and the command line's
+/// defaults both read them.
+pub mod defaults {
+    pub const URL: &str = "postgres://postgres@127.0.0.1:5432/botconfig";
+    pub const MAX_CONNECTIONS: u32 = 10;
+    pub const CONNECT_TIMEOUT_SECONDS: f64 = 5.0;
+    pub const ACQUIRE_TIMEOUT_SECONDS: f64 = 2.0;
+    pub const STATEMENT_TIMEOUT_SECONDS: f64 = 5.0;
+}
+
 /// How to reach the database, and how long to wait for it before giving up.
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
@@ -170,10 +180,10 @@ impl DatabaseSettings {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            max_connections: 10,
-            connect_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(2),
-            statement_timeout: Duration::from_secs(5),
+            max_connections: defaults::MAX_CONNECTIONS,
+            connect_timeout: Duration::from_secs_f64(defaults::CONNECT_TIMEOUT_SECONDS),
+            acquire_timeout: Duration::from_secs_f64(defaults::ACQUIRE_TIMEOUT_SECONDS),
+            statement_timeout: Duration::from_secs_f64(defaults::STATEMENT_TIMEOUT_SECONDS),
         }
     }
 
