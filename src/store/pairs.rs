@@ -88,7 +88,7 @@ pub async fn create(pool: &PgPool, symbol: &Symbol, s: &PairSettings) -> StoreRe
     let mut tx = pool.begin().await?;
     let row = sqlx::query_as!(
         PairRow,
-        "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, \
+        "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, \
          max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
         symbol.as_str(),
@@ -104,9 +104,7 @@ pub async fn create(pool: &PgPool, symbol: &Symbol, s: &PairSettings) -> StoreRe
     )
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query!("INSERT INTO pair_risk_config (pair_id) VALUES ($1)", row.id)
-        .execute(&mut *tx)
-        .await?;
+    // Its default risk row comes from the schema's trigger, as for a pair a bot inserts.
     tx.commit().await?;
     row.try_into()
 }
@@ -170,7 +168,7 @@ pub async fn set_active(
 pub async fn insert_synthetic(pool: &PgPool, count: usize) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     sqlx::query!(
-        "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, max_position_percent) \
+        "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, max_position_percent) \
          SELECT 'S' || i || '/USDT', 'S' || i, 'USDT', 100, 10, 5 FROM generate_series(1, $1) AS i",
         count as i32
     )
@@ -184,11 +182,11 @@ pub async fn insert_synthetic(pool: &PgPool, count: usize) -> StoreResult<()> {
     .await?;
     sqlx::query!(
         "INSERT INTO pair_strategy_config (pair_id, strategy_id, weight, parameters) \
-         SELECT p.id, s.id, CASE s.name WHEN 'sma_crossover' THEN 0.6 ELSE 0.4 END, \
-                CASE s.name WHEN 'sma_crossover' THEN '{\"short_period\": 10, \"long_period\": 30}'::jsonb \
+         SELECT p.id, s.id, CASE s.strategy_name WHEN 'sma_crossover' THEN 0.6 ELSE 0.4 END, \
+                CASE s.strategy_name WHEN 'sma_crossover' THEN '{\"short_period\": 10, \"long_period\": 30}'::jsonb \
                 ELSE '{\"rsi_period\": 14, \"overbought_threshold\": 70, \"oversold_threshold\": 30}'::jsonb END \
          FROM trading_pairs p CROSS JOIN strategies s \
-         WHERE s.name IN ('sma_crossover', 'rsi') AND p.symbol LIKE 'S%/USDT' \
+         WHERE s.strategy_name IN ('sma_crossover', 'rsi') AND p.symbol LIKE 'S%/USDT' \
          ON CONFLICT (pair_id, strategy_id) DO NOTHING"
     )
     .execute(&mut *tx)

@@ -40,7 +40,8 @@ impl TryFrom<StrategyRow> for Strategy {
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<Strategy>> {
     sqlx::query_as!(
         StrategyRow,
-        "SELECT id, name, display_name, description, strategy_type, is_active, parameters FROM strategies ORDER BY name"
+        "SELECT id, strategy_name AS name, display_name, description, strategy_type, is_active, parameters \
+         FROM strategies ORDER BY strategy_name"
     )
     .fetch_all(pool)
         .await?
@@ -53,7 +54,8 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<Strategy>> {
 pub async fn get(executor: impl PgExecutor<'_>, name: &str) -> StoreResult<Option<Strategy>> {
     sqlx::query_as!(
         StrategyRow,
-        "SELECT id, name, display_name, description, strategy_type, is_active, parameters FROM strategies WHERE name = $1",
+        "SELECT id, strategy_name AS name, display_name, description, strategy_type, is_active, parameters \
+         FROM strategies WHERE strategy_name = $1",
         name
     )
     .fetch_optional(executor)
@@ -102,7 +104,7 @@ pub async fn for_pair(
     convert(
         sqlx::query_as!(
             PairStrategyRow,
-            "SELECT p.symbol, s.name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 ORDER BY s.name",
+            "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 ORDER BY s.strategy_name",
             symbol.as_str()
         )
         .fetch_all(executor)
@@ -118,7 +120,7 @@ pub async fn for_pair_strategy(
 ) -> StoreResult<Option<PairStrategy>> {
     sqlx::query_as!(
         PairStrategyRow,
-        "SELECT p.symbol, s.name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 AND s.name = $2",
+        "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 AND s.strategy_name = $2",
         symbol.as_str(),
         strategy
     )
@@ -133,7 +135,7 @@ pub async fn list_all(pool: &PgPool) -> StoreResult<Vec<PairStrategy>> {
     convert(
         sqlx::query_as!(
             PairStrategyRow,
-            "SELECT p.symbol, s.name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id ORDER BY p.symbol, s.name"
+            "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id ORDER BY p.symbol, s.strategy_name"
         )
         .fetch_all(pool)
         .await?,
@@ -160,7 +162,7 @@ pub async fn upsert(
     let mut tx = pool.begin().await?;
     let ids = sqlx::query!(
         "SELECT p.id AS pair_id, s.id AS strategy_id FROM trading_pairs p, strategies s \
-         WHERE p.symbol = $1 AND s.name = $2 FOR UPDATE OF p",
+         WHERE p.symbol = $1 AND s.strategy_name = $2 FOR UPDATE OF p",
         symbol.as_str(),
         strategy
     )

@@ -9,8 +9,8 @@ struct SettingRow {
     key: String,
     value: String,
     value_type: String,
-    description: String,
-    category: String,
+    description: Option<String>,
+    category: Option<String>,
     is_active: bool,
     version: i32,
 }
@@ -25,14 +25,17 @@ impl TryFrom<SettingRow> for SystemSetting {
         let value = parse_setting(&r.key, value_type, &r.value)
             .map_err(|e| StoreError::corrupt(&r.key, e.message))?;
         Ok(SystemSetting {
-            category: r
-                .category
-                .parse()
-                .map_err(|e| StoreError::corrupt(&r.key, e))?,
+            // A bot may insert a setting without a category or a description.
+            category: match r.category.as_deref() {
+                None => crate::domain::system::Category::General,
+                Some(category) => category
+                    .parse()
+                    .map_err(|e| StoreError::corrupt(&r.key, e))?,
+            },
             key: r.key,
             value,
             value_type,
-            description: r.description,
+            description: r.description.unwrap_or_default(),
             is_active: r.is_active,
             version: r.version,
         })
@@ -43,7 +46,8 @@ impl TryFrom<SettingRow> for SystemSetting {
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<SystemSetting>> {
     sqlx::query_as!(
         SettingRow,
-        "SELECT key, value, value_type, description, category, is_active, version FROM system_config WHERE is_active ORDER BY category, key"
+        "SELECT config_key AS key, config_value AS value, config_type AS value_type, description, category, is_active, version \
+         FROM system_config WHERE is_active ORDER BY category, config_key"
     )
     .fetch_all(pool)
         .await?
@@ -56,7 +60,8 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<SystemSetting>> {
 pub async fn get(executor: impl PgExecutor<'_>, key: &str) -> StoreResult<Option<SystemSetting>> {
     sqlx::query_as!(
         SettingRow,
-        "SELECT key, value, value_type, description, category, is_active, version FROM system_config WHERE key = $1 AND is_active",
+        "SELECT config_key AS key, config_value AS value, config_type AS value_type, description, category, is_active, version \
+         FROM system_config WHERE config_key = $1 AND is_active",
         key
     )
     .fetch_optional(executor)
@@ -96,7 +101,7 @@ pub async fn set_many(
     let mut saved = Vec::with_capacity(changes.len());
     for (key, value, expected_version) in changes {
         let updated = sqlx::query!(
-            "UPDATE system_config SET value = $2 WHERE key = $1 AND is_active AND ($3::int IS NULL OR version = $3)",
+            "UPDATE system_config SET config_value = $2 WHERE config_key = $1 AND is_active AND ($3::int IS NULL OR version = $3)",
             key,
             value.to_string(),
             *expected_version

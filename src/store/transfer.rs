@@ -16,7 +16,7 @@ pub async fn apply(
     let mut tx = pool.begin().await?;
     for (key, value) in settings {
         sqlx::query!(
-            "UPDATE system_config SET value = $2 WHERE key = $1 AND value IS DISTINCT FROM $2",
+            "UPDATE system_config SET config_value = $2 WHERE config_key = $1 AND config_value IS DISTINCT FROM $2",
             key,
             value.to_string()
         )
@@ -26,7 +26,7 @@ pub async fn apply(
     for pair in &doc.pairs {
         let s = &pair.settings;
         let pair_id = sqlx::query_scalar!(
-            "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, is_active, initial_balance, trade_size_usd, \
+            "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, is_active, initial_balance, trade_size_usd, \
              max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (symbol) DO UPDATE SET is_active = EXCLUDED.is_active, initial_balance = EXCLUDED.initial_balance, \
@@ -98,7 +98,7 @@ pub async fn apply(
         for (name, strategy) in &pair.strategies {
             sqlx::query!(
                 "INSERT INTO pair_strategy_config (pair_id, strategy_id, is_enabled, weight, parameters) \
-                 SELECT $1, id, $3, $4, $5 FROM strategies WHERE name = $2 \
+                 SELECT $1, id, $3, $4, $5 FROM strategies WHERE strategy_name = $2 \
                  ON CONFLICT (pair_id, strategy_id) DO UPDATE SET is_enabled = EXCLUDED.is_enabled, \
                  weight = EXCLUDED.weight, parameters = EXCLUDED.parameters \
                  WHERE (pair_strategy_config.is_enabled, pair_strategy_config.weight, pair_strategy_config.parameters) \

@@ -284,7 +284,7 @@ async fn a_hand_written_sql_edit_is_heard(pool: PgPool) {
         m.setting("log_level").await.unwrap().value.as_str(),
         Some("INFO")
     );
-    sqlx::query("UPDATE system_config SET value = 'DEBUG' WHERE key = 'log_level'")
+    sqlx::query("UPDATE system_config SET config_value = 'DEBUG' WHERE config_key = 'log_level'")
         .execute(&pool)
         .await
         .unwrap();
@@ -313,7 +313,7 @@ async fn a_lost_listener_connection_reconnects_and_clears_the_cache_if_it_missed
     .unwrap();
     assert_eq!(killed, [true]);
     // A change committed while nobody listened is never notified to this server.
-    sqlx::query("UPDATE system_config SET value = '45' WHERE key = 'check_interval'")
+    sqlx::query("UPDATE system_config SET config_value = '45' WHERE config_key = 'check_interval'")
         .execute(&pool)
         .await
         .unwrap();
@@ -334,7 +334,7 @@ async fn a_lost_listener_connection_reconnects_and_clears_the_cache_if_it_missed
     );
     // And it hears writes again.
     m.setting("log_level").await.unwrap();
-    sqlx::query("UPDATE system_config SET value = 'ERROR' WHERE key = 'log_level'")
+    sqlx::query("UPDATE system_config SET config_value = 'ERROR' WHERE config_key = 'log_level'")
         .execute(&pool)
         .await
         .unwrap();
@@ -378,20 +378,17 @@ async fn clear_empties_the_cache_and_says_how_much(pool: PgPool) {
 #[sqlx::test]
 async fn warming_a_thousand_pairs_takes_four_queries(pool: PgPool) {
     sqlx::query(
-        "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, max_position_percent) \
+        "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, max_position_percent) \
          SELECT 'P' || i || '/USDT', 'P' || i, 'USDT', 10, 1, 1 FROM generate_series(1, 997) AS i",
     )
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO pair_risk_config (pair_id) SELECT id FROM trading_pairs WHERE symbol LIKE 'P%'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    // Their risk rows come from the schema's trigger.
     sqlx::query(
         "INSERT INTO pair_strategy_config (pair_id, strategy_id, weight, parameters) \
          SELECT p.id, s.id, 0.5, '{}' FROM trading_pairs p, strategies s \
-         WHERE p.symbol LIKE 'P%' AND s.name IN ('sma_crossover', 'rsi')",
+         WHERE p.symbol LIKE 'P%' AND s.strategy_name IN ('sma_crossover', 'rsi')",
     )
     .execute(&pool)
     .await

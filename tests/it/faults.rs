@@ -354,7 +354,7 @@ async fn renaming_a_pair_by_hand_drops_the_old_symbol(pool: PgPool) {
     manager.pair(&btc).await.unwrap();
     manager.pair_risk(&btc).await.unwrap();
     manager.trading_config(&btc).await.unwrap();
-    sqlx::query("UPDATE trading_pairs SET symbol = 'XBT/USDT', base_asset = 'XBT' WHERE symbol = 'BTC/USDT'")
+    sqlx::query("UPDATE trading_pairs SET symbol = 'XBT/USDT', base_currency = 'XBT' WHERE symbol = 'BTC/USDT'")
         .execute(&pool)
         .await
         .unwrap();
@@ -385,7 +385,7 @@ async fn moving_a_strategy_row_to_another_pair_drops_both(pool: PgPool) {
     let (manager, _listener) =
         serving_manager(&database_url(&pool, None), CacheSettings::default()).await;
     let (btc, eth) = (sym("BTC/USDT"), sym("ETH/USDT"));
-    sqlx::query("DELETE FROM pair_strategy_config USING trading_pairs p, strategies s WHERE p.id = pair_id AND s.id = strategy_id AND p.symbol = 'ETH/USDT' AND s.name = 'rsi'")
+    sqlx::query("DELETE FROM pair_strategy_config USING trading_pairs p, strategies s WHERE p.id = pair_id AND s.id = strategy_id AND p.symbol = 'ETH/USDT' AND s.strategy_name = 'rsi'")
         .execute(&pool)
         .await
         .unwrap();
@@ -397,7 +397,7 @@ async fn moving_a_strategy_row_to_another_pair_drops_both(pool: PgPool) {
     assert!(!names(&manager.pair_strategies(&eth).await.unwrap()).contains(&"rsi".to_owned()));
     sqlx::query("UPDATE pair_strategy_config SET pair_id = (SELECT id FROM trading_pairs WHERE symbol = 'ETH/USDT') \
                  WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = 'BTC/USDT') \
-                 AND strategy_id = (SELECT id FROM strategies WHERE name = 'rsi')")
+                 AND strategy_id = (SELECT id FROM strategies WHERE strategy_name = 'rsi')")
         .execute(&pool)
         .await
         .unwrap();
@@ -432,7 +432,7 @@ async fn truncate_is_heard(pool: PgPool) {
 async fn each_committed_transaction_advances_the_revision_once(pool: PgPool) {
     let before = crate::helpers::revision(&pool).await;
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("UPDATE system_config SET value = '30' WHERE key = 'check_interval'")
+    sqlx::query("UPDATE system_config SET config_value = '30' WHERE config_key = 'check_interval'")
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -443,7 +443,7 @@ async fn each_committed_transaction_advances_the_revision_once(pool: PgPool) {
     tx.commit().await.unwrap();
     assert_eq!(crate::helpers::revision(&pool).await, before + 1);
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("UPDATE system_config SET value = '31' WHERE key = 'check_interval'")
+    sqlx::query("UPDATE system_config SET config_value = '31' WHERE config_key = 'check_interval'")
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -509,21 +509,21 @@ async fn apply_edit(pool: &PgPool, edit: &Edit) {
     // A statement the schema refuses (a duplicate, a constraint) is part of the game.
     let _ = match edit {
         Edit::Setting(k, v) => {
-            q("UPDATE system_config SET value = $2 WHERE key = $1".into())
+            q("UPDATE system_config SET config_value = $2 WHERE config_key = $1".into())
                 .bind(SETTING_KEYS[*k])
                 .bind(v.to_string())
                 .execute(pool)
                 .await
         }
         Edit::SettingActive(k) => {
-            q("UPDATE system_config SET is_active = NOT is_active WHERE key = $1".into())
+            q("UPDATE system_config SET is_active = NOT is_active WHERE config_key = $1".into())
                 .bind(SETTING_KEYS[*k])
                 .execute(pool)
                 .await
         }
         Edit::RenameSetting => {
-            q("UPDATE system_config SET key = CASE key WHEN 'data_retention_days' THEN 'retention_days' ELSE 'data_retention_days' END \
-               WHERE key IN ('data_retention_days', 'retention_days')".into())
+            q("UPDATE system_config SET config_key = CASE config_key WHEN 'data_retention_days' THEN 'retention_days' ELSE 'data_retention_days' END \
+               WHERE config_key IN ('data_retention_days', 'retention_days')".into())
                 .execute(pool)
                 .await
         }
@@ -544,8 +544,8 @@ async fn apply_edit(pool: &PgPool, edit: &Edit) {
         Edit::RenamePair(p) => {
             q(format!(
                 "UPDATE trading_pairs SET \
-                 base_asset = CASE WHEN base_asset LIKE '%X' THEN left(base_asset, -1) ELSE base_asset || 'X' END, \
-                 symbol = CASE WHEN base_asset LIKE '%X' THEN left(base_asset, -1) ELSE base_asset || 'X' END || '/' || quote_asset \
+                 base_currency = CASE WHEN base_currency LIKE '%X' THEN left(base_currency, -1) ELSE base_currency || 'X' END, \
+                 symbol = CASE WHEN base_currency LIKE '%X' THEN left(base_currency, -1) ELSE base_currency || 'X' END || '/' || quote_currency \
                  WHERE id = {NTH_PAIR}"
             ))
             .bind(*p as i32)
@@ -554,22 +554,21 @@ async fn apply_edit(pool: &PgPool, edit: &Edit) {
         }
         Edit::InsertPair(i) => {
             let base = EXTRA_PAIRS[*i];
-            q("WITH p AS (INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, max_position_percent) \
-               VALUES ($1 || '/USDT', $1, 'USDT', 500, 50, 10) ON CONFLICT DO NOTHING RETURNING id) \
-               INSERT INTO pair_risk_config (pair_id) SELECT id FROM p".into())
+            q("INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, max_position_percent) \
+               VALUES ($1 || '/USDT', $1, 'USDT', 500, 50, 10) ON CONFLICT DO NOTHING".into())
                 .bind(base)
                 .execute(pool)
                 .await
         }
         Edit::DeletePair(i) => {
-            q("DELETE FROM trading_pairs WHERE base_asset IN ($1, $1 || 'X')".into())
+            q("DELETE FROM trading_pairs WHERE base_currency IN ($1, $1 || 'X')".into())
                 .bind(EXTRA_PAIRS[*i])
                 .execute(pool)
                 .await
         }
         Edit::Weight(p, s, w) => {
             q(format!("UPDATE pair_strategy_config SET weight = $3 WHERE pair_id = {NTH_PAIR} \
-                       AND strategy_id = (SELECT id FROM strategies WHERE name LIKE $2 || '%')"))
+                       AND strategy_id = (SELECT id FROM strategies WHERE strategy_name LIKE $2 || '%')"))
                 .bind(*p as i32)
                 .bind(STRATEGIES[*s])
                 .bind(Decimal::new(i64::from(*w), 4))
@@ -578,7 +577,7 @@ async fn apply_edit(pool: &PgPool, edit: &Edit) {
         }
         Edit::MoveStrategyRow(a, b, s) => {
             q(format!("UPDATE pair_strategy_config SET pair_id = {} WHERE pair_id = {NTH_PAIR} \
-                       AND strategy_id = (SELECT id FROM strategies WHERE name LIKE $3 || '%')",
+                       AND strategy_id = (SELECT id FROM strategies WHERE strategy_name LIKE $3 || '%')",
                       NTH_PAIR.replace("$1", "$2")))
                 .bind(*a as i32)
                 .bind(*b as i32)
@@ -588,7 +587,7 @@ async fn apply_edit(pool: &PgPool, edit: &Edit) {
         }
         Edit::DeleteStrategyRow(p, s) => {
             q(format!("DELETE FROM pair_strategy_config WHERE pair_id = {NTH_PAIR} \
-                       AND strategy_id = (SELECT id FROM strategies WHERE name LIKE $2 || '%')"))
+                       AND strategy_id = (SELECT id FROM strategies WHERE strategy_name LIKE $2 || '%')"))
                 .bind(*p as i32)
                 .bind(STRATEGIES[*s])
                 .execute(pool)
@@ -596,7 +595,7 @@ async fn apply_edit(pool: &PgPool, edit: &Edit) {
         }
         Edit::InsertStrategyRow(p, s) => {
             q(format!("INSERT INTO pair_strategy_config (pair_id, strategy_id, weight, parameters) \
-                       SELECT {NTH_PAIR}, id, 0.3, '{{}}' FROM strategies WHERE name LIKE $2 || '%' ON CONFLICT DO NOTHING"))
+                       SELECT {NTH_PAIR}, id, 0.3, '{{}}' FROM strategies WHERE strategy_name LIKE $2 || '%' ON CONFLICT DO NOTHING"))
                 .bind(*p as i32)
                 .bind(STRATEGIES[*s])
                 .execute(pool)
@@ -610,7 +609,7 @@ async fn apply_edit(pool: &PgPool, edit: &Edit) {
                 .await
         }
         Edit::RenameStrategy => {
-            q("UPDATE strategies SET name = CASE name WHEN 'macd' THEN 'macd_v2' ELSE 'macd' END WHERE name IN ('macd', 'macd_v2')".into())
+            q("UPDATE strategies SET strategy_name = CASE strategy_name WHEN 'macd' THEN 'macd_v2' ELSE 'macd' END WHERE strategy_name IN ('macd', 'macd_v2')".into())
                 .execute(pool)
                 .await
         }

@@ -106,7 +106,7 @@ pub async fn caught_up(manager: &ConfigManager, pool: &PgPool) {
 
 /// A setting's stored text, read straight from the table.
 pub async fn setting(pool: &PgPool, key: &str) -> String {
-    sqlx::query_scalar("SELECT value FROM system_config WHERE key = $1")
+    sqlx::query_scalar("SELECT config_value FROM system_config WHERE config_key = $1")
         .bind(key)
         .fetch_one(pool)
         .await

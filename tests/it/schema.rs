@@ -30,11 +30,12 @@ async fn migrations_install_the_defaults(pool: PgPool) {
         ),
         ("3000".into(), "200".into(), "30".into())
     );
-    let interval: String =
-        sqlx::query_scalar("SELECT value FROM system_config WHERE key = 'check_interval'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let interval: String = sqlx::query_scalar(
+        "SELECT config_value FROM system_config WHERE config_key = 'check_interval'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(interval, "60");
 }
 
@@ -54,7 +55,7 @@ async fn a_weight_above_one_is_refused(pool: PgPool) {
 #[sqlx::test]
 async fn a_duplicate_symbol_is_refused(pool: PgPool) {
     let e = sqlx::query(
-        "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, max_position_percent) \
+        "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, max_position_percent) \
          VALUES ('BTC/USDT', 'BTC', 'USDT', 1, 1, 1)",
     )
     .execute(&pool)
@@ -75,17 +76,19 @@ async fn a_negative_stop_loss_is_refused(pool: PgPool) {
 #[sqlx::test]
 async fn a_malformed_symbol_or_setting_value_is_refused(pool: PgPool) {
     let e = sqlx::query(
-        "INSERT INTO trading_pairs (symbol, base_asset, quote_asset, initial_balance, trade_size_usd, max_position_percent) \
+        "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, max_position_percent) \
          VALUES ('btcusdt', 'btc', 'usdt', 1, 1, 1)",
     )
     .execute(&pool)
     .await
     .unwrap_err();
     assert!(is_check_violation(e));
-    let e = sqlx::query("UPDATE system_config SET value = 'soon' WHERE key = 'check_interval'")
-        .execute(&pool)
-        .await
-        .unwrap_err();
+    let e = sqlx::query(
+        "UPDATE system_config SET config_value = 'soon' WHERE config_key = 'check_interval'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_err();
     assert!(is_check_violation(e));
 }
 
@@ -102,17 +105,17 @@ async fn deleting_a_pair_cascades_to_its_strategies_and_risk(pool: PgPool) {
 #[sqlx::test]
 async fn every_update_bumps_the_version_and_timestamp(pool: PgPool) {
     let before: (i32, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
-        "SELECT version, updated_at FROM system_config WHERE key = 'check_interval'",
+        "SELECT version, updated_at FROM system_config WHERE config_key = 'check_interval'",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
-    sqlx::query("UPDATE system_config SET value = '30' WHERE key = 'check_interval'")
+    sqlx::query("UPDATE system_config SET config_value = '30' WHERE config_key = 'check_interval'")
         .execute(&pool)
         .await
         .unwrap();
     let after: (i32, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
-        "SELECT version, updated_at FROM system_config WHERE key = 'check_interval'",
+        "SELECT version, updated_at FROM system_config WHERE config_key = 'check_interval'",
     )
     .fetch_one(&pool)
     .await
@@ -145,15 +148,17 @@ async fn a_rolled_back_change_is_not_announced(pool: PgPool) {
     let mut listener = PgListener::connect_with(&pool).await.unwrap();
     listener.listen("botconfig_changes").await.unwrap();
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("UPDATE system_config SET value = '30' WHERE key = 'check_interval'")
+    sqlx::query("UPDATE system_config SET config_value = '30' WHERE config_key = 'check_interval'")
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.rollback().await.unwrap();
-    sqlx::query("UPDATE system_config SET value = '3' WHERE key = 'max_concurrent_positions'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE system_config SET config_value = '3' WHERE config_key = 'max_concurrent_positions'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     // Notifications arrive in commit order: the first one heard is the committed write.
     let n = listener.recv().await.unwrap();
     assert!(

@@ -146,7 +146,7 @@ async fn no_active_pair_is_an_error(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_missing_required_setting_is_an_error(pool: PgPool) {
-    sqlx::query("DELETE FROM system_config WHERE key = 'check_interval'")
+    sqlx::query("DELETE FROM system_config WHERE config_key = 'check_interval'")
         .execute(&pool)
         .await
         .unwrap();
