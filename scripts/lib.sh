@@ -57,6 +57,21 @@ ensure_node_tools() {
   npm_install tools
 }
 
+# A virtualenv with what the bots of this family run on, for the compatibility test.
+ensure_compat_venv() {
+  command -v python3 >/dev/null || { echo "error: python3 not found; install Python 3 first" >&2; exit 1; }
+  local venv="$ROOT/tools/.venv"
+  if [ ! -x "$venv/bin/python" ]; then
+    step "creating the Python virtualenv for the bot compatibility test"
+    python3 -m venv "$venv"
+  fi
+  if [ ! -f "$venv/.installed" ] || [ tests/compat/requirements.txt -nt "$venv/.installed" ]; then
+    step "installing SQLAlchemy, psycopg2 and pytest"
+    "$venv/bin/pip" install -q -r tests/compat/requirements.txt
+    touch "$venv/.installed"
+  fi
+}
+
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ]; then
     step "installing Debian's Chromium"

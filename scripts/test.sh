@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_rust_tools
 ensure_node_tools
 ensure_chromium
+ensure_compat_venv
 ensure_postgres
 npm_install end2end
 
@@ -66,5 +67,8 @@ curl -fsS "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null || { echo "server neve
 step "Playwright end-to-end tests"
 export BASE_URL="http://127.0.0.1:$E2E_PORT" E2E_DATABASE_URL="$E2E_URL" BOTCONFIG_BIN="$CARGO_TARGET_DIR/release/botconfig"
 (cd end2end && npx playwright test) || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
+
+step "a Python bot (SQLAlchemy + psycopg2) on the same database, by the original column names"
+tools/.venv/bin/python -m pytest tests/compat -q -p no:cacheprovider || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
 
 step "all tests passed"
