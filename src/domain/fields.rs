@@ -53,6 +53,22 @@ impl FieldRule {
         verdict.map(|e| e.message)
     }
 
+    /// The input's `min`, `max` and `step` attributes. The console's inputs stay free text
+    /// (so a wrong entry gets a message rather than being dropped by the browser); these
+    /// state the rule in the markup for tools and assistive technology.
+    pub fn bounds(&self) -> (Option<String>, Option<String>, String) {
+        match self.kind {
+            FieldKind::Decimal(rule) => (
+                Some(rule.min.to_string()),
+                rule.max.map(|m| m.to_string()),
+                Decimal::new(1, rule.max_scale).to_string(),
+            ),
+            FieldKind::Integer { min, max } => {
+                (Some(min.to_string()), Some(max.to_string()), "1".to_owned())
+            }
+        }
+    }
+
     /// The keyboard a phone should show.
     pub fn inputmode(&self) -> &'static str {
         match self.kind {

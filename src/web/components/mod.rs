@@ -141,7 +141,14 @@ pub fn Field(
     /// so a wrong entry gets a message rather than being silently dropped by the browser.
     #[prop(optional)]
     inputmode: Option<&'static str>,
+    /// `min`, `max` and `step`, when a rule gives them.
+    #[prop(optional)]
+    bounds: Option<(Option<String>, Option<String>, String)>,
 ) -> impl IntoView {
+    let (min, max, step) = match bounds {
+        Some((min, max, step)) => (min, max, Some(step)),
+        None => (None, None, None),
+    };
     let id = format!(
         "field-{}",
         key.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
@@ -168,6 +175,9 @@ pub fn Field(
                 name=name
                 type="text"
                 inputmode=inputmode.unwrap_or("text")
+                min=min
+                max=max
+                step=step
                 // The attribute renders on the server; the property replaces what the
                 // operator typed when the form is re-rendered with stored values.
                 value=value.clone()
@@ -199,6 +209,7 @@ pub fn RuleField(
             check=Callback::new(move |v: String| rule.check(&v))
             help=rule.help.to_owned()
             inputmode=rule.inputmode()
+            bounds=rule.bounds()
             server_errors=errors
         />
     }
