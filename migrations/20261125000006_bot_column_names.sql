@@ -57,3 +57,28 @@ BEGIN
     RETURN jsonb_build_object('kind', 'everything');
 END;
 $$;
+
+-- An ORM that maps the timestamp (or created_by) columns without a default of its own
+-- sends NULL for them; the row gets the time of the insert (and "system") instead of a
+-- NOT NULL violation.
+CREATE FUNCTION botconfig_stamp_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.created_at := COALESCE(NEW.created_at, now());
+    NEW.updated_at := COALESCE(NEW.updated_at, now());
+    IF TG_TABLE_NAME = 'system_config' THEN
+        NEW.created_by := COALESCE(NEW.created_by, 'system');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['system_config', 'trading_pairs', 'strategies', 'pair_strategy_config', 'pair_risk_config'] LOOP
+        EXECUTE format(
+            'CREATE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION botconfig_stamp_insert()',
+            t || '_stamp', t);
+    END LOOP;
+END;
+$$;

@@ -238,3 +238,11 @@ def test_the_console_side_writes_are_what_the_bot_reads_next(session):
     btc = session.query(TradingPair).filter_by(symbol="BTC/USDT").one()
     risk = session.query(PairRiskConfig).filter_by(pair_id=btc.id).one()
     assert risk.stop_loss_percent == Decimal("4")
+
+
+def test_a_setting_the_bot_adds_through_its_model_gets_its_stamps(session):
+    session.add(SystemConfig(config_key="bot_model_flag", config_value="false", config_type="boolean",
+                             category="system", is_active=True))
+    session.commit()
+    added = session.query(SystemConfig).filter_by(config_key="bot_model_flag").one()
+    assert added.created_by == "system" and added.created_at is not None
