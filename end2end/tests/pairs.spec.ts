@@ -36,6 +36,7 @@ test("a pair's page shows its settings", async ({ page }) => {
   await expect(page).toHaveURL(/\/pairs\/BTC\/USDT$/);
   await expect(page.getByRole("heading", { name: /BTC\/USDT/ })).toBeVisible();
   await expect(page.getByText("Trade size (USD)")).toBeVisible();
+  await expect(page.getByText("Bots may trade BTC/USDT now.")).toBeVisible();
 });
 
 test("a pair that does not exist is a 404 page", async ({ page }) => {

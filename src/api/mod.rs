@@ -1,14 +1,18 @@
 //! The HTTP API for bots and operator tools: thin handlers over the service layer, JSON in
 //! and out, errors as JSON bodies with fitting status codes.
 
+use crate::domain::system::{SettingValue, SystemSetting};
+use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
 use crate::service::ConfigService;
+use crate::service::{parse_symbol, ReadFrom};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// A `ConfigError` as an HTTP response.
@@ -53,6 +57,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(service: ConfigService) -> Route
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/pairs/{symbol}/config", get(pair_config))
+        .route("/api/v1/pairs/{symbol}/should-trade", get(should_trade))
         .route("/api/v1/pairs", get(active_pairs))
         .route("/api/v1/portfolio", get(portfolio))
         .route("/api/v1/validate", get(validate))
@@ -124,26 +129,97 @@ fn answer<T: serde::Serialize>(service: &ConfigService, value: &T) -> Response {
     response
 }
 
-/// A pair's trading config as bots read it (cached). The symbol is URL-encoded: `BTC%2FUSDT`.
+/// Where a bot-facing read goes: `Cache-Control: no-cache` (the original bots'
+/// `use_cache=False`) reads from Postgres; anything else from the cache.
+fn read_from(headers: &HeaderMap) -> ReadFrom {
+    let no_cache = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| d.trim().eq_ignore_ascii_case("no-cache"));
+    if no_cache {
+        ReadFrom::Database
+    } else {
+        ReadFrom::Cache
+    }
+}
+
+/// A trading config as bots read it: the pair carries its base and quote currencies.
+fn config_json(config: &TradingConfig) -> serde_json::Value {
+    let mut value = serde_json::to_value(config).unwrap_or_default();
+    if let Some(pair) = value.get_mut("pair").and_then(|p| p.as_object_mut()) {
+        pair.insert("base_currency".into(), json!(config.pair.symbol.base()));
+        pair.insert("quote_currency".into(), json!(config.pair.symbol.quote()));
+    }
+    value
+}
+
+/// A setting's value as JSON: numbers as numbers, booleans as booleans.
+fn setting_json(setting: &SystemSetting) -> serde_json::Value {
+    match &setting.value {
+        SettingValue::Boolean(b) => json!(b),
+        SettingValue::Integer(i) => json!(i),
+        SettingValue::Decimal(d) => serde_json::Number::from_str(&d.normalize().to_string())
+            .map_or_else(|_| json!(d.to_string()), serde_json::Value::Number),
+        SettingValue::String(s) => json!(s),
+        SettingValue::Json(j) => j.clone(),
+    }
+}
+
+/// A pair's trading config as bots read it. The symbol is URL-encoded: `BTC%2FUSDT`.
 async fn pair_config(
     State(service): State<ConfigService>,
     Path(symbol): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let config = service
-        .trading_config(&crate::service::parse_symbol(&symbol)?)
+        .trading_config_from(&parse_symbol(&symbol)?, read_from(&headers))
         .await?;
-    Ok(answer(&service, &*config))
+    Ok(answer(&service, &config_json(&config)))
 }
 
-/// Every active pair's trading config.
-async fn active_pairs(State(service): State<ConfigService>) -> Result<Response, ApiError> {
-    let configs = service.active_trading_configs().await?;
-    let list: Vec<&crate::domain::trading::TradingConfig> = configs.iter().map(|c| &**c).collect();
-    Ok(answer(&service, &list))
+/// Whether a bot may trade the pair now: `{"trade": false, "reasons": [...]}`.
+async fn should_trade(
+    State(service): State<ConfigService>,
+    Path(symbol): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let decision = service
+        .should_trade_pair(&parse_symbol(&symbol)?, read_from(&headers))
+        .await?;
+    Ok(answer(&service, &decision))
 }
 
-async fn portfolio(State(service): State<ConfigService>) -> Result<Response, ApiError> {
-    Ok(answer(&service, &service.portfolio().await?))
+/// Every active pair's trading config keyed by symbol, and the settings a bot reads at
+/// each cycle under `system`.
+async fn active_pairs(
+    State(service): State<ConfigService>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let from = read_from(&headers);
+    let configs = service.active_trading_configs(from).await?;
+    let settings = service.bot_settings(from).await?;
+    let mut body = serde_json::Map::new();
+    for config in configs.iter() {
+        body.insert(config.pair.symbol.to_string(), config_json(config));
+    }
+    let system: serde_json::Map<String, serde_json::Value> = settings
+        .iter()
+        .map(|s| (s.key.clone(), setting_json(s)))
+        .collect();
+    body.insert("system".into(), serde_json::Value::Object(system));
+    Ok(answer(&service, &serde_json::Value::Object(body)))
+}
+
+async fn portfolio(
+    State(service): State<ConfigService>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    Ok(answer(
+        &service,
+        &service.portfolio(read_from(&headers)).await?,
+    ))
 }
 
 async fn validate(State(service): State<ConfigService>) -> Result<Response, ApiError> {

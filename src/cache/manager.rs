@@ -97,6 +97,8 @@ pub(super) struct Counters {
     pub(super) invalidations: AtomicU64,
     /// Reads answered with a freshly loaded value that writes kept invalidating.
     pub(super) uncached_answers: AtomicU64,
+    /// Reads that asked to bypass the cache.
+    pub(super) bypasses: AtomicU64,
     pub(super) last_warm_at: Mutex<Option<(chrono::DateTime<Utc>, u64)>>,
     pub(super) listener_connected: AtomicBool,
     pub(super) listener_reconnects: AtomicU64,

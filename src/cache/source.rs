@@ -125,7 +125,12 @@ impl Source {
             self.pair(symbol),
             self.pair_strategies(symbol),
             self.pair_risk(symbol)
-        )?;
+        )
+        // Whichever query noticed first, what is missing is the pair.
+        .map_err(|e| match e {
+            ConfigError::NotFound(_) => not_found(format_args!("pair {symbol}")),
+            other => other,
+        })?;
         Ok(TradingConfig::build(pair, &strategies, risk.settings))
     }
 

@@ -8,6 +8,11 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 impl ConfigManager {
+    /// Counts a read that asked to bypass the cache (`Cache-Control: no-cache`).
+    pub fn count_bypass(&self) {
+        self.inner.counters.bypasses.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Current statistics. Runs moka's pending maintenance first so counts are exact.
     pub async fn stats(&self) -> CacheStats {
         let inner = &*self.inner;
@@ -64,6 +69,7 @@ impl ConfigManager {
             max_staleness_millis: inner.freshness.max_staleness().as_millis() as u64,
             stale: inner.freshness.staleness(Instant::now()).is_some(),
             uncached_answers: c.uncached_answers.load(Ordering::Relaxed),
+            bypasses: c.bypasses.load(Ordering::Relaxed),
         }
     }
 

@@ -52,6 +52,13 @@ pub enum Command {
     UpdateRisk(UpdateRiskArgs),
     /// Set a system setting; the value is checked against the setting's type.
     SetConfig { key: String, value: String },
+    /// Whether a bot may trade SYMBOL now, and why not: exit code 0 when it may, 1 when not.
+    ShouldTrade {
+        symbol: String,
+        /// Print JSON instead of a line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the configuration: exit code 1 when there are errors.
     Validate {
         #[arg(long)]

@@ -53,6 +53,9 @@ pub struct CacheStats {
     /// cached.
     #[serde(default)]
     pub uncached_answers: u64,
+    /// Reads that asked to bypass the cache and went to Postgres.
+    #[serde(default)]
+    pub bypasses: u64,
 }
 
 impl CacheStats {
@@ -76,6 +79,7 @@ impl CacheStats {
             ),
             ("Hits", self.hits.to_string()),
             ("Misses", self.misses.to_string()),
+            ("Bypasses (no-cache reads)", self.bypasses.to_string()),
             ("Hit ratio", format!("{}%", self.hit_ratio_percent)),
             (
                 "Loads",

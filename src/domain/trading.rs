@@ -94,6 +94,14 @@ pub struct PortfolioSettings {
     pub paper_trading: bool,
     pub emergency_stop_enabled: bool,
     pub emergency_stop_loss_percent: Decimal,
+    /// Set when the emergency stop has fired: no pair trades.
+    pub emergency_stop_triggered: bool,
+    /// Seconds between two market checks.
+    pub check_interval: i64,
+    pub correlation_check_enabled: bool,
+    pub global_max_daily_loss_percent: Decimal,
+    /// How many pairs are active.
+    pub active_pairs: usize,
 }
 
 /// The share `part` is of `whole`, in percent with two decimals (0 when `whole` is 0).
@@ -110,7 +118,8 @@ pub fn percent_of(part: Decimal, whole: Decimal) -> Decimal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TradeDecision {
     pub symbol: String,
-    pub allowed: bool,
+    /// Whether the bot may trade the pair now.
+    pub trade: bool,
     pub reasons: Vec<String>,
 }
 

@@ -2,7 +2,9 @@
 //! a pair, and whether the configuration is fit to start with.
 
 use super::{ConfigService, REQUIRED_SETTINGS};
+use crate::cache::{ConfigManager, Source};
 use crate::domain::pair::{Symbol, TradingPair};
+use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::{
     percent_of, Allocation, PortfolioSettings, TradeDecision, TradingConfig, ValidationReport,
@@ -11,54 +13,155 @@ use crate::domain::ConfigError;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+/// Where a bot-facing answer reads from: the cache, or straight from Postgres when the
+/// caller asks for it (`Cache-Control: no-cache`, the original bots' `use_cache=False`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadFrom {
+    #[default]
+    Cache,
+    Database,
+}
+
+/// The reads a bot-facing answer needs, from the cache or from the database alike.
+enum Reader<'a> {
+    Cache(&'a ConfigManager),
+    Database(&'a Source),
+}
+
+impl Reader<'_> {
+    async fn system_config(&self) -> Result<Arc<Vec<SystemSetting>>, ConfigError> {
+        match self {
+            Reader::Cache(m) => m.system_config().await,
+            Reader::Database(s) => s.system_config().await.map(Arc::new),
+        }
+    }
+
+    async fn active_pairs(&self) -> Result<Arc<Vec<TradingPair>>, ConfigError> {
+        match self {
+            Reader::Cache(m) => m.active_pairs().await,
+            Reader::Database(s) => s.active_pairs().await.map(Arc::new),
+        }
+    }
+
+    async fn pair(&self, symbol: &Symbol) -> Result<Arc<TradingPair>, ConfigError> {
+        match self {
+            Reader::Cache(m) => m.pair(symbol).await,
+            Reader::Database(s) => s.pair(symbol).await.map(Arc::new),
+        }
+    }
+
+    async fn pair_strategies(
+        &self,
+        symbol: &Symbol,
+    ) -> Result<Arc<Vec<PairStrategy>>, ConfigError> {
+        match self {
+            Reader::Cache(m) => m.pair_strategies(symbol).await,
+            Reader::Database(s) => s.pair_strategies(symbol).await.map(Arc::new),
+        }
+    }
+
+    async fn setting(&self, key: &str) -> Result<Arc<SystemSetting>, ConfigError> {
+        match self {
+            Reader::Cache(m) => m.setting(key).await,
+            Reader::Database(s) => s.setting(key).await.map(Arc::new),
+        }
+    }
+
+    async fn trading_config(&self, symbol: &Symbol) -> Result<Arc<TradingConfig>, ConfigError> {
+        match self {
+            Reader::Cache(m) => m.trading_config(symbol).await,
+            Reader::Database(s) => s.trading_config(symbol).await.map(Arc::new),
+        }
+    }
+
+    async fn trading_configs(&self) -> Result<Arc<Vec<Arc<TradingConfig>>>, ConfigError> {
+        match self {
+            Reader::Cache(m) => m.trading_configs().await,
+            Reader::Database(s) => Ok(Arc::new(
+                s.trading_configs()
+                    .await?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect(),
+            )),
+        }
+    }
+}
+
 impl ConfigService {
+    fn reader(&self, from: ReadFrom) -> Reader<'_> {
+        match from {
+            ReadFrom::Cache => Reader::Cache(&self.manager),
+            ReadFrom::Database => {
+                self.manager.count_bypass();
+                Reader::Database(self.manager.uncached())
+            }
+        }
+    }
+
     /// A pair's trading config: pair, enabled strategies with normalized weights, risk.
     pub async fn trading_config(&self, symbol: &Symbol) -> Result<Arc<TradingConfig>, ConfigError> {
-        self.manager.trading_config(symbol).await
+        self.trading_config_from(symbol, ReadFrom::Cache).await
+    }
+
+    pub async fn trading_config_from(
+        &self,
+        symbol: &Symbol,
+        from: ReadFrom,
+    ) -> Result<Arc<TradingConfig>, ConfigError> {
+        self.reader(from).trading_config(symbol).await
     }
 
     /// Every active pair's trading config.
     pub async fn active_trading_configs(
         &self,
+        from: ReadFrom,
     ) -> Result<Arc<Vec<Arc<TradingConfig>>>, ConfigError> {
-        self.manager.trading_configs().await
+        self.reader(from).trading_configs().await
+    }
+
+    /// Every active setting, as a bot reads them at each cycle.
+    pub async fn bot_settings(
+        &self,
+        from: ReadFrom,
+    ) -> Result<Arc<Vec<SystemSetting>>, ConfigError> {
+        self.reader(from).system_config().await
     }
 
     /// Portfolio-wide settings and each active pair's allocation.
-    pub async fn portfolio(&self) -> Result<PortfolioSettings, ConfigError> {
-        let settings = self.manager.system_config().await?;
-        let pairs = self.manager.active_pairs().await?;
+    pub async fn portfolio(&self, from: ReadFrom) -> Result<PortfolioSettings, ConfigError> {
+        let reader = self.reader(from);
+        let settings = reader.system_config().await?;
+        let pairs = reader.active_pairs().await?;
         portfolio_from(&settings, &pairs)
     }
 
-    /// Whether a bot may trade `symbol` now, and why not.
-    pub async fn should_trade_pair(&self, symbol: &Symbol) -> Result<TradeDecision, ConfigError> {
+    /// Whether a bot may trade `symbol` now, and why not. An unknown pair is not found.
+    pub async fn should_trade_pair(
+        &self,
+        symbol: &Symbol,
+        from: ReadFrom,
+    ) -> Result<TradeDecision, ConfigError> {
+        let reader = self.reader(from);
         let mut reasons = Vec::new();
-        match self.manager.pair(symbol).await {
-            Ok(pair) if !pair.is_active => reasons.push(format!("{symbol} is inactive")),
-            Ok(_) => {
-                let strategies = self.manager.pair_strategies(symbol).await?;
-                if strategies.is_empty() {
-                    reasons.push(format!("{symbol} has no enabled strategy"));
-                }
-            }
-            Err(ConfigError::NotFound(_)) => {
-                reasons.push(format!("{symbol} is not a configured pair"))
-            }
-            Err(other) => return Err(other),
+        let pair = reader.pair(symbol).await?;
+        if !pair.is_active {
+            reasons.push("pair is inactive".to_owned());
+        } else if reader.pair_strategies(symbol).await?.is_empty() {
+            reasons.push("no strategy is enabled".to_owned());
         }
         // A missing flag is "not triggered"; one that is not a boolean is an error: a
         // bot must not trade on a halt flag it cannot read.
-        let triggered = match self.manager.setting_bool("emergency_stop_triggered").await {
+        let triggered = match reader.setting("emergency_stop_triggered").await {
             Err(ConfigError::NotFound(_)) => false,
-            other => other?,
+            other => other?.bool()?,
         };
         if triggered {
-            reasons.push("the emergency stop has been triggered".to_owned());
+            reasons.push("emergency stop triggered".to_owned());
         }
         Ok(TradeDecision {
             symbol: symbol.to_string(),
-            allowed: reasons.is_empty(),
+            trade: reasons.is_empty(),
             reasons,
         })
     }
@@ -125,6 +228,16 @@ pub fn portfolio_from(
     let paper = required(settings, "paper_trading")?;
     let stop = required(settings, "emergency_stop_enabled")?;
     let stop_loss = required(settings, "emergency_stop_loss_percent")?;
+    let interval = required(settings, "check_interval")?;
+    let correlation = required(settings, "correlation_check_enabled")?;
+    let daily_loss = required(settings, "global_max_daily_loss_percent")?;
+    let triggered = match settings
+        .iter()
+        .find(|s| s.key == "emergency_stop_triggered")
+    {
+        Some(setting) => setting.bool()?,
+        None => false,
+    };
     let allocations: Vec<Allocation> = pairs
         .iter()
         .filter(|p| p.is_active)
@@ -145,5 +258,10 @@ pub fn portfolio_from(
         paper_trading: paper.bool()?,
         emergency_stop_enabled: stop.bool()?,
         emergency_stop_loss_percent: stop_loss.decimal()?,
+        emergency_stop_triggered: triggered,
+        check_interval: interval.integer()?,
+        correlation_check_enabled: correlation.bool()?,
+        global_max_daily_loss_percent: daily_loss.decimal()?,
+        active_pairs: pairs.iter().filter(|p| p.is_active).count(),
     })
 }

@@ -7,7 +7,7 @@ mod bots;
 mod console;
 mod transfer;
 
-pub use bots::portfolio_from;
+pub use bots::{portfolio_from, ReadFrom};
 
 use crate::cache::ConfigManager;
 use crate::domain::pair::Symbol;

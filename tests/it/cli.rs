@@ -625,3 +625,36 @@ async fn only_the_latest_benchmark_runs_are_kept(pool: PgPool) {
         .unwrap();
     assert_eq!(runs, 2);
 }
+
+#[sqlx::test]
+async fn should_trade_answers_with_its_exit_code(pool: PgPool) {
+    let out = botconfig(&pool)
+        .args(["should-trade", "BTC/USDT"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "BTC/USDT: trade");
+    sqlx::query("UPDATE trading_pairs SET is_active = false WHERE symbol = 'ETH/USDT'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let out = botconfig(&pool)
+        .args(["should-trade", "ETH/USDT"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ETH/USDT: do not trade: pair is inactive"
+    );
+    let out = botconfig(&pool)
+        .args(["should-trade", "XRP/USDT"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pair XRP/USDT not found"),
+        "{}",
+        stderr(&out)
+    );
+}

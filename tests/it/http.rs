@@ -329,3 +329,98 @@ fn the_status_of_each_error_kind() {
         assert_eq!(status_of(&error).as_u16(), status, "{error:?}");
     }
 }
+
+async fn get_json(app: &Router, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let (status, body) = send(app, request).await;
+    (status, serde_json::from_str(&body).unwrap_or_default())
+}
+
+#[sqlx::test]
+async fn bots_ask_whether_to_trade_a_pair(pool: PgPool) {
+    let (app, _) = app(&pool);
+    let (status, btc) = get_json(&app, get("/api/v1/pairs/BTC%2FUSDT/should-trade")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&btc["trade"], &btc["reasons"]),
+        (&serde_json::json!(true), &serde_json::json!([]))
+    );
+    sqlx::query("UPDATE trading_pairs SET is_active = false WHERE symbol = 'ETH/USDT'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE system_config SET config_value = 'true' WHERE config_key = 'emergency_stop_triggered'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // This server does not listen: the bypass reads what the SQL just wrote.
+    let request = Request::get("/api/v1/pairs/ETH%2FUSDT/should-trade")
+        .header(header::HOST, CONSOLE)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::empty())
+        .unwrap();
+    let (_, eth) = get_json(&app, request).await;
+    assert_eq!(eth["trade"], false);
+    assert_eq!(
+        eth["reasons"],
+        serde_json::json!(["pair is inactive", "emergency stop triggered"])
+    );
+    for path in [
+        "/api/v1/pairs/XRP%2FUSDT/should-trade",
+        "/api/v1/pairs/XRP%2FUSDT/config",
+    ] {
+        let (status, body) = get_json(&app, get(path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body["error"], "pair XRP/USDT not found", "{path}");
+    }
+}
+
+#[sqlx::test]
+async fn the_pair_list_is_keyed_by_symbol_with_the_settings_a_bot_reads(pool: PgPool) {
+    let (app, _) = app(&pool);
+    let (status, body) = get_json(&app, get("/api/v1/pairs")).await;
+    assert_eq!(status, StatusCode::OK);
+    let btc = &body["BTC/USDT"];
+    assert_eq!(btc["pair"]["base_currency"], "BTC");
+    assert_eq!(btc["pair"]["quote_currency"], "USDT");
+    assert_eq!(btc["risk"]["stop_loss_percent"], "5");
+    assert!(btc["strategies"].as_array().is_some_and(|s| !s.is_empty()));
+    assert_eq!(body["system"]["paper_trading"], true);
+    assert_eq!(body["system"]["check_interval"], 60);
+    assert_eq!(body["stale"], false);
+}
+
+#[sqlx::test]
+async fn the_portfolio_carries_every_portfolio_setting(pool: PgPool) {
+    let (app, _) = app(&pool);
+    let (_, p) = get_json(&app, get("/api/v1/portfolio")).await;
+    assert_eq!(p["check_interval"], 60);
+    assert_eq!(p["max_concurrent_positions"], 3);
+    assert_eq!(p["active_pairs"], 3);
+    assert_eq!(p["correlation_check_enabled"], true);
+    assert_eq!(p["global_max_daily_loss_percent"], "10");
+    assert_eq!(p["emergency_stop_enabled"], true);
+    assert_eq!(p["emergency_stop_triggered"], false);
+    assert_eq!(p["allocations"].as_array().map(Vec::len), Some(3));
+}
+
+#[sqlx::test]
+async fn no_cache_reads_go_to_postgres_and_are_counted(pool: PgPool) {
+    let (app, manager) = app(&pool);
+    let (_, cached) = get_json(&app, get("/api/v1/pairs/DOT%2FUSDT/config")).await;
+    assert_eq!(cached["risk"]["stop_loss_percent"], "5");
+    sqlx::query(
+        "UPDATE pair_risk_config SET stop_loss_percent = 4 FROM trading_pairs p \
+         WHERE p.id = pair_id AND p.symbol = 'DOT/USDT'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let fresh = Request::get("/api/v1/pairs/DOT%2FUSDT/config")
+        .header(header::HOST, CONSOLE)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::empty())
+        .unwrap();
+    let (_, fresh) = get_json(&app, fresh).await;
+    assert_eq!(fresh["risk"]["stop_loss_percent"], "4");
+    assert_eq!(manager.stats().await.bypasses, 1);
+}

@@ -3,7 +3,7 @@
 use crate::helpers::sym;
 use botconfig::cache::{CacheSettings, ConfigManager};
 use botconfig::domain::pair::Symbol;
-use botconfig::service::ConfigService;
+use botconfig::service::{ConfigService, ReadFrom};
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
 
@@ -14,20 +14,23 @@ fn service(pool: &PgPool) -> ConfigService {
 #[sqlx::test]
 async fn an_active_pair_with_strategies_may_trade(pool: PgPool) {
     let d = service(&pool)
-        .should_trade_pair(&sym("BTC/USDT"))
+        .should_trade_pair(&sym("BTC/USDT"), ReadFrom::Cache)
         .await
         .unwrap();
-    assert!(d.allowed, "{:?}", d.reasons);
+    assert!(d.trade, "{:?}", d.reasons);
 }
 
 #[sqlx::test]
 async fn an_inactive_pair_may_not_trade(pool: PgPool) {
     let s = service(&pool);
     s.set_pair_active(&sym("ETH/USDT"), false).await.unwrap();
-    let d = s.should_trade_pair(&sym("ETH/USDT")).await.unwrap();
+    let d = s
+        .should_trade_pair(&sym("ETH/USDT"), ReadFrom::Cache)
+        .await
+        .unwrap();
     assert_eq!(
-        (d.allowed, d.reasons),
-        (false, vec!["ETH/USDT is inactive".to_owned()])
+        (d.trade, d.reasons),
+        (false, vec!["pair is inactive".to_owned()])
     );
 }
 
@@ -50,8 +53,11 @@ async fn a_pair_without_an_enabled_strategy_may_not_trade(pool: PgPool) {
         .await
         .unwrap();
     }
-    let d = s.should_trade_pair(&sym("DOT/USDT")).await.unwrap();
-    assert_eq!(d.reasons, ["DOT/USDT has no enabled strategy"]);
+    let d = s
+        .should_trade_pair(&sym("DOT/USDT"), ReadFrom::Cache)
+        .await
+        .unwrap();
+    assert_eq!(d.reasons, ["no strategy is enabled"]);
     let report = s.validate().await.unwrap();
     assert!(report
         .warnings
@@ -60,11 +66,11 @@ async fn a_pair_without_an_enabled_strategy_may_not_trade(pool: PgPool) {
 
 #[sqlx::test]
 async fn an_unknown_pair_may_not_trade(pool: PgPool) {
-    let d = service(&pool)
-        .should_trade_pair(&sym("XRP/USDT"))
+    let e = service(&pool)
+        .should_trade_pair(&sym("XRP/USDT"), ReadFrom::Cache)
         .await
-        .unwrap();
-    assert_eq!(d.reasons, ["XRP/USDT is not a configured pair"]);
+        .unwrap_err();
+    assert_eq!(e.to_string(), "pair XRP/USDT not found");
     assert!(
         botconfig::service::parse_symbol("xrp").is_err(),
         "a malformed symbol is refused at the edge"
@@ -77,8 +83,18 @@ async fn a_triggered_emergency_stop_halts_every_pair(pool: PgPool) {
     s.set_setting("emergency_stop_triggered", "true")
         .await
         .unwrap();
-    let d = s.should_trade_pair(&sym("BTC/USDT")).await.unwrap();
-    assert_eq!(d.reasons, ["the emergency stop has been triggered"]);
+    let d = s
+        .should_trade_pair(&sym("BTC/USDT"), ReadFrom::Cache)
+        .await
+        .unwrap();
+    assert_eq!(d.reasons, ["emergency stop triggered"]);
+    // The same answer read straight from Postgres, counted as a bypass.
+    let fresh = s
+        .should_trade_pair(&sym("BTC/USDT"), ReadFrom::Database)
+        .await
+        .unwrap();
+    assert_eq!(fresh, d);
+    assert_eq!(s.cache_stats().await.bypasses, 1);
 }
 
 #[sqlx::test]
@@ -100,13 +116,16 @@ async fn trading_config_normalizes_enabled_weights(pool: PgPool) {
         ]
     );
     assert_eq!(c.risk.stop_loss_percent, dec!(5));
-    let configs = service(&pool).active_trading_configs().await.unwrap();
+    let configs = service(&pool)
+        .active_trading_configs(ReadFrom::Cache)
+        .await
+        .unwrap();
     assert_eq!(configs.len(), 3);
 }
 
 #[sqlx::test]
 async fn portfolio_allocates_by_initial_balance(pool: PgPool) {
-    let p = service(&pool).portfolio().await.unwrap();
+    let p = service(&pool).portfolio(ReadFrom::Cache).await.unwrap();
     assert_eq!(p.total_balance, dec!(10000));
     let a: Vec<_> = p
         .allocations

@@ -1,5 +1,5 @@
 //! `add-pair`, `update-strategy` and `update-risk`: edits through the service, with the
-//! same rules as the console.
+//! same rules as the console; and `should-trade`, the bots' own question.
 
 use crate::cli::{AddPairArgs, Exit, Failure, UpdateRiskArgs, UpdateStrategyArgs};
 use crate::domain::forms::PairStrategyForm;
@@ -135,4 +135,31 @@ pub async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Resul
         saved.settings.position_sizing_method
     );
     Ok(Exit::Success)
+}
+
+/// Prints whether a bot may trade `symbol` now, as the API answers it.
+pub async fn should_trade(
+    service: &ConfigService,
+    symbol: &str,
+    as_json: bool,
+) -> Result<Exit, Failure> {
+    let decision = service
+        .should_trade_pair(&parse_symbol(symbol)?, crate::service::ReadFrom::Cache)
+        .await?;
+    if as_json {
+        crate::cli::output::json(&decision)?;
+    } else if decision.trade {
+        println!("{}: trade", decision.symbol);
+    } else {
+        println!(
+            "{}: do not trade: {}",
+            decision.symbol,
+            decision.reasons.join("; ")
+        );
+    }
+    Ok(if decision.trade {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
 }

@@ -133,7 +133,7 @@ pub async fn run(
             setting_rows,
         ),
         ListCommand::Portfolio => show(
-            &service.portfolio().await?,
+            &service.portfolio(crate::service::ReadFrom::Cache).await?,
             as_json,
             ALLOCATION_COLUMNS,
             allocation_rows,

@@ -40,6 +40,9 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
             println!("{} = {}", saved.key, saved.value);
             Ok(Exit::Success)
         }
+        Command::ShouldTrade { symbol, json } => {
+            edit::should_trade(&service(&settings).await?, &symbol, json).await
+        }
         Command::Validate { json: as_json } => {
             transfer::validate(&service(&settings).await?, as_json).await
         }

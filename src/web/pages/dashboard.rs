@@ -15,7 +15,14 @@ pub async fn get_cache_stats() -> Result<CacheStats, ConfigError> {
 
 #[server]
 pub async fn get_portfolio() -> Result<PortfolioSettings, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.portfolio().await }.await)
+    crate::web::answer(
+        async move {
+            crate::web::service()?
+                .portfolio(crate::service::ReadFrom::Cache)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server]

@@ -1,10 +1,11 @@
 //! `/pairs/{BASE}/{QUOTE}`: edit one pair's settings, activate or deactivate it.
 
 use crate::domain::pair::{PairForm, TradingPair};
+use crate::domain::trading::TradeDecision;
 use crate::domain::ConfigError;
 use crate::web::components::pair_form::PairSettingsFields;
 use crate::web::components::{
-    reload_after_save, submission_errors, ActiveBadge, ErrorNote, SaveOutcome,
+    reload_after_save, submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome,
 };
 use crate::web::pages::not_found::{set_not_found_status, NotFound};
 use crate::web::pages::pairs::SetPairActive;
@@ -36,6 +37,22 @@ pub async fn save_pair(
         async move {
             crate::web::service()?
                 .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
+                .await
+        }
+        .await,
+    )
+}
+
+/// Whether bots may trade the pair now, as they are told.
+#[server]
+pub async fn get_trade_decision(symbol: String) -> Result<TradeDecision, ConfigError> {
+    crate::web::answer(
+        async move {
+            crate::web::service()?
+                .should_trade_pair(
+                    &crate::service::parse_symbol(&symbol)?,
+                    crate::service::ReadFrom::Cache,
+                )
                 .await
         }
         .await,
@@ -82,12 +99,32 @@ pub fn PairPage() -> impl IntoView {
         move || (symbol.get(), saved.get(), toggled.get()),
         |(s, _, _)| get_pair(s),
     );
+    let decision = Resource::new(
+        move || (symbol.get(), saved.get(), toggled.get()),
+        |(s, _, _)| get_trade_decision(s),
+    );
     view! {
         <Transition fallback=|| view! { <p>"Loading pair…"</p> }>
             {move || Suspend::new(async move {
-                pair_scoped(pair.await, |pair| view! { <PairEditor pair save toggle/> })
+                pair_scoped(pair.await, |pair| view! { <PairEditor pair save toggle decision/> })
             })}
         </Transition>
+    }
+}
+
+/// What bots are told when they ask whether to trade the pair.
+#[component]
+fn Decision(decision: TradeDecision) -> impl IntoView {
+    if decision.trade {
+        view! { <p class="note ok" role="status">"Bots may trade " {decision.symbol} " now."</p> }
+            .into_any()
+    } else {
+        view! {
+            <div class="note warning" role="status">
+                "Bots will not trade " {decision.symbol} ": " {decision.reasons.join("; ")} "."
+            </div>
+        }
+        .into_any()
     }
 }
 
@@ -96,6 +133,7 @@ fn PairEditor(
     pair: TradingPair,
     save: ServerAction<SavePair>,
     toggle: ServerAction<SetPairActive>,
+    decision: Resource<Result<TradeDecision, ConfigError>>,
 ) -> impl IntoView {
     let errors = submission_errors(save.value());
     let symbol = pair.symbol.to_string();
@@ -136,5 +174,9 @@ fn PairEditor(
             <input type="hidden" name="active" value=(!pair.is_active).to_string()/>
             <button type="submit">{toggle_label}</button>
         </ActionForm>
+        <section aria-labelledby="trade-title">
+            <h2 id="trade-title">"Trading"</h2>
+            <Loaded resource=decision loading="Asking…" show=|d: TradeDecision| view! { <Decision decision=d/> }/>
+        </section>
     }
 }
