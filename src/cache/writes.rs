@@ -7,7 +7,7 @@ use super::manager::ConfigManager;
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskSettings};
 use crate::domain::strategy::{check_weight, PairStrategy, ParamValues};
-use crate::domain::system::{parse_setting, SystemSetting};
+use crate::domain::system::{check_setting_key, parse_setting, Category, SystemSetting, ValueType};
 use crate::domain::ConfigError;
 use crate::store::{self, strategies::PairStrategyUpdate, UpdateOutcome};
 
@@ -176,6 +176,38 @@ impl ConfigManager {
             || format!("setting {key}"),
         )
         .await
+    }
+
+    /// Creates a setting that does not exist yet, its value checked against its type.
+    pub async fn create_setting(
+        &self,
+        key: &str,
+        input: &str,
+        value_type: ValueType,
+        category: Category,
+        description: &str,
+    ) -> Result<SystemSetting, ConfigError> {
+        check_setting_key(key)?;
+        let value = parse_setting(key, value_type, input)?;
+        let created = self
+            .db(store::system::create(
+                self.pool(),
+                key,
+                &value,
+                value_type,
+                category,
+                description,
+            ))
+            .await
+            .map_err(|e| match e {
+                ConfigError::Conflict(_) => ConfigError::invalid(key.to_owned(), "already exists"),
+                other => other,
+            })?;
+        self.apply_change(&Change::Setting {
+            key: key.to_owned(),
+        })
+        .await;
+        Ok(created)
     }
 
     /// Sets several settings from text in one transaction; every value is checked first and

@@ -51,7 +51,7 @@ pub enum Command {
     /// Change a pair's risk settings; options left out keep their value.
     UpdateRisk(UpdateRiskArgs),
     /// Set a system setting; the value is checked against the setting's type.
-    SetConfig { key: String, value: String },
+    SetConfig(SetConfigArgs),
     /// Whether a bot may trade SYMBOL now, and why not: exit code 0 when it may, 1 when not.
     ShouldTrade {
         symbol: String,
@@ -120,17 +120,41 @@ pub enum ListCommand {
     System,
     /// Portfolio settings and each active pair's allocation.
     Portfolio,
-    /// The strategies; with SYMBOL, that pair's strategies and weights.
-    Strategies { symbol: Option<String> },
+    /// The strategies; with SYMBOL (or --symbol), that pair's strategies and weights.
+    Strategies {
+        symbol: Option<String>,
+        /// The original tool's spelling of SYMBOL.
+        #[arg(long = "symbol", conflicts_with = "symbol")]
+        symbol_flag: Option<String>,
+    },
     /// Every pair's risk settings, or SYMBOL's.
     Risk { symbol: Option<String> },
+}
+
+#[derive(Debug, Args)]
+pub struct SetConfigArgs {
+    pub key: String,
+    pub value: String,
+    /// Creates the setting when it does not exist yet: string, integer, float, boolean or json.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub value_type: Option<String>,
+    /// The new setting's category: general, system, notification or risk.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// The new setting's description.
+    #[arg(long)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct AddPairArgs {
     /// BASE/QUOTE in capitals, e.g. SOL/USDT.
     pub symbol: String,
-    #[arg(long, default_value = "1000")]
+    /// The base currency, as the original tool took it; must match SYMBOL.
+    pub base: Option<String>,
+    /// The quote currency, as the original tool took it; must match SYMBOL.
+    pub quote: Option<String>,
+    #[arg(long, alias = "balance", default_value = "1000")]
     pub initial_balance: String,
     #[arg(long, default_value = "100")]
     pub trade_size: String,
@@ -164,6 +188,12 @@ pub struct UpdateStrategyArgs {
     /// A parameter as name=value; repeat for several.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// Parameters as one JSON object, as the original tool took them: '{"rsi_period": 21}'.
+    #[arg(long, value_name = "JSON")]
+    pub parameters: Option<String>,
+    /// true or false, as the original tool took it.
+    #[arg(long, conflicts_with_all = ["enable", "disable"])]
+    pub enabled: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -173,9 +203,9 @@ pub struct UpdateRiskArgs {
     pub stop_loss: Option<String>,
     #[arg(long)]
     pub take_profit: Option<String>,
-    #[arg(long)]
+    #[arg(long, alias = "max-trades")]
     pub max_daily_trades: Option<String>,
-    #[arg(long)]
+    #[arg(long, alias = "max-loss")]
     pub max_daily_loss: Option<String>,
     /// on or off.
     #[arg(long)]

@@ -142,6 +142,23 @@ impl fmt::Display for SettingValue {
     }
 }
 
+/// A setting key as the schema allows it: lower case, digits and `_`, starting with a
+/// letter, at most 64 characters.
+pub fn check_setting_key(key: &str) -> Result<(), FieldError> {
+    let mut chars = key.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && key.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            key,
+            "a setting key is lower case letters, digits and _, starting with a letter, at most 64 long",
+        ))
+    }
+}
+
 /// The largest whole number a setting may hold (18 digits, as the column's check allows).
 const MAX_SETTING_INTEGER: i64 = 999_999_999_999_999_999;
 

@@ -6,7 +6,7 @@ use crate::domain::forms::{PairStrategyForm, SettingsForm};
 use crate::domain::pair::{PairForm, Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskForm};
 use crate::domain::strategy::{parse_weight, PairStrategy, Strategy};
-use crate::domain::system::SystemSetting;
+use crate::domain::system::{Category, SystemSetting, ValueType};
 use crate::domain::ConfigError;
 
 impl ConfigService {
@@ -183,5 +183,33 @@ impl ConfigService {
     /// Sets one setting from text, checked against its type and rules.
     pub async fn set_setting(&self, key: &str, input: &str) -> Result<SystemSetting, ConfigError> {
         self.manager.set_setting(key, input, None).await
+    }
+
+    /// Creates a setting, or sets it when it exists (of the same type).
+    pub async fn create_or_set_setting(
+        &self,
+        key: &str,
+        input: &str,
+        value_type: ValueType,
+        category: Category,
+        description: &str,
+    ) -> Result<SystemSetting, ConfigError> {
+        match self.manager.uncached().setting(key).await {
+            Ok(existing) if existing.value_type != value_type => Err(ConfigError::invalid(
+                key.to_owned(),
+                format!(
+                    "is a {} setting, not {}",
+                    existing.value_type.as_str(),
+                    value_type.as_str()
+                ),
+            )),
+            Ok(_) => self.set_setting(key, input).await,
+            Err(ConfigError::NotFound(_)) => {
+                self.manager
+                    .create_setting(key, input, value_type, category, description)
+                    .await
+            }
+            Err(other) => Err(other),
+        }
     }
 }

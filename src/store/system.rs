@@ -2,7 +2,7 @@
 
 use super::UpdateOutcome;
 use super::{StoreError, StoreResult};
-use crate::domain::system::{parse_setting, SettingValue, SystemSetting, ValueType};
+use crate::domain::system::{parse_setting, Category, SettingValue, SystemSetting, ValueType};
 use sqlx::{PgExecutor, PgPool};
 
 struct SettingRow {
@@ -68,6 +68,32 @@ pub async fn get(executor: impl PgExecutor<'_>, key: &str) -> StoreResult<Option
         .await?
         .map(SystemSetting::try_from)
         .transpose()
+}
+
+/// Creates a setting; a duplicate key is a unique violation.
+pub async fn create(
+    pool: &PgPool,
+    key: &str,
+    value: &SettingValue,
+    value_type: ValueType,
+    category: Category,
+    description: &str,
+) -> StoreResult<SystemSetting> {
+    sqlx::query_as!(
+        SettingRow,
+        "INSERT INTO system_config (config_key, config_value, config_type, category, description, created_by) \
+         VALUES ($1, $2, $3, $4, $5, 'botconfig') \
+         RETURNING config_key AS key, config_value AS value, config_type AS value_type, description, category, \
+         is_active, version",
+        key,
+        value.to_string(),
+        value_type.as_str(),
+        category.as_str(),
+        description
+    )
+    .fetch_one(pool)
+    .await?
+    .try_into()
 }
 
 /// Sets an existing setting's value; when `expected_version` is given, only if the row is

@@ -658,3 +658,124 @@ async fn should_trade_answers_with_its_exit_code(pool: PgPool) {
         stderr(&out)
     );
 }
+
+#[sqlx::test]
+async fn set_config_creates_a_setting_of_the_given_type(pool: PgPool) {
+    let out = botconfig(&pool)
+        .args([
+            "set-config",
+            "max_open_orders",
+            "12",
+            "--type",
+            "integer",
+            "--category",
+            "system",
+            "--description",
+            "Orders open at once",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(setting(&pool, "max_open_orders").await, "12");
+    // Once it exists, a plain set-config changes it; a value of another type is refused.
+    botconfig(&pool)
+        .args(["set-config", "max_open_orders", "14"])
+        .assert()
+        .success();
+    assert_eq!(setting(&pool, "max_open_orders").await, "14");
+    let out = botconfig(&pool)
+        .args(["set-config", "bot_flag", "maybe", "--type", "boolean"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must be true or false"),
+        "{}",
+        stderr(&out)
+    );
+    let out = botconfig(&pool)
+        .args(["set-config", "check_interval", "30", "--type", "float"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is a integer setting"),
+        "{}",
+        stderr(&out)
+    );
+    // Without --type, an unknown key is still not found.
+    let out = botconfig(&pool)
+        .args(["set-config", "nope", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[sqlx::test]
+async fn the_original_tools_spellings_are_accepted(pool: PgPool) {
+    botconfig(&pool)
+        .args(["add-pair", "SOL/USDT", "SOL", "USDT", "--balance", "1500"])
+        .assert()
+        .success();
+    let balance: rust_decimal::Decimal =
+        sqlx::query_scalar("SELECT initial_balance FROM trading_pairs WHERE symbol = 'SOL/USDT'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(balance, rust_decimal_macros::dec!(1500));
+    let out = botconfig(&pool)
+        .args(["add-pair", "ADA/USDT", "ADA", "USDC"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a QUOTE that contradicts the symbol is refused"
+    );
+    botconfig(&pool)
+        .args([
+            "update-strategy",
+            "SOL/USDT",
+            "rsi",
+            "--parameters",
+            r#"{"rsi_period": 21}"#,
+            "--enabled",
+            "true",
+            "--weight",
+            "0.5",
+        ])
+        .assert()
+        .success();
+    let out = botconfig(&pool)
+        .args(["list", "strategies", "--symbol", "SOL/USDT", "--json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rsi = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == "rsi")
+        .unwrap();
+    assert_eq!(rsi["is_enabled"], true);
+    assert_eq!(rsi["parameters"]["rsi_period"], "21");
+    botconfig(&pool)
+        .args([
+            "update-risk",
+            "SOL/USDT",
+            "--max-trades",
+            "7",
+            "--max-loss",
+            "2.5",
+        ])
+        .assert()
+        .success();
+    let (trades, loss): (i32, rust_decimal::Decimal) = sqlx::query_as(
+        "SELECT max_daily_trades, max_daily_loss_percent FROM pair_risk_config r \
+         JOIN trading_pairs p ON p.id = r.pair_id WHERE p.symbol = 'SOL/USDT'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((trades, loss), (7, rust_decimal_macros::dec!(2.5)));
+}

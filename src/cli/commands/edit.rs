@@ -1,15 +1,33 @@
 //! `add-pair`, `update-strategy` and `update-risk`: edits through the service, with the
 //! same rules as the console; and `should-trade`, the bots' own question.
 
-use crate::cli::{AddPairArgs, Exit, Failure, UpdateRiskArgs, UpdateStrategyArgs};
+use crate::cli::{AddPairArgs, Exit, Failure, SetConfigArgs, UpdateRiskArgs, UpdateStrategyArgs};
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::PairForm;
 use crate::domain::risk::RiskForm;
+use crate::domain::system::{Category, ValueType};
 use crate::domain::ConfigError;
 use crate::service::{parse_symbol, ConfigService};
 use std::collections::BTreeMap;
 
 pub async fn add_pair(service: &ConfigService, args: AddPairArgs) -> Result<Exit, Failure> {
+    // The original tool took BASE and QUOTE apart: they must say what SYMBOL says.
+    if let Ok(symbol) = parse_symbol(&args.symbol) {
+        for (field, given, expected) in [
+            ("base", &args.base, symbol.base()),
+            ("quote", &args.quote, symbol.quote()),
+        ] {
+            if let Some(given) = given {
+                if given != expected {
+                    return Err(ConfigError::invalid(
+                        field,
+                        format!("is {given}, but {symbol} says {expected}"),
+                    )
+                    .into());
+                }
+            }
+        }
+    }
     let form = PairForm {
         symbol: args.symbol,
         initial_balance: args.initial_balance,
@@ -56,7 +74,32 @@ pub async fn update_strategy(
         })?;
         params.insert(name.trim().to_owned(), value.trim().to_owned());
     }
-    let enabled = if args.enable {
+    if let Some(json) = &args.parameters {
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json)
+            .map_err(|e| {
+                Failure::from(ConfigError::invalid(
+                    "parameters",
+                    format!("must be a JSON object of numbers: {e}"),
+                ))
+            })?;
+        for (name, value) in object {
+            let text = match value {
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::String(s) => s,
+                other => {
+                    return Err(ConfigError::invalid(
+                        name,
+                        format!("must be a number, not {other}"),
+                    )
+                    .into())
+                }
+            };
+            params.insert(name, text);
+        }
+    }
+    let enabled = if let Some(text) = &args.enabled {
+        crate::domain::number::parse_bool("enabled", text).map_err(ConfigError::from)?
+    } else if args.enable {
         true
     } else if args.disable {
         false
@@ -162,4 +205,33 @@ pub async fn should_trade(
     } else {
         Exit::Failure
     })
+}
+
+/// Sets a setting; with `--type`, creates it first when it does not exist yet.
+pub async fn set_config(service: &ConfigService, args: SetConfigArgs) -> Result<Exit, Failure> {
+    let saved = match &args.value_type {
+        None => service.set_setting(&args.key, &args.value).await?,
+        Some(value_type) => {
+            let value_type: ValueType = value_type
+                .parse()
+                .map_err(|e: String| ConfigError::invalid("type", e))?;
+            let category: Category = args
+                .category
+                .as_deref()
+                .unwrap_or("general")
+                .parse()
+                .map_err(|e: String| ConfigError::invalid("category", e))?;
+            service
+                .create_or_set_setting(
+                    &args.key,
+                    &args.value,
+                    value_type,
+                    category,
+                    args.description.as_deref().unwrap_or_default(),
+                )
+                .await?
+        }
+    };
+    println!("{} = {}", saved.key, saved.value);
+    Ok(Exit::Success)
 }

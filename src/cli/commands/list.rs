@@ -138,16 +138,21 @@ pub async fn run(
             ALLOCATION_COLUMNS,
             allocation_rows,
         ),
-        ListCommand::Strategies { symbol: None } => show(
+        ListCommand::Strategies {
+            symbol: None,
+            symbol_flag: None,
+        } => show(
             service.strategies().await?.as_slice(),
             as_json,
             STRATEGIES,
             strategy_rows,
         ),
         ListCommand::Strategies {
-            symbol: Some(symbol),
+            symbol,
+            symbol_flag,
         } => {
-            let symbol = parse_symbol(&symbol)?;
+            let given = symbol.or(symbol_flag).unwrap_or_default();
+            let symbol = parse_symbol(&given)?;
             let rows_of_pair = service.pair_strategy_rows(&symbol).await?;
             let config = service.trading_config(&symbol).await?;
             show(

@@ -35,11 +35,7 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
             edit::update_strategy(&service(&settings).await?, args).await
         }
         Command::UpdateRisk(args) => edit::update_risk(&service(&settings).await?, args).await,
-        Command::SetConfig { key, value } => {
-            let saved = service(&settings).await?.set_setting(&key, &value).await?;
-            println!("{} = {}", saved.key, saved.value);
-            Ok(Exit::Success)
-        }
+        Command::SetConfig(args) => edit::set_config(&service(&settings).await?, args).await,
         Command::ShouldTrade { symbol, json } => {
             edit::should_trade(&service(&settings).await?, &symbol, json).await
         }
