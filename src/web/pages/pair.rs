@@ -120,7 +120,7 @@ fn Decision(decision: TradeDecision) -> impl IntoView {
             .into_any()
     } else {
         view! {
-            <div class="note warning" role="status">
+            <div class="note warning">
                 "Bots will not trade " {decision.symbol} ": " {decision.reasons.join("; ")} "."
             </div>
         }
