@@ -116,8 +116,7 @@ pub fn PairPage() -> impl IntoView {
 #[component]
 fn Decision(decision: TradeDecision) -> impl IntoView {
     if decision.trade {
-        view! { <p class="note ok" role="status">"Bots may trade " {decision.symbol} " now."</p> }
-            .into_any()
+        view! { <p class="note ok">"Bots may trade " {decision.symbol} " now."</p> }.into_any()
     } else {
         view! {
             <div class="note warning">
