@@ -7,7 +7,7 @@ use super::manager::ConfigManager;
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskSettings};
 use crate::domain::strategy::{check_weight, PairStrategy, ParamValues};
-use crate::domain::system::{check_setting_key, parse_setting, Category, SystemSetting, ValueType};
+use crate::domain::system::{check_setting_key, parse_setting, NewSetting, SystemSetting};
 use crate::domain::ConfigError;
 use crate::store::{self, strategies::PairStrategyUpdate, UpdateOutcome};
 
@@ -181,23 +181,14 @@ impl ConfigManager {
     /// Creates a setting that does not exist yet, its value checked against its type.
     pub async fn create_setting(
         &self,
-        key: &str,
+        new: &NewSetting,
         input: &str,
-        value_type: ValueType,
-        category: Category,
-        description: &str,
     ) -> Result<SystemSetting, ConfigError> {
+        let key = new.key.as_str();
         check_setting_key(key)?;
-        let value = parse_setting(key, value_type, input)?;
+        let value = parse_setting(key, new.value_type, input)?;
         let created = self
-            .db(store::system::create(
-                self.pool(),
-                key,
-                &value,
-                value_type,
-                category,
-                description,
-            ))
+            .db(store::system::create(self.pool(), new, &value))
             .await
             .map_err(|e| match e {
                 ConfigError::Conflict(_) => ConfigError::invalid(key.to_owned(), "already exists"),

@@ -142,6 +142,15 @@ impl fmt::Display for SettingValue {
     }
 }
 
+/// A setting to create: its key, type, group and description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSetting {
+    pub key: String,
+    pub value_type: ValueType,
+    pub category: Category,
+    pub description: String,
+}
+
 /// A setting key as the schema allows it: lower case, digits and `_`, starting with a
 /// letter, at most 64 characters.
 pub fn check_setting_key(key: &str) -> Result<(), FieldError> {

@@ -6,7 +6,7 @@ use crate::domain::forms::{PairStrategyForm, SettingsForm};
 use crate::domain::pair::{PairForm, Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskForm};
 use crate::domain::strategy::{parse_weight, PairStrategy, Strategy};
-use crate::domain::system::{Category, SystemSetting, ValueType};
+use crate::domain::system::{NewSetting, SystemSetting};
 use crate::domain::ConfigError;
 
 impl ConfigService {
@@ -188,27 +188,20 @@ impl ConfigService {
     /// Creates a setting, or sets it when it exists (of the same type).
     pub async fn create_or_set_setting(
         &self,
-        key: &str,
+        new: &NewSetting,
         input: &str,
-        value_type: ValueType,
-        category: Category,
-        description: &str,
     ) -> Result<SystemSetting, ConfigError> {
-        match self.manager.uncached().setting(key).await {
-            Ok(existing) if existing.value_type != value_type => Err(ConfigError::invalid(
-                key.to_owned(),
+        match self.manager.uncached().setting(&new.key).await {
+            Ok(existing) if existing.value_type != new.value_type => Err(ConfigError::invalid(
+                new.key.clone(),
                 format!(
                     "is a {} setting, not {}",
                     existing.value_type.as_str(),
-                    value_type.as_str()
+                    new.value_type.as_str()
                 ),
             )),
-            Ok(_) => self.set_setting(key, input).await,
-            Err(ConfigError::NotFound(_)) => {
-                self.manager
-                    .create_setting(key, input, value_type, category, description)
-                    .await
-            }
+            Ok(_) => self.set_setting(&new.key, input).await,
+            Err(ConfigError::NotFound(_)) => self.manager.create_setting(new, input).await,
             Err(other) => Err(other),
         }
     }

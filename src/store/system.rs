@@ -2,7 +2,7 @@
 
 use super::UpdateOutcome;
 use super::{StoreError, StoreResult};
-use crate::domain::system::{parse_setting, Category, SettingValue, SystemSetting, ValueType};
+use crate::domain::system::{parse_setting, NewSetting, SettingValue, SystemSetting, ValueType};
 use sqlx::{PgExecutor, PgPool};
 
 struct SettingRow {
@@ -73,11 +73,8 @@ pub async fn get(executor: impl PgExecutor<'_>, key: &str) -> StoreResult<Option
 /// Creates a setting; a duplicate key is a unique violation.
 pub async fn create(
     pool: &PgPool,
-    key: &str,
+    new: &NewSetting,
     value: &SettingValue,
-    value_type: ValueType,
-    category: Category,
-    description: &str,
 ) -> StoreResult<SystemSetting> {
     sqlx::query_as!(
         SettingRow,
@@ -85,11 +82,11 @@ pub async fn create(
          VALUES ($1, $2, $3, $4, $5, 'botconfig') \
          RETURNING config_key AS key, config_value AS value, config_type AS value_type, description, category, \
          is_active, version",
-        key,
+        new.key,
         value.to_string(),
-        value_type.as_str(),
-        category.as_str(),
-        description
+        new.value_type.as_str(),
+        new.category.as_str(),
+        new.description
     )
     .fetch_one(pool)
     .await?

@@ -5,7 +5,7 @@ use crate::cli::{AddPairArgs, Exit, Failure, SetConfigArgs, UpdateRiskArgs, Upda
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::PairForm;
 use crate::domain::risk::RiskForm;
-use crate::domain::system::{Category, ValueType};
+use crate::domain::system::NewSetting;
 use crate::domain::ConfigError;
 use crate::service::{parse_symbol, ConfigService};
 use std::collections::BTreeMap;
@@ -212,24 +212,20 @@ pub async fn set_config(service: &ConfigService, args: SetConfigArgs) -> Result<
     let saved = match &args.value_type {
         None => service.set_setting(&args.key, &args.value).await?,
         Some(value_type) => {
-            let value_type: ValueType = value_type
-                .parse()
-                .map_err(|e: String| ConfigError::invalid("type", e))?;
-            let category: Category = args
-                .category
-                .as_deref()
-                .unwrap_or("general")
-                .parse()
-                .map_err(|e: String| ConfigError::invalid("category", e))?;
-            service
-                .create_or_set_setting(
-                    &args.key,
-                    &args.value,
-                    value_type,
-                    category,
-                    args.description.as_deref().unwrap_or_default(),
-                )
-                .await?
+            let new = NewSetting {
+                key: args.key.clone(),
+                value_type: value_type
+                    .parse()
+                    .map_err(|e: String| ConfigError::invalid("type", e))?,
+                category: args
+                    .category
+                    .as_deref()
+                    .unwrap_or("general")
+                    .parse()
+                    .map_err(|e: String| ConfigError::invalid("category", e))?,
+                description: args.description.clone().unwrap_or_default(),
+            };
+            service.create_or_set_setting(&new, &args.value).await?
         }
     };
     println!("{} = {}", saved.key, saved.value);
