@@ -53,6 +53,16 @@ pub async fn open_database(settings: &Settings) -> Result<PgPool, StartupError> 
         .await
         .map_err(unreachable)?;
     let pool = store::connect(&database).await.map_err(unreachable)?;
+    // A bot's own database: migrating would fail half-way on "relation already exists".
+    let unmanaged = store::unmanaged_tables(&pool).await.map_err(unreachable)?;
+    if !unmanaged.is_empty() {
+        return Err(StartupError::Other(format!(
+            "{url} already holds a bot's configuration tables ({}) that botconfig did not create; \
+             adopting such a database is not supported yet, so nothing was changed: point DATABASE_URL \
+             at a new database",
+            unmanaged.join(", ")
+        )));
+    }
     store::migrate(&pool)
         .await
         .map_err(|e| StartupError::Migrate {

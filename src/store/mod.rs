@@ -312,6 +312,22 @@ pub async fn sweep_idle(pool: &PgPool, limit: Duration) -> usize {
     futures::future::join_all(checks).await.into_iter().sum()
 }
 
+/// The configuration tables that exist in a database botconfig never migrated: a bot's
+/// own database. Empty for a new database or one botconfig manages.
+pub async fn unmanaged_tables(pool: &PgPool) -> StoreResult<Vec<String>> {
+    let tables = sqlx::query_scalar!(
+        r#"SELECT table_name AS "table_name!" FROM information_schema.tables
+           WHERE table_schema = current_schema()
+             AND table_name IN ('system_config', 'trading_pairs', 'strategies', 'pair_strategy_config', 'pair_risk_config')
+             AND NOT EXISTS (SELECT 1 FROM information_schema.tables
+                             WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations')
+           ORDER BY table_name"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(tables)
+}
+
 /// Applies the migrations in `migrations/` that have not run yet.
 pub async fn migrate(pool: &PgPool) -> StoreResult<()> {
     sqlx::migrate!("./migrations").run(pool).await?;
