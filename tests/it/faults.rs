@@ -724,48 +724,76 @@ async fn after_any_sql_edits_every_cached_read_equals_a_fresh_read(pool: PgPool)
     }
 }
 
-/// Warming, reading and writing at once on a multi-thread runtime with a subscriber that
-/// records spans: no span guard is held across an await (which panicked before).
+/// Records, for each event marked `probe`, the spans it was logged inside.
+#[derive(Clone, Default)]
+struct SpanScopes(Arc<std::sync::Mutex<Vec<Vec<&'static str>>>>);
+
+impl<S> tracing_subscriber::Layer<S> for SpanScopes
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().fields().field("probe").is_none() {
+            return;
+        }
+        let names = ctx
+            .event_scope(event)
+            .map(|scope| scope.map(|span| span.name()).collect())
+            .unwrap_or_default();
+        self.0.lock().unwrap().push(names);
+    }
+}
+
+/// While a warm or a load waits for Postgres, other work on the same thread must not run
+/// inside its span: a span guard held across an await did exactly that (and, with spans
+/// closing on other threads, panicked in the subscriber).
 #[sqlx::test]
-async fn concurrent_warm_reads_and_writes_with_tracing_do_not_panic(pool: PgPool) {
+async fn a_waiting_warm_lends_its_span_to_nobody(pool: PgPool) {
     use tracing_subscriber::layer::SubscriberExt;
     let url = database_url(&pool, None);
-    let outcome = std::thread::spawn(move || {
+    let scopes = SpanScopes::default();
+    let seen = scopes.clone();
+    std::thread::spawn(move || {
         let subscriber = tracing_subscriber::registry()
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink))
+            .with(seen)
             .with(tracing_subscriber::filter::LevelFilter::TRACE);
         let _default = tracing::subscriber::set_default(subscriber);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         runtime.block_on(async move {
             let (manager, _listener) = serving_manager(&url, CacheSettings::default()).await;
-            let mut tasks = Vec::new();
-            for i in 0..6u32 {
+            let warming = {
                 let manager = manager.clone();
-                tasks.push(tokio::spawn(async move {
-                    for j in 0..20u32 {
-                        match (i + j) % 3 {
-                            0 => drop(manager.warm().await.unwrap()),
-                            1 => drop(manager.trading_config(&sym("BTC/USDT")).await.unwrap()),
-                            _ => drop(
-                                manager
-                                    .set_setting("check_interval", &(30 + j).to_string(), None)
-                                    .await
-                                    .unwrap(),
-                            ),
-                        }
+                tokio::spawn(async move {
+                    for _ in 0..5 {
                         manager.clear().await;
+                        manager.warm().await.unwrap();
+                        manager.trading_config(&sym("BTC/USDT")).await.unwrap();
                     }
-                }));
+                })
+            };
+            // Runs between the warm's awaits, on the same thread.
+            while !warming.is_finished() {
+                tracing::info!(probe = true, "unrelated work");
+                tokio::task::yield_now().await;
             }
-            for task in tasks {
-                task.await.expect("no task panicked");
-            }
+            warming.await.unwrap();
         });
     })
-    .join();
-    assert!(outcome.is_ok(), "a thread panicked");
+    .join()
+    .expect("no thread panicked");
+    let scopes = scopes.0.lock().unwrap();
+    assert!(
+        scopes.len() > 10,
+        "the probe ran while warming: {}",
+        scopes.len()
+    );
+    let leaked: Vec<_> = scopes.iter().filter(|names| !names.is_empty()).collect();
+    assert!(
+        leaked.is_empty(),
+        "unrelated events logged inside {:?}",
+        leaked.first()
+    );
 }
