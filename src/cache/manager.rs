@@ -619,6 +619,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_read_overtaken_by_a_write_on_every_load_still_answers_uncached() {
+        let manager = offline_manager();
+        let symbol = Symbol::parse("BTC/USDT").unwrap();
+        let loads = Arc::new(AtomicUsize::new(0));
+        // Every load reads the row, then a write to it commits before the load returns, as
+        // under a storm of writes to the very row being read.
+        let loader = {
+            let (manager, loads) = (manager.clone(), loads.clone());
+            move || {
+                let (manager, loads) = (manager.clone(), loads.clone());
+                async move {
+                    let n = loads.fetch_add(1, Ordering::SeqCst) + 1;
+                    manager
+                        .apply_change(&Change::PairRisk {
+                            symbol: "BTC/USDT".into(),
+                        })
+                        .await;
+                    Ok(risk(rust_decimal::Decimal::from(n as i64)))
+                }
+            }
+        };
+        let answer = manager
+            .read(KeyRef::PairRisk(&symbol), None, loader)
+            .await
+            .expect("a storm of writes is not a failure to read");
+        assert_eq!(loads.load(Ordering::SeqCst), STALE_LOAD_ROUNDS);
+        // The last load's value: no older than the last write that load could see.
+        assert_eq!(
+            stop_loss(&answer),
+            rust_decimal::Decimal::from(STALE_LOAD_ROUNDS as i64)
+        );
+        let stats = manager.stats().await;
+        assert_eq!((stats.uncached_answers, stats.entries_total), (1, 0));
+    }
+
+    #[tokio::test]
     async fn a_failed_load_is_reported_and_not_cached() {
         let manager = offline_manager();
         let btc = Symbol::parse("BTC/USDT").unwrap();
