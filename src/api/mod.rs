@@ -146,13 +146,14 @@ fn read_from(headers: &HeaderMap) -> ReadFrom {
 }
 
 /// A trading config as bots read it: the pair carries its base and quote currencies.
-fn config_json(config: &TradingConfig) -> serde_json::Value {
-    let mut value = serde_json::to_value(config).unwrap_or_default();
+fn config_json(config: &TradingConfig) -> Result<serde_json::Value, ApiError> {
+    let mut value =
+        serde_json::to_value(config).map_err(|e| ConfigError::Internal(e.to_string()))?;
     if let Some(pair) = value.get_mut("pair").and_then(|p| p.as_object_mut()) {
         pair.insert("base_currency".into(), json!(config.pair.symbol.base()));
         pair.insert("quote_currency".into(), json!(config.pair.symbol.quote()));
     }
-    value
+    Ok(value)
 }
 
 /// A setting's value as JSON: numbers as numbers, booleans as booleans.
@@ -176,7 +177,7 @@ async fn pair_config(
     let config = service
         .trading_config_from(&parse_symbol(&symbol)?, read_from(&headers))
         .await?;
-    Ok(answer(&service, &config_json(&config)))
+    Ok(answer(&service, &config_json(&config)?))
 }
 
 /// Whether a bot may trade the pair now: `{"trade": false, "reasons": [...]}`.
@@ -202,7 +203,7 @@ async fn active_pairs(
     let settings = service.bot_settings(from).await?;
     let mut body = serde_json::Map::new();
     for config in configs.iter() {
-        body.insert(config.pair.symbol.to_string(), config_json(config));
+        body.insert(config.pair.symbol.to_string(), config_json(config)?);
     }
     let system: serde_json::Map<String, serde_json::Value> = settings
         .iter()

@@ -192,11 +192,6 @@ impl ConfigManager {
     pub fn staleness(&self) -> Option<Duration> {
         self.inner.freshness.staleness(Instant::now())
     }
-
-    /// The staleness bound this manager enforces once it listens.
-    pub fn max_staleness(&self) -> Duration {
-        self.inner.freshness.max_staleness()
-    }
 }
 
 #[cfg(test)]

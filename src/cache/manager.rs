@@ -117,6 +117,21 @@ pub(super) struct Inner {
     pub(super) counters: Arc<Counters>,
 }
 
+/// `operation` within `limit`; past it, the database is unavailable.
+async fn timed_within<T>(
+    limit: Duration,
+    operation: impl Future<Output = Result<T, ConfigError>>,
+) -> Result<T, ConfigError> {
+    tokio::time::timeout(limit, operation)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ConfigError::Unavailable(format!(
+                "the database did not answer within {} ms",
+                limit.as_millis()
+            )))
+        })
+}
+
 /// The cached configuration. Cheap to clone; clones share one cache.
 ///
 /// ```no_run
@@ -339,28 +354,15 @@ impl ConfigManager {
         &self,
         operation: impl Future<Output = Result<T, ConfigError>>,
     ) -> Result<T, ConfigError> {
-        let limit = self.inner.settings.operation_timeout;
-        tokio::time::timeout(limit, operation)
-            .await
-            .unwrap_or_else(|_| {
-                Err(ConfigError::Unavailable(format!(
-                    "the database did not answer within {} ms",
-                    limit.as_millis()
-                )))
-            })
+        timed_within(self.inner.settings.operation_timeout, operation).await
     }
 
     /// Whether the database answers within `deadline`.
     pub async fn ping(&self, deadline: Duration) -> Result<(), ConfigError> {
-        tokio::time::timeout(deadline, store::ping(self.pool()))
-            .await
-            .map_err(|_| {
-                ConfigError::Unavailable(format!(
-                    "the database did not answer within {} ms",
-                    deadline.as_millis()
-                ))
-            })?
-            .map_err(ConfigError::from)
+        timed_within(deadline, async {
+            store::ping(self.pool()).await.map_err(ConfigError::from)
+        })
+        .await
     }
 
     /// A store operation within the operation timeout, its error in the caller's terms.

@@ -305,6 +305,18 @@ mod tests {
         ]
     }
 
+    /// `form` with the text of `field` replaced, as a posted form would carry it.
+    fn with_field<F: serde::Serialize + serde::de::DeserializeOwned>(
+        form: &F,
+        field: &str,
+        input: &str,
+    ) -> F {
+        let mut value = serde_json::to_value(form).expect("a form serializes");
+        assert!(value.get(field).is_some(), "{field} is a field of the form");
+        value[field] = serde_json::Value::String(input.to_owned());
+        serde_json::from_value(value).expect("a form deserializes")
+    }
+
     /// A pair form whose other fields cannot make the server blame `field`.
     fn pair_form_with(field: &str, input: &str) -> PairForm {
         let mut form = PairForm::new_pair_defaults();
@@ -314,15 +326,13 @@ mod tests {
             "max_trade_amount" => form.min_trade_amount = "0".into(),
             _ => {}
         }
-        *form.field_mut(field).expect("a pair field") = input.to_owned();
-        form
+        with_field(&form, field, input)
     }
 
     fn risk_form_with(field: &str, input: &str) -> RiskForm {
         let defaults = RiskSettings::default();
-        let mut form = RiskForm::from_settings(&defaults, 1);
-        *form.field_mut(field).expect("a risk field") = input.to_owned();
-        form
+        let form = RiskForm::from_settings(&defaults, 1);
+        with_field(&form, field, input)
     }
 
     fn server_verdict(

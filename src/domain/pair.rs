@@ -196,21 +196,6 @@ impl PairForm {
         }
     }
 
-    /// The text of the field `name`, to fill in.
-    pub fn field_mut(&mut self, name: &str) -> Option<&mut String> {
-        Some(match name {
-            "symbol" => &mut self.symbol,
-            "initial_balance" => &mut self.initial_balance,
-            "trade_size_usd" => &mut self.trade_size_usd,
-            "max_position_percent" => &mut self.max_position_percent,
-            "min_trade_amount" => &mut self.min_trade_amount,
-            "max_trade_amount" => &mut self.max_trade_amount,
-            "price_precision" => &mut self.price_precision,
-            "amount_precision" => &mut self.amount_precision,
-            _ => return None,
-        })
-    }
-
     /// Validates the settings fields (the symbol of an existing pair is not editable).
     pub fn parse_settings(&self) -> Result<PairSettings, ConfigError> {
         use super::fields::pair::*;

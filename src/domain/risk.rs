@@ -153,21 +153,6 @@ impl RiskForm {
         }
     }
 
-    /// The text of the field `name`, to fill in.
-    pub fn field_mut(&mut self, name: &str) -> Option<&mut String> {
-        Some(match name {
-            "stop_loss_percent" => &mut self.stop_loss_percent,
-            "take_profit_percent" => &mut self.take_profit_percent,
-            "max_daily_trades" => &mut self.max_daily_trades,
-            "max_daily_loss_percent" => &mut self.max_daily_loss_percent,
-            "trailing_stop_percent" => &mut self.trailing_stop_percent,
-            "max_drawdown_percent" => &mut self.max_drawdown_percent,
-            "position_sizing_method" => &mut self.position_sizing_method,
-            "volatility_lookback_days" => &mut self.volatility_lookback_days,
-            _ => return None,
-        })
-    }
-
     pub fn parse(&self) -> Result<RiskSettings, ConfigError> {
         use super::fields::risk::*;
         let mut errors = FieldErrors::default();

@@ -327,21 +327,11 @@ async fn export_change_import_restores(pool: PgPool) {
         "{text}"
     );
     assert!(text.contains("dry run: nothing saved"));
-    let interval: String = sqlx::query_scalar(
-        "SELECT config_value FROM system_config WHERE config_key = 'check_interval'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let interval = crate::helpers::setting(&pool, "check_interval").await;
     assert_eq!(interval, "15");
 
     botconfig(&pool).arg("import").arg(&file).assert().success();
-    let interval: String = sqlx::query_scalar(
-        "SELECT config_value FROM system_config WHERE config_key = 'check_interval'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let interval = crate::helpers::setting(&pool, "check_interval").await;
     assert_eq!(interval, "60");
     let out = botconfig(&pool)
         .args(["list", "risk", "ETH/USDT", "--json"])
@@ -370,12 +360,7 @@ async fn an_invalid_import_changes_nothing(pool: PgPool) {
         "{}",
         stderr(&out)
     );
-    let interval: String = sqlx::query_scalar(
-        "SELECT config_value FROM system_config WHERE config_key = 'check_interval'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let interval = crate::helpers::setting(&pool, "check_interval").await;
     assert_eq!(
         interval, "60",
         "the valid part must not have been applied either"

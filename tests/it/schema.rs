@@ -30,12 +30,7 @@ async fn migrations_install_the_defaults(pool: PgPool) {
         ),
         ("3000".into(), "200".into(), "30".into())
     );
-    let interval: String = sqlx::query_scalar(
-        "SELECT config_value FROM system_config WHERE config_key = 'check_interval'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let interval = crate::helpers::setting(&pool, "check_interval").await;
     assert_eq!(interval, "60");
 }
 
