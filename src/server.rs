@@ -53,15 +53,33 @@ pub async fn open_database(settings: &Settings) -> Result<PgPool, StartupError> 
         .await
         .map_err(unreachable)?;
     let pool = store::connect(&database).await.map_err(unreachable)?;
-    // A bot's own database: migrating would fail half-way on "relation already exists".
-    let unmanaged = store::unmanaged_tables(&pool).await.map_err(unreachable)?;
-    if !unmanaged.is_empty() {
-        return Err(StartupError::Other(format!(
-            "{url} already holds a bot's configuration tables ({}) that botconfig did not create; \
-             adopting such a database is not supported yet, so nothing was changed: point DATABASE_URL \
-             at a new database",
-            unmanaged.join(", ")
-        )));
+    // A bot's own database: adopt it (every row kept) when its rows follow botconfig's
+    // rules; otherwise change nothing and list what breaks them.
+    if !store::unmanaged_tables(&pool)
+        .await
+        .map_err(unreachable)?
+        .is_empty()
+    {
+        let options = store::adopt::AdoptOptions::default();
+        let report =
+            store::adopt::adopt(&pool, options)
+                .await
+                .map_err(|e| StartupError::Migrate {
+                    url: url.clone(),
+                    cause: root_cause(&e),
+                })?;
+        if report.refused() {
+            return Err(StartupError::Other(format!(
+                "{url} holds a bot's configuration tables ({}) that botconfig did not create, and \
+                 cannot adopt them yet.\n{}`botconfig adopt --dry-run` shows this list and what adopting does; \
+                 `botconfig adopt --fix` also mends what cannot change meaning.",
+                report.tables.join(", "),
+                report.render(options)
+            )));
+        }
+        for change in &report.changes {
+            tracing::info!(database = %url, "adopted the bot's database: {change}");
+        }
     }
     store::migrate(&pool)
         .await
@@ -70,6 +88,26 @@ pub async fn open_database(settings: &Settings) -> Result<PgPool, StartupError> 
             cause: root_cause(&e),
         })?;
     Ok(pool)
+}
+
+/// Adopts the bot's database the settings name (see `store::adopt`).
+pub async fn adopt_database(
+    settings: &Settings,
+    options: store::adopt::AdoptOptions,
+) -> Result<store::adopt::AdoptReport, StartupError> {
+    let url = redact_url(&settings.database_url);
+    let pool = store::connect(&settings.database())
+        .await
+        .map_err(|e| StartupError::Database {
+            url: url.clone(),
+            cause: root_cause(&e),
+        })?;
+    let report = store::adopt::adopt(&pool, options).await;
+    pool.close().await;
+    report.map_err(|e| StartupError::Migrate {
+        url,
+        cause: root_cause(&e),
+    })
 }
 
 /// Serves until interrupted.

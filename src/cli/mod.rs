@@ -31,6 +31,17 @@ pub enum Command {
     Serve,
     /// Create the database if it is missing and apply pending migrations.
     Migrate,
+    /// Take over a bot's own database (its five tables, every row kept), after checking every
+    /// row against botconfig's rules: exit code 1 and a list when rows break them.
+    Adopt {
+        /// Show the rule breaks and every change adopting makes, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Mend what cannot change a value's meaning: spaces around text, the case of
+        /// true/false.
+        #[arg(long)]
+        fix: bool,
+    },
     /// Act on the running server's cache (through its API), or benchmark the cache.
     Cache {
         #[command(subcommand)]

@@ -3,6 +3,7 @@
 //! Compiled for the server and for WASM alike, so a form checks a value with the very
 //! function the server applies before it writes anything.
 
+pub mod adopt;
 pub mod benchmark;
 pub mod display;
 pub mod error;

@@ -5,6 +5,14 @@ use super::FieldError;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+/// A stored number's text without the trailing zeros its column's scale adds
+/// ("3000.00000000" is "3000"; "1e-05" is "0.00001"); any other text as it is.
+pub fn normalize_decimal_text(text: &str) -> String {
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_or_else(|_| text.to_owned(), |d| d.normalize().to_string())
+}
+
 /// Bounds for a decimal field. `min_exclusive` makes the lower bound strict (e.g. "> 0").
 #[derive(Debug, Clone, Copy)]
 pub struct DecimalRule {

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+/// The kinds of strategy the schema allows.
+pub const STRATEGY_TYPES: &[&str] = &["technical", "fundamental", "hybrid"];
+
 /// Whether a parameter takes whole numbers or decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

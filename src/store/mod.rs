@@ -1,6 +1,7 @@
 //! Postgres access: connecting, creating the database, migrating, and one module of
 //! queries per table family. Every multi-row write runs in one transaction.
 
+pub mod adopt;
 pub mod benchmarks;
 pub mod pairs;
 pub mod risk;
@@ -314,7 +315,7 @@ pub async fn sweep_idle(pool: &PgPool, limit: Duration) -> usize {
 
 /// The configuration tables that exist in a database botconfig never migrated: a bot's
 /// own database. Empty for a new database or one botconfig manages.
-pub async fn unmanaged_tables(pool: &PgPool) -> StoreResult<Vec<String>> {
+pub async fn unmanaged_tables(executor: impl sqlx::PgExecutor<'_>) -> StoreResult<Vec<String>> {
     let tables = sqlx::query_scalar!(
         r#"SELECT table_name AS "table_name!" FROM information_schema.tables
            WHERE table_schema = current_schema()
@@ -323,7 +324,7 @@ pub async fn unmanaged_tables(pool: &PgPool) -> StoreResult<Vec<String>> {
                              WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations')
            ORDER BY table_name"#
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     Ok(tables)
 }

@@ -37,13 +37,13 @@ impl TryFrom<StrategyRow> for Strategy {
 }
 
 /// Every strategy, by name.
-pub async fn list(pool: &PgPool) -> StoreResult<Vec<Strategy>> {
+pub async fn list(executor: impl PgExecutor<'_>) -> StoreResult<Vec<Strategy>> {
     sqlx::query_as!(
         StrategyRow,
         "SELECT id, strategy_name AS name, display_name, description, strategy_type, is_active, parameters \
          FROM strategies ORDER BY strategy_name"
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
         .await?
         .into_iter()
         .map(Strategy::try_from)

@@ -1,31 +1,16 @@
 //! The real `botconfig` binary against a real database and, for `cache` commands, a real
 //! running server.
 
-use crate::helpers::{self, setting};
-use assert_cmd::Command;
-use sqlx::PgPool;
-use std::net::TcpListener;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use crate::helpers::{self, botconfig, setting, stderr, stdout};
 
 fn database_url(pool: &PgPool) -> String {
     helpers::database_url(pool, None)
 }
 
-fn botconfig(pool: &PgPool) -> Command {
-    let mut cmd = Command::cargo_bin("botconfig").expect("binary");
-    cmd.env("DATABASE_URL", database_url(pool))
-        .env("RUST_LOG", "warn");
-    cmd
-}
-
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use sqlx::PgPool;
+use std::net::TcpListener;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 
 /// A `botconfig serve` on a free port; killed when dropped.
 struct Server {
@@ -763,55 +748,4 @@ async fn the_original_tools_spellings_are_accepted(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!((trades, loss), (7, rust_decimal_macros::dec!(2.5)));
-}
-
-/// A database a bot created before botconfig: nothing is changed, and the command says why
-/// in one line instead of failing half-way through a migration.
-#[sqlx::test]
-async fn a_bots_own_database_is_refused_untouched(pool: PgPool) {
-    let name = format!("botconfig_bot_{}", std::process::id());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let server = helpers::database_url(&pool, None);
-    let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
-    let bot = sqlx::PgPool::connect(&url).await.unwrap();
-    sqlx::query(
-        "CREATE TABLE system_config (id SERIAL PRIMARY KEY, config_key VARCHAR(100) UNIQUE NOT NULL, \
-         config_value TEXT NOT NULL, config_type VARCHAR(20) NOT NULL)",
-    )
-    .execute(&bot)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO system_config (config_key, config_value, config_type) VALUES ('paper_trading', 'false', 'boolean')")
-        .execute(&bot)
-        .await
-        .unwrap();
-    let out = botconfig(&pool)
-        .env("DATABASE_URL", &url)
-        .arg("migrate")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(
-        err.contains("already holds a bot's configuration tables (system_config)"),
-        "{err}"
-    );
-    let tables: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
-    )
-    .fetch_one(&bot)
-    .await
-    .unwrap();
-    assert_eq!(tables, 1, "nothing was created");
-    bot.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
 }

@@ -112,3 +112,52 @@ pub async fn setting(pool: &PgPool, key: &str) -> String {
         .await
         .unwrap()
 }
+
+/// The real `botconfig` binary, pointed at the database `pool`.
+pub fn botconfig(pool: &PgPool) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("botconfig").expect("binary");
+    cmd.env("DATABASE_URL", database_url(pool, None))
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The console's address in the in-process router's requests.
+pub const CONSOLE: &str = "127.0.0.1:3000";
+
+/// The real router (console, server functions and API) over `pool`, called in-process.
+pub fn console(pool: &PgPool) -> (axum::Router, ConfigManager) {
+    let listen: std::net::SocketAddr = CONSOLE.parse().unwrap();
+    let manager = ConfigManager::new(pool.clone(), CacheSettings::default());
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("botconfig")
+        .site_addr(listen)
+        .build();
+    let router = botconfig::server::router(
+        botconfig::service::ConfigService::new(manager.clone()),
+        options,
+        botconfig::guard::RequestPolicy::new(listen, &[]),
+    );
+    (router, manager)
+}
+
+/// Sends `request` to `app` in-process: its status and body.
+pub async fn send(
+    app: &axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (axum::http::StatusCode, String) {
+    use tower::ServiceExt;
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 4 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}

@@ -1,47 +1,15 @@
 //! The whole HTTP surface, driven in-process (`tower::ServiceExt::oneshot`): cross-site
 //! requests, foreign Host names, explicit form fields, body limits and health.
 
-use crate::helpers::setting;
+use crate::helpers::{console as app, send, setting, CONSOLE};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use botconfig::cache::{CacheSettings, ConfigManager};
-use botconfig::guard::RequestPolicy;
-use botconfig::service::ConfigService;
 use botconfig::web::pages::benchmark::RunBenchmark;
 use botconfig::web::pages::pairs::SetPairActive;
 use botconfig::web::pages::system::SaveSettings;
-use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
-use std::net::SocketAddr;
-use tower::ServiceExt;
-
-const CONSOLE: &str = "127.0.0.1:3000";
-
-fn app(pool: &PgPool) -> (Router, ConfigManager) {
-    let listen: SocketAddr = CONSOLE.parse().unwrap();
-    let manager = ConfigManager::new(pool.clone(), CacheSettings::default());
-    let options = LeptosOptions::builder()
-        .output_name("botconfig")
-        .site_addr(listen)
-        .build();
-    let router = botconfig::server::router(
-        ConfigService::new(manager.clone()),
-        options,
-        RequestPolicy::new(listen, &[]),
-    );
-    (router, manager)
-}
-
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 4 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
 
 /// A form POST as a browser sends it, with the given Origin (None: no Origin, no Referer).
 fn form_post(path: &str, origin: Option<&str>, body: &str) -> Request<Body> {

@@ -1,4 +1,4 @@
-//! Every integration test, in one binary: the config manager against Postgres (`cache`),
+//! Every integration test, in one binary: adopting a bot's database (`adopt`), the config manager against Postgres (`cache`),
 //! the schema (`schema`), the services (`service`), the real `botconfig` binary (`cli`),
 //! the HTTP surface in-process (`http`) and injected faults (`faults`).
 #![cfg(feature = "ssr")]
@@ -6,6 +6,7 @@
 mod helpers;
 mod proxy;
 
+mod adopt;
 mod cache;
 mod cli;
 mod faults;

@@ -28,6 +28,13 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
             );
             Ok(Exit::Success)
         }
+        Command::Adopt { dry_run, fix } => {
+            transfer::adopt(
+                &settings,
+                crate::store::adopt::AdoptOptions { fix, dry_run },
+            )
+            .await
+        }
         Command::Cache { action } => cache::run(&settings, action).await,
         Command::List { what, json } => list::run(&service(&settings).await?, what, json).await,
         Command::AddPair(args) => edit::add_pair(&service(&settings).await?, args).await,

@@ -1,4 +1,4 @@
-//! `validate`, `export` and `import`.
+//! `validate`, `export`, `import` and `adopt`.
 
 use super::{fail, plural};
 use crate::cli::output::json;
@@ -83,4 +83,18 @@ pub async fn import(service: &ConfigService, file: &Path, dry_run: bool) -> Resu
         }
     );
     Ok(Exit::Success)
+}
+
+/// Adopts a bot's database, or lists the rows that keep it from being adopted (exit 1).
+pub async fn adopt(
+    settings: &crate::settings::Settings,
+    options: crate::store::adopt::AdoptOptions,
+) -> Result<Exit, Failure> {
+    let report = crate::server::adopt_database(settings, options).await?;
+    print!("{}", report.render(options));
+    Ok(if report.refused() {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
 }
