@@ -13,6 +13,7 @@ use super::keys::{affected_keys, CacheKey, Change, KeyMatch, KeyRef, Pattern};
 use super::source::Source;
 use super::value::EntryExpiry;
 pub use super::value::{CachedValue, Entry};
+use crate::domain::history::Actor;
 use crate::domain::ConfigError;
 use crate::store;
 use chrono::Utc;
@@ -146,11 +147,30 @@ async fn timed_within<T>(
 #[derive(Clone)]
 pub struct ConfigManager {
     pub(super) inner: Arc<Inner>,
+    /// Whom this handle's writes are recorded under (see `acting_as`).
+    actor: Arc<Actor>,
 }
 
 static NEXT_MANAGER_ID: AtomicU64 = AtomicU64::new(1);
 
 impl ConfigManager {
+    /// This manager (the same cache) with its writes recorded under `actor`.
+    pub fn acting_as(&self, actor: Actor) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            actor: Arc::new(actor),
+        }
+    }
+
+    /// Whom this handle's writes are recorded under.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The pool and actor a write goes through.
+    pub(super) fn writer(&self) -> crate::store::Writer<'_> {
+        crate::store::Writer::new(self.pool(), &self.actor)
+    }
     /// A manager over `pool`. Call [`ConfigManager::listen`] to hear other instances' writes.
     pub fn new(pool: PgPool, settings: CacheSettings) -> Self {
         let counters = Arc::new(Counters::default());
@@ -176,6 +196,7 @@ impl ConfigManager {
             })
             .build();
         ConfigManager {
+            actor: Arc::new(Actor::system()),
             inner: Arc::new(Inner {
                 id: NEXT_MANAGER_ID.fetch_add(1, Ordering::Relaxed),
                 freshness: Freshness::new(settings.max_staleness),

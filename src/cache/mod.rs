@@ -4,6 +4,7 @@
 
 mod freshness;
 mod front;
+mod history;
 pub mod keys;
 pub mod manager;
 pub mod notify;

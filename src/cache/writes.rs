@@ -4,6 +4,7 @@
 
 use super::keys::{affected_keys, Change};
 use super::manager::ConfigManager;
+use crate::domain::history::Source;
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskSettings};
 use crate::domain::strategy::{check_weight, PairStrategy, ParamValues};
@@ -25,7 +26,7 @@ impl ConfigManager {
     ) -> Result<TradingPair, ConfigError> {
         let settings = settings.validate()?;
         let pair = self
-            .db(store::pairs::create(self.pool(), symbol, &settings))
+            .db(store::pairs::create(self.writer(), symbol, &settings))
             .await
             .map_err(|e| match e {
                 ConfigError::Conflict(_) => {
@@ -50,7 +51,7 @@ impl ConfigManager {
         let settings = settings.validate()?;
         let outcome = self
             .db(store::pairs::update(
-                self.pool(),
+                self.writer(),
                 symbol,
                 &settings,
                 expected_version,
@@ -73,7 +74,7 @@ impl ConfigManager {
         active: bool,
     ) -> Result<TradingPair, ConfigError> {
         let pair = self
-            .db(store::pairs::set_active(self.pool(), symbol, active))
+            .db(store::pairs::set_active(self.writer(), symbol, active))
             .await?
             .ok_or_else(|| ConfigError::NotFound(format!("pair {symbol}")))?;
         self.apply_change(&Change::Pair {
@@ -107,7 +108,7 @@ impl ConfigManager {
         };
         let outcome = self
             .db(store::strategies::upsert(
-                self.pool(),
+                self.writer(),
                 symbol,
                 strategy,
                 &update,
@@ -132,7 +133,7 @@ impl ConfigManager {
         let settings = settings.validate()?;
         let outcome = self
             .db(store::risk::update(
-                self.pool(),
+                self.writer(),
                 symbol,
                 &settings,
                 expected_version,
@@ -162,7 +163,7 @@ impl ConfigManager {
         let value = parse_setting(key, current.value_type, input)?;
         let outcome = self
             .db(store::system::set(
-                self.pool(),
+                self.writer(),
                 key,
                 &value,
                 expected_version,
@@ -188,7 +189,7 @@ impl ConfigManager {
         check_setting_key(key)?;
         let value = parse_setting(key, new.value_type, input)?;
         let created = self
-            .db(store::system::create(self.pool(), new, &value))
+            .db(store::system::create(self.writer(), new, &value))
             .await
             .map_err(|e| match e {
                 ConfigError::Conflict(_) => ConfigError::invalid(key.to_owned(), "already exists"),
@@ -222,7 +223,7 @@ impl ConfigManager {
             return Err(ConfigError::Invalid(errors));
         }
         let outcome = self
-            .db(store::system::set_many(self.pool(), &typed))
+            .db(store::system::set_many(self.writer(), &typed))
             .await?;
         let saved =
             match outcome {
@@ -248,8 +249,14 @@ impl ConfigManager {
         doc: &crate::domain::transfer::ConfigDocument,
         settings: &[(String, crate::domain::system::SettingValue)],
     ) -> Result<(), ConfigError> {
-        self.db(store::transfer::apply(self.pool(), doc, settings))
-            .await?;
+        // An import is recorded as one, so that it can be reverted as a whole.
+        let actor = self.actor().clone().with_source(Source::Import);
+        self.db(store::transfer::apply(
+            store::Writer::new(self.pool(), &actor),
+            doc,
+            settings,
+        ))
+        .await?;
         self.apply_change(&Change::Everything).await;
         Ok(())
     }

@@ -42,6 +42,10 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Who changed what: every recorded change, newest first.
+    History(HistoryArgs),
+    /// Revert a recorded change (see `history`), as a new change.
+    Rollback(RollbackArgs),
     /// Act on the running server's cache (through its API), or benchmark the cache.
     Cache {
         #[command(subcommand)]
@@ -84,6 +88,40 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this pair's changes (its settings, strategies and risk).
+    pub symbol: Option<String>,
+    /// Only changes from then on: 2026-11-25, 2026-11-25T14:00:00Z, or an age (30m, 2h, 7d).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only changes of this table (system_config, trading_pairs, strategies,
+    /// pair_strategy_config, pair_risk_config).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Only changes by this actor (a user, `token:NAME`, `cli:USER`, `sql:ROLE`).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// At most this many changes.
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The change's number, as `history` shows it.
+    pub id: i64,
+    /// Revert every change made with it (a whole import, a whole settings save).
+    #[arg(long)]
+    pub whole: bool,
+    /// Revert even if the row has changed since.
+    #[arg(long)]
+    pub confirm: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,32 @@ impl Column {
     }
 }
 
+/// The change history, one row per recorded change.
+pub const HISTORY_COLUMNS: &[Column] = &[
+    Column::number("#"),
+    Column::text("When (UTC)"),
+    Column::text("Who"),
+    Column::text("From"),
+    Column::text("What"),
+    Column::text("Change"),
+];
+
+/// One change's cells, in `HISTORY_COLUMNS` order.
+pub fn history_cells(change: &super::history::ChangeRecord) -> Vec<String> {
+    let mut description = change.describe().join("; ");
+    if let Some(reason) = &change.reason {
+        description.push_str(&format!(" ({reason})"));
+    }
+    vec![
+        change.id.to_string(),
+        change.changed_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        change.actor.clone(),
+        change.source.clone(),
+        change.subject.clone(),
+        description,
+    ]
+}
+
 /// A pair's risk settings, one row per pair.
 pub const RISK_COLUMNS: &[Column] = &[
     Column::text("Pair"),

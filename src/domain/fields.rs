@@ -242,6 +242,32 @@ pub mod risk {
     ];
 }
 
+/// Labels of the fields no numeric rule covers.
+const OTHER_LABELS: [(&str, &str); 7] = [
+    ("trailing_stop_enabled", "Trailing stop"),
+    ("position_sizing_method", "Position sizing"),
+    ("is_active", "Active"),
+    ("is_enabled", "Enabled"),
+    ("weight", "Weight"),
+    ("parameters", "Parameters"),
+    ("description", "Description"),
+];
+
+/// What the console calls the field (or column) `name`, without its unit: "Stop loss".
+pub fn label_of(name: &str) -> Option<&'static str> {
+    pair::FIELDS
+        .iter()
+        .chain(risk::FIELDS.iter())
+        .find(|rule| rule.name == name)
+        .map(|rule| rule.label.split(" (").next().unwrap_or(rule.label))
+        .or_else(|| {
+            OTHER_LABELS
+                .iter()
+                .find(|(field, _)| *field == name)
+                .map(|(_, label)| *label)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ pub mod display;
 pub mod error;
 pub mod fields;
 pub mod forms;
+pub mod history;
 pub mod number;
 pub mod pair;
 pub mod risk;

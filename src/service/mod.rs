@@ -5,6 +5,7 @@
 
 mod bots;
 mod console;
+mod history;
 mod transfer;
 
 pub use bots::{portfolio_from, ReadFrom};
@@ -33,6 +34,13 @@ pub fn parse_symbol(input: &str) -> Result<Symbol, ConfigError> {
 }
 
 impl ConfigService {
+    /// This service with its writes recorded under `actor` (a user, a token, the CLI).
+    pub fn acting_as(&self, actor: crate::domain::history::Actor) -> Self {
+        Self {
+            manager: self.manager.acting_as(actor),
+        }
+    }
+
     pub fn new(manager: ConfigManager) -> Self {
         Self { manager }
     }

@@ -119,6 +119,14 @@ pub async fn adopt(pool: &PgPool, options: AdoptOptions) -> StoreResult<AdoptRep
     if report.refused() {
         return Ok(report);
     }
+    super::record_as(
+        &mut tx,
+        &crate::domain::history::Actor::new(
+            "botconfig adopt",
+            crate::domain::history::Source::System,
+        ),
+    )
+    .await?;
     move_aside(&mut tx, &report.tables, &outside).await?;
     report.changes.push(format!(
         "move the bot's tables ({}) aside into schema {ASIDE}, dropped at the end",

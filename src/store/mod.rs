@@ -3,12 +3,14 @@
 
 pub mod adopt;
 pub mod benchmarks;
+pub mod history;
 pub mod pairs;
 pub mod risk;
 pub mod strategies;
 pub mod system;
 pub mod transfer;
 
+use crate::domain::history::Actor;
 use crate::domain::ConfigError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
@@ -102,6 +104,41 @@ fn internal(cause: &dyn std::fmt::Display) -> ConfigError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where a write goes and whom it is recorded under: every write to the configuration
+/// tables runs in a transaction that names its actor to the history triggers.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer<'a> {
+    pub pool: &'a PgPool,
+    pub actor: &'a Actor,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(pool: &'a PgPool, actor: &'a Actor) -> Self {
+        Self { pool, actor }
+    }
+
+    /// A transaction whose changes the history records under this writer's actor.
+    pub async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        record_as(&mut tx, self.actor).await?;
+        Ok(tx)
+    }
+}
+
+/// Names `actor` to the history triggers for the rest of the current transaction.
+pub async fn record_as(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT set_config('botconfig.actor', $1, true) AS actor, set_config('botconfig.source', $2, true) AS source, \
+         set_config('botconfig.reason', $3, true) AS reason",
+        actor.name,
+        actor.source.as_str(),
+        actor.reason.as_deref().unwrap_or("")
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}
 
 /// How an optimistic update of any table ended.
 #[derive(Debug, PartialEq, Eq)]

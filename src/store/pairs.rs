@@ -1,5 +1,6 @@
 //! Queries on `trading_pairs`.
 
+use super::Writer;
 use super::{StoreError, StoreResult, UpdateOutcome};
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
 use rust_decimal::Decimal;
@@ -84,8 +85,12 @@ pub async fn get(
 }
 
 /// Creates a pair with default risk settings, in one transaction.
-pub async fn create(pool: &PgPool, symbol: &Symbol, s: &PairSettings) -> StoreResult<TradingPair> {
-    let mut tx = pool.begin().await?;
+pub async fn create(
+    writer: Writer<'_>,
+    symbol: &Symbol,
+    s: &PairSettings,
+) -> StoreResult<TradingPair> {
+    let mut tx = writer.begin().await?;
     let row = sqlx::query_as!(
         PairRow,
         "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, \
@@ -111,12 +116,12 @@ pub async fn create(pool: &PgPool, symbol: &Symbol, s: &PairSettings) -> StoreRe
 
 /// Updates a pair's settings if its version is still `expected_version`.
 pub async fn update(
-    pool: &PgPool,
+    writer: Writer<'_>,
     symbol: &Symbol,
     s: &PairSettings,
     expected_version: i32,
 ) -> StoreResult<UpdateOutcome<TradingPair>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = writer.begin().await?;
     let row = sqlx::query_as!(
         PairRow,
         "UPDATE trading_pairs SET initial_balance = $2, trade_size_usd = $3, max_position_percent = $4, \
@@ -147,20 +152,23 @@ pub async fn update(
 
 /// Activates or deactivates a pair; `None` when it does not exist.
 pub async fn set_active(
-    pool: &PgPool,
+    writer: Writer<'_>,
     symbol: &Symbol,
     active: bool,
 ) -> StoreResult<Option<TradingPair>> {
-    sqlx::query_as!(
+    let mut tx = writer.begin().await?;
+    let pair = sqlx::query_as!(
         PairRow,
         "UPDATE trading_pairs SET is_active = $2 WHERE symbol = $1 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
         symbol.as_str(),
         active
     )
-    .fetch_optional(pool)
-        .await?
-        .map(TradingPair::try_from)
-        .transpose()
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(TradingPair::try_from)
+    .transpose()?;
+    tx.commit().await?;
+    Ok(pair)
 }
 
 /// Adds `count` synthetic active pairs `S1/USDT`… with default risk and the default two

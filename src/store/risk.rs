@@ -1,6 +1,7 @@
 //! Queries on `pair_risk_config`.
 
 use super::UpdateOutcome;
+use super::Writer;
 use super::{StoreError, StoreResult};
 use crate::domain::pair::Symbol;
 use crate::domain::risk::{RiskConfig, RiskSettings};
@@ -78,12 +79,12 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<RiskConfig>> {
 
 /// Updates a pair's risk settings if the row is still at `expected_version`.
 pub async fn update(
-    pool: &PgPool,
+    writer: Writer<'_>,
     symbol: &Symbol,
     s: &RiskSettings,
     expected_version: i32,
 ) -> StoreResult<UpdateOutcome<RiskConfig>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = writer.begin().await?;
     let updated = sqlx::query!(
         "UPDATE pair_risk_config r SET stop_loss_percent = $2, take_profit_percent = $3, max_daily_trades = $4, \
          max_daily_loss_percent = $5, trailing_stop_enabled = $6, trailing_stop_percent = $7, \

@@ -1,6 +1,7 @@
 //! Queries on `strategies` and `pair_strategy_config`.
 
 use super::UpdateOutcome;
+use super::Writer;
 use super::{StoreError, StoreResult};
 use crate::domain::pair::Symbol;
 use crate::domain::strategy::{
@@ -153,13 +154,13 @@ pub struct PairStrategyUpdate {
 /// Creates or updates a pair's configuration of a strategy. With `expected_version`, an
 /// existing row is only changed at that version (0 means "expected not to exist yet").
 pub async fn upsert(
-    pool: &PgPool,
+    writer: Writer<'_>,
     symbol: &Symbol,
     strategy: &str,
     update: &PairStrategyUpdate,
     expected_version: Option<i32>,
 ) -> StoreResult<UpdateOutcome<PairStrategy>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = writer.begin().await?;
     let ids = sqlx::query!(
         "SELECT p.id AS pair_id, s.id AS strategy_id FROM trading_pairs p, strategies s \
          WHERE p.symbol = $1 AND s.strategy_name = $2 FOR UPDATE OF p",

@@ -1,6 +1,7 @@
 //! Queries on `system_config`.
 
 use super::UpdateOutcome;
+use super::Writer;
 use super::{StoreError, StoreResult};
 use crate::domain::system::{parse_setting, NewSetting, SettingValue, SystemSetting, ValueType};
 use sqlx::{PgExecutor, PgPool};
@@ -72,11 +73,12 @@ pub async fn get(executor: impl PgExecutor<'_>, key: &str) -> StoreResult<Option
 
 /// Creates a setting; a duplicate key is a unique violation.
 pub async fn create(
-    pool: &PgPool,
+    writer: Writer<'_>,
     new: &NewSetting,
     value: &SettingValue,
 ) -> StoreResult<SystemSetting> {
-    sqlx::query_as!(
+    let mut tx = writer.begin().await?;
+    let setting = sqlx::query_as!(
         SettingRow,
         "INSERT INTO system_config (config_key, config_value, config_type, category, description, created_by) \
          VALUES ($1, $2, $3, $4, $5, 'botconfig') \
@@ -88,26 +90,28 @@ pub async fn create(
         new.category.as_str(),
         new.description
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?
-    .try_into()
+    .try_into()?;
+    tx.commit().await?;
+    Ok(setting)
 }
 
 /// Sets an existing setting's value; when `expected_version` is given, only if the row is
 /// still at that version.
 pub async fn set(
-    pool: &PgPool,
+    writer: Writer<'_>,
     key: &str,
     value: &SettingValue,
     expected_version: Option<i32>,
 ) -> StoreResult<UpdateOutcome<SystemSetting>> {
     let change = [(key.to_owned(), value.clone(), expected_version)];
-    Ok(match set_many(pool, &change).await? {
+    Ok(match set_many(writer, &change).await? {
         UpdateOutcome::Updated(mut saved) if saved.len() == 1 => {
             UpdateOutcome::Updated(saved.remove(0))
         }
         UpdateOutcome::Updated(_) | UpdateOutcome::NotFound => UpdateOutcome::NotFound,
-        UpdateOutcome::Stale(_) => match get(pool, key).await? {
+        UpdateOutcome::Stale(_) => match get(writer.pool, key).await? {
             Some(current) => UpdateOutcome::Stale(current),
             None => UpdateOutcome::NotFound,
         },
@@ -117,10 +121,10 @@ pub async fn set(
 /// Sets several settings in one transaction: all of them, or (when one is missing or has
 /// moved past its expected version) none.
 pub async fn set_many(
-    pool: &PgPool,
+    writer: Writer<'_>,
     changes: &[(String, SettingValue, Option<i32>)],
 ) -> StoreResult<UpdateOutcome<Vec<SystemSetting>>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = writer.begin().await?;
     let mut saved = Vec::with_capacity(changes.len());
     for (key, value, expected_version) in changes {
         let updated = sqlx::query!(
@@ -137,7 +141,7 @@ pub async fn set_many(
             (1, Some(current)) => saved.push(current),
             (_, Some(_)) => {
                 tx.rollback().await?;
-                return Ok(UpdateOutcome::Stale(list(pool).await?));
+                return Ok(UpdateOutcome::Stale(list(writer.pool).await?));
             }
             (_, None) => {
                 tx.rollback().await?;

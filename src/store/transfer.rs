@@ -1,19 +1,19 @@
 //! Applying a whole configuration document in one transaction.
 
 use super::StoreResult;
+use super::Writer;
 use crate::domain::strategy::params_to_json;
 use crate::domain::system::SettingValue;
 use crate::domain::transfer::ConfigDocument;
-use sqlx::PgPool;
 
 /// Writes every setting, pair, risk and strategy the document names; all or nothing.
 /// `settings` are the document's values already typed by the caller.
 pub async fn apply(
-    pool: &PgPool,
+    writer: Writer<'_>,
     doc: &ConfigDocument,
     settings: &[(String, SettingValue)],
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = writer.begin().await?;
     for (key, value) in settings {
         sqlx::query!(
             "UPDATE system_config SET config_value = $2 WHERE config_key = $1 AND config_value IS DISTINCT FROM $2",

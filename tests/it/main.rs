@@ -10,6 +10,7 @@ mod adopt;
 mod cache;
 mod cli;
 mod faults;
+mod history;
 mod http;
 mod schema;
 mod service;

@@ -5,6 +5,7 @@
 
 mod cache;
 mod edit;
+mod history;
 mod list;
 mod transfer;
 
@@ -35,6 +36,8 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
             )
             .await
         }
+        Command::History(args) => history::history(&service(&settings).await?, args).await,
+        Command::Rollback(args) => history::rollback(&service(&settings).await?, args).await,
         Command::Cache { action } => cache::run(&settings, action).await,
         Command::List { what, json } => list::run(&service(&settings).await?, what, json).await,
         Command::AddPair(args) => edit::add_pair(&service(&settings).await?, args).await,
@@ -71,8 +74,8 @@ pub(super) fn plural(n: usize, word: &str) -> String {
 /// manager of its own: its writes reach running servers through the database's notifications.
 async fn service(settings: &Settings) -> Result<ConfigService, Failure> {
     let pool = crate::server::open_database(settings).await?;
-    Ok(ConfigService::new(ConfigManager::new(
-        pool,
-        settings.cache(),
-    )))
+    Ok(
+        ConfigService::new(ConfigManager::new(pool, settings.cache()))
+            .acting_as(crate::domain::history::Actor::cli_user()),
+    )
 }
