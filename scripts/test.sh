@@ -46,7 +46,10 @@ LOG="$CARGO_TARGET_DIR/e2e-server.log"
 psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)"
 
 step "starting the server on 127.0.0.1:$E2E_PORT with database $E2E_DB"
+# The first admin's password comes from the environment here, instead of being generated.
+E2E_ADMIN_PASSWORD="e2e-admin-$$-$RANDOM-password"
 LEPTOS_ENV=PROD DATABASE_URL="$E2E_URL" BOTCONFIG_LISTEN="127.0.0.1:$E2E_PORT" \
+  BOTCONFIG_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
   "$CARGO_TARGET_DIR/release/botconfig" serve >"$LOG" 2>&1 &
 SERVER_PID=$!
 cleanup() {
@@ -64,8 +67,12 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null || { echo "server never became healthy:"; cat "$LOG"; exit 1; }
 
+# A read token for the bot-style API reads of both suites.
+E2E_TOKEN="$(DATABASE_URL="$E2E_URL" "$CARGO_TARGET_DIR/release/botconfig" token create e2e-reader --scope read | tail -1)"
+
 step "Playwright end-to-end tests"
 export BASE_URL="http://127.0.0.1:$E2E_PORT" E2E_DATABASE_URL="$E2E_URL" BOTCONFIG_BIN="$CARGO_TARGET_DIR/release/botconfig"
+export E2E_ADMIN_PASSWORD E2E_TOKEN BOTCONFIG_TOKEN="$E2E_TOKEN"
 (cd end2end && npx playwright test) || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
 
 step "a Python bot (SQLAlchemy + psycopg2) on the same database, by the original column names"

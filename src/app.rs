@@ -1,5 +1,7 @@
 //! The console's HTML shell, layout, navigation and routes.
 
+use crate::web::auth::{LoginPage, UserMenu};
+use crate::web::pages::history::HistoryPage;
 use crate::web::pages::{
     benchmark::BenchmarkPage, dashboard::DashboardPage, not_found::NotFound, pair::PairPage,
     pair_risk::PairRiskPage, pair_strategies::PairStrategiesPage, pairs::PairsPage,
@@ -12,8 +14,28 @@ use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
 };
 
+/// The policy for a console page: the bundle, and only the inline scripts Leptos writes
+/// for this response (hydration, streamed resources), which carry its nonce.
+pub fn page_content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&page_content_security_policy(&nonce))
+        {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -35,6 +57,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Who is signed in, decided on the server and carried to the client with the page.
+    let user = SharedValue::new(crate::web::auth::signed_in_user).into_inner();
+    provide_context(user.clone());
     // Effects run only in the browser, so this flips once the WASM has hydrated the page:
     // end-to-end tests wait for it before relying on client behaviour.
     let hydrated = RwSignal::new(false);
@@ -47,14 +72,18 @@ pub fn App() -> impl IntoView {
             <div class="layout" data-hydrated=move || hydrated.get().to_string()>
                 <header class="topbar">
                     <a class="brand" href="/">"botconfig"</a>
-                    <nav aria-label="Main">
-                        <A href="/" exact=true>"Dashboard"</A>
-                        <A href="/pairs">"Pairs"</A>
-                        <A href="/strategies">"Strategies"</A>
-                        <A href="/risk">"Risk"</A>
-                        <A href="/system">"System"</A>
-                        <A href="/benchmark">"Benchmark"</A>
-                    </nav>
+                    {user.is_some().then(|| view! {
+                        <nav aria-label="Main">
+                            <A href="/" exact=true>"Dashboard"</A>
+                            <A href="/pairs">"Pairs"</A>
+                            <A href="/strategies">"Strategies"</A>
+                            <A href="/risk">"Risk"</A>
+                            <A href="/system">"System"</A>
+                            <A href="/history">"History"</A>
+                            <A href="/benchmark">"Benchmark"</A>
+                        </nav>
+                    })}
+                    <UserMenu/>
                 </header>
                 <main>
                     <Routes fallback=NotFound>
@@ -80,6 +109,8 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("risk") view=RiskOverviewPage/>
                         <Route path=StaticSegment("system") view=SystemPage/>
                         <Route path=StaticSegment("benchmark") view=BenchmarkPage/>
+                        <Route path=StaticSegment("history") view=HistoryPage/>
+                        <Route path=StaticSegment("login") view=LoginPage/>
                     </Routes>
                 </main>
             </div>

@@ -8,6 +8,11 @@
 //!   comes from this console: its `Origin` header, or when absent its `Referer`, must be
 //!   this server's own origin. Browsers always send one of them on a cross-site POST, so a
 //!   form on another site gets 403 and changes nothing. Tools (the CLI) send `Origin` too.
+//! - **Bearer tokens**: an API request that carries `Authorization: Bearer` is a script's,
+//!   not a browser's (browsers never attach it by themselves), so it needs no Origin.
+//! - **Headers**: every answer says not to sniff types, frame it, or leak its address in
+//!   referrers; pages carry a Content-Security-Policy with this response's nonce (set in
+//!   `app::shell`), everything else one that allows nothing.
 //! - **JSON**: the REST API's writes require `Content-Type: application/json`, which no
 //!   cross-site form can send without a CORS preflight this server never grants.
 
@@ -136,7 +141,15 @@ pub async fn guard(
     }
     let method = request.method();
     if !(method == Method::GET || method == Method::HEAD || method == Method::OPTIONS) {
-        if let Err(message) = same_origin(request.headers(), &host) {
+        let token_bearing = request.uri().path().starts_with("/api/v1/")
+            && request.headers().contains_key(header::AUTHORIZATION);
+        if let Err(message) = same_origin(request.headers(), &host).or_else(|e| {
+            if token_bearing {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }) {
             tracing::warn!(%host, path = %request.uri().path(), "{message}");
             return refuse(StatusCode::FORBIDDEN, message);
         }
@@ -148,6 +161,32 @@ pub async fn guard(
         }
     }
     next.run(request).await
+}
+
+/// Headers every answer carries.
+pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    // Pages set their own (with the nonce of their inline scripts); nothing else runs code.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    response
 }
 
 #[cfg(test)]

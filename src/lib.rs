@@ -6,6 +6,8 @@ pub mod domain;
 pub mod web;
 
 #[cfg(feature = "ssr")]
+pub mod access;
+#[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod benchmark;

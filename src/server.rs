@@ -1,6 +1,7 @@
 //! Starting the server: reach Postgres (creating the database and migrating), build the
 //! config manager once, and serve the console and the API.
 
+use crate::access::{AccessPolicy, AccessState};
 use crate::api;
 use crate::app::{shell, App};
 use crate::cache::ConfigManager;
@@ -14,6 +15,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use std::time::Duration;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// Why the program could not start, in one line an operator can act on.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +113,20 @@ pub async fn adopt_database(
     })
 }
 
+/// Drops expired sessions now and then, so the table does not grow without bound.
+fn spawn_session_sweeper(accounts: crate::service::accounts::AccountService) {
+    tokio::spawn(async move {
+        let store = accounts.session_store();
+        let mut ticker = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            ticker.tick().await;
+            if let Err(error) = store.delete_expired().await {
+                tracing::warn!(%error, "dropping expired sessions failed");
+            }
+        }
+    });
+}
+
 /// Serves until interrupted.
 pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     let pool = open_database(settings).await?;
@@ -140,7 +157,33 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         });
     }
     let service = ConfigService::new(manager);
-    let app = router(service, leptos_options(settings)?, request_policy(settings));
+    match service
+        .accounts()
+        .ensure_first_admin(settings.admin_password.as_deref())
+        .await
+    {
+        Ok(Some(password)) => {
+            // Shown once, here: only its argon2id hash is kept.
+            println!(
+                "created the first admin: user \"{}\", password \"{password}\" (shown once; change it with `botconfig user passwd {}`)",
+                crate::service::accounts::FIRST_ADMIN,
+                crate::service::accounts::FIRST_ADMIN
+            );
+        }
+        Ok(None) => {}
+        Err(error) => {
+            return Err(StartupError::Other(format!(
+                "cannot create the first admin: {error}"
+            )))
+        }
+    }
+    spawn_session_sweeper(service.accounts());
+    let app = router(
+        service,
+        leptos_options(settings)?,
+        request_policy(settings),
+        settings.access(),
+    );
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| StartupError::Listen {
@@ -149,10 +192,13 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         })?;
     tracing::info!("botconfig console at http://{}", settings.listen);
     println!("botconfig console at http://{}", settings.listen);
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| StartupError::Other(e.to_string()))
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| StartupError::Other(e.to_string()))
 }
 
 /// The Leptos options (bundle name, site root) for serving on the settings' address.
@@ -175,9 +221,24 @@ pub fn router(
     service: ConfigService,
     leptos_options: LeptosOptions,
     policy: RequestPolicy,
+    access: AccessPolicy,
 ) -> Router {
     let routes = generate_route_list(App);
     let context_service = service.clone();
+    let state = AccessState {
+        accounts: service.accounts(),
+        policy: access.clone(),
+    };
+    let sessions = SessionManagerLayer::new(service.accounts().session_store())
+        .with_name("botconfig_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(access.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::seconds(access.session_idle.as_secs() as i64),
+        ));
+    // Layers run outside in: trace, the request guard (host, origin), security headers,
+    // sessions, then who is asking.
     Router::new()
         .merge(api::router(service))
         .leptos_routes_with_context(
@@ -191,6 +252,16 @@ pub fn router(
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::access::api_access,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::access::console_access,
+        ))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(crate::guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(policy, guard))
         .layer(TraceLayer::new_for_http())
 }

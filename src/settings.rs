@@ -100,6 +100,46 @@ pub struct Settings {
     )]
     pub allowed_hosts: Vec<String>,
 
+    /// The first admin's password on a database without users; without it one is generated
+    /// and printed once.
+    #[arg(
+        long,
+        env = "BOTCONFIG_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<String>,
+
+    /// Minutes a console session may sit unused before it ends.
+    #[arg(
+        long,
+        env = "BOTCONFIG_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_idle_minutes: u64,
+
+    /// Hours after sign-in that a console session ends, however busy.
+    #[arg(
+        long,
+        env = "BOTCONFIG_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
+    pub session_max_hours: u64,
+
+    /// Send the session cookie only over HTTPS (set this when the console is behind TLS).
+    #[arg(long, env = "BOTCONFIG_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub secure_cookies: bool,
+
+    /// Let API reads from this machine (127.0.0.1, ::1) through without a token.
+    #[arg(long, env = "BOTCONFIG_LOCAL_READS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub local_reads: bool,
+
+    /// The API token the CLI's server commands (`cache …`) send.
+    #[arg(long, env = "BOTCONFIG_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+
     /// How many benchmark runs to keep.
     #[arg(
         long,
@@ -124,6 +164,16 @@ fn seconds(input: &str) -> Result<f64, String> {
 }
 
 impl Settings {
+    /// How sessions and API tokens are handled.
+    pub fn access(&self) -> crate::access::AccessPolicy {
+        crate::access::AccessPolicy {
+            session_idle: Duration::from_secs(self.session_idle_minutes.max(1) * 60),
+            session_max: Duration::from_secs(self.session_max_hours.max(1) * 3600),
+            secure_cookies: self.secure_cookies,
+            local_reads: self.local_reads,
+        }
+    }
+
     pub fn cache(&self) -> CacheSettings {
         CacheSettings {
             ttl: Duration::from_secs(self.cache_ttl_seconds),

@@ -33,6 +33,9 @@ pub fn status_of(error: &ConfigError) -> StatusCode {
         ConfigError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ConfigError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         ConfigError::Request(_) => StatusCode::BAD_REQUEST,
+        ConfigError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ConfigError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ConfigError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
     }
 }
 

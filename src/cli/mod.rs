@@ -42,6 +42,16 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Console users: add, change a password, disable, list.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens for bots, scripts and the CLI: create (shown once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Who changed what: every recorded change, newest first.
     History(HistoryArgs),
     /// Revert a recorded change (see `history`), as a new change.
@@ -88,6 +98,56 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input or generated and shown once.
+    Add {
+        name: String,
+        /// viewer, editor or admin.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        /// Read the password (one line) from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (signs them out everywhere).
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user (signs them out everywhere).
+    Disable { name: String },
+    /// Enable a disabled user.
+    Enable { name: String },
+    /// Every user with their role.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token: shown once, stored hashed.
+    Create {
+        name: String,
+        /// read (every GET), write (also edits, warm, invalidate) or admin (also clear).
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until it expires (none: it lives until revoked).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// Every token (never the token itself).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a live token.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -299,7 +359,8 @@ impl From<crate::domain::ConfigError> for Failure {
         use crate::domain::ConfigError::*;
         let code = match &error {
             Invalid(_) | NotFound(_) | Conflict(_) => Exit::BadInput,
-            Unavailable(_) | Internal(_) | Request(_) => Exit::Failure,
+            Unavailable(_) | Internal(_) | Request(_) | Unauthenticated(_) | Forbidden(_)
+            | TooManyAttempts(_) => Exit::Failure,
         };
         Failure {
             code,

@@ -1,4 +1,5 @@
-//! Talking to a running botconfig server's API (`BOTCONFIG_SERVER`).
+//! Talking to a running botconfig server's API (`BOTCONFIG_SERVER`), with the API token
+//! `BOTCONFIG_TOKEN`.
 
 use super::Failure;
 use serde::de::DeserializeOwned;
@@ -23,13 +24,17 @@ fn answer<T: DeserializeOwned>(
         message: format!("the server at {server} sent an unreadable answer: {e}"),
     })?;
     if !status.is_success() {
-        let message = body
+        let mut message = body
             .get("error")
             .and_then(|e| e.as_str())
             .unwrap_or("request failed")
             .to_owned();
+        let refused = status.as_u16() == 401 || status.as_u16() == 403;
+        if status.as_u16() == 401 {
+            message.push_str(" — set BOTCONFIG_TOKEN to a token from `botconfig token create NAME --scope write`");
+        }
         return Err(Failure {
-            code: if status.is_client_error() {
+            code: if status.is_client_error() && !refused {
                 super::Exit::BadInput
             } else {
                 super::Exit::Failure
@@ -51,21 +56,39 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-pub fn get<T: DeserializeOwned>(server: &str, path: &str) -> Result<T, Failure> {
-    let url = format!("{}{path}", server.trim_end_matches('/'));
-    answer(server, agent().get(&url).call())
+/// A running server and the token to show it.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub server: String,
+    pub token: Option<String>,
 }
 
-pub fn post<T: DeserializeOwned>(
-    server: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> Result<T, Failure> {
-    let origin = server.trim_end_matches('/');
-    let url = format!("{origin}{path}");
-    // The server refuses writes that do not name it as their origin (see `guard`).
-    answer(
-        server,
-        agent().post(&url).header("Origin", origin).send_json(body),
-    )
+impl Remote {
+    fn authorization(&self) -> Option<String> {
+        self.token.as_ref().map(|t| format!("Bearer {}", t.trim()))
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        let url = format!("{}{path}", self.server.trim_end_matches('/'));
+        let mut request = agent().get(&url);
+        if let Some(value) = self.authorization() {
+            request = request.header("Authorization", value);
+        }
+        answer(&self.server, request.call())
+    }
+
+    pub fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T, Failure> {
+        let origin = self.server.trim_end_matches('/');
+        let url = format!("{origin}{path}");
+        // Without a token, the server refuses writes that do not name it as their origin.
+        let mut request = agent().post(&url).header("Origin", origin);
+        if let Some(value) = self.authorization() {
+            request = request.header("Authorization", value);
+        }
+        answer(&self.server, request.send_json(body))
+    }
 }

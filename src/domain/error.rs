@@ -93,6 +93,15 @@ pub enum ConfigError {
     /// cause is logged in full; callers get this generic message.
     #[error("internal error: {0}")]
     Internal(String),
+    /// No signed-in user or valid token: sign in (or send `Authorization: Bearer`).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but the role or token scope does not allow this; nothing changed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed sign-ins; try again later.
+    #[error("{0}")]
+    TooManyAttempts(String),
     /// The request did not reach the server function or its answer was unreadable.
     #[error("request failed: {0}")]
     Request(String),

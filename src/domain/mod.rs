@@ -4,6 +4,7 @@
 //! function the server applies before it writes anything.
 
 pub mod adopt;
+pub mod auth;
 pub mod benchmark;
 pub mod display;
 pub mod error;

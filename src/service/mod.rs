@@ -3,6 +3,7 @@
 //! (what the pages and the CLI read and write) and `transfer` (export, import, check).
 //! Symbols arrive parsed (`&Symbol`): each edge parses what it was given, once.
 
+pub mod accounts;
 mod bots;
 mod console;
 mod history;
@@ -39,6 +40,11 @@ impl ConfigService {
         Self {
             manager: self.manager.acting_as(actor),
         }
+    }
+
+    /// Users, sign-ins and tokens, over the same database.
+    pub fn accounts(&self) -> accounts::AccountService {
+        accounts::AccountService::new(self.manager.pool().clone())
     }
 
     pub fn new(manager: ConfigManager) -> Self {

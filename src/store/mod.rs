@@ -1,6 +1,7 @@
 //! Postgres access: connecting, creating the database, migrating, and one module of
 //! queries per table family. Every multi-row write runs in one transaction.
 
+pub mod accounts;
 pub mod adopt;
 pub mod benchmarks;
 pub mod history;

@@ -1,14 +1,42 @@
 //! The admin console: pages, shared components, and the server functions they call. Server
 //! functions only reach the service layer, never the cache or the database.
 
+pub mod auth;
 pub mod components;
 pub mod pages;
 
+/// The service, acting as the signed-in user, if their role allows `needed`: every server
+/// function that reads or writes goes through here, so a request made by hand is refused
+/// exactly like a click.
 #[cfg(feature = "ssr")]
-pub(crate) fn service() -> Result<crate::service::ConfigService, crate::domain::ConfigError> {
+pub(crate) fn service(
+    needed: crate::domain::auth::Role,
+) -> Result<crate::service::ConfigService, crate::domain::ConfigError> {
+    let user = current_user()?;
+    crate::access::require(&user, needed)?;
+    Ok(context_service()?.acting_as(user.actor()))
+}
+
+/// The service as the router provided it, acting as nobody in particular.
+#[cfg(feature = "ssr")]
+pub(crate) fn context_service() -> Result<crate::service::ConfigService, crate::domain::ConfigError>
+{
     leptos::prelude::use_context::<crate::service::ConfigService>().ok_or_else(|| {
         crate::domain::ConfigError::Unavailable("the configuration service is not running".into())
     })
+}
+
+/// The signed-in user of the request being served (see `access::console_access`).
+#[cfg(feature = "ssr")]
+pub(crate) fn current_user() -> Result<crate::access::CurrentUser, crate::domain::ConfigError> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::access::CurrentUser>()
+                .cloned()
+        })
+        .ok_or_else(|| crate::domain::ConfigError::Unauthenticated("sign in first".into()))
 }
 
 /// A server function's answer, with the HTTP status that fits its error (422 invalid, 409

@@ -2,7 +2,7 @@
 writing the five configuration tables directly, by their original column names, through
 one shared session, as such bots do. Run against a botconfig server and its database:
 
-    E2E_DATABASE_URL=postgres://... BASE_URL=http://127.0.0.1:3107 BOTCONFIG_BIN=... pytest tests/compat
+    E2E_DATABASE_URL=postgres://... BASE_URL=http://127.0.0.1:3107 BOTCONFIG_BIN=... BOTCONFIG_TOKEN=... pytest tests/compat
 """
 
 import json
@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session, declarative_base
 DATABASE_URL = os.environ["E2E_DATABASE_URL"].replace("postgres://", "postgresql+psycopg2://", 1)
 BASE_URL = os.environ["BASE_URL"]
 BOTCONFIG_BIN = os.environ["BOTCONFIG_BIN"]
+# The API needs a token (`botconfig token create NAME --scope read`).
+API_TOKEN = os.environ["BOTCONFIG_TOKEN"]
 
 Base = declarative_base()
 
@@ -140,7 +142,8 @@ def session():
 
 
 def api(path):
-    with urllib.request.urlopen(BASE_URL + path, timeout=5) as response:
+    request = urllib.request.Request(BASE_URL + path, headers={"Authorization": f"Bearer {API_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
 
 

@@ -236,7 +236,7 @@ async fn an_adopted_database_keeps_every_row_and_the_console_shows_it(pool: PgPo
     .unwrap();
 
     // The console shows the adopted pairs and their risk settings.
-    let (app, _) = console(&pool);
+    let (app, _) = console(&pool).await;
     let get = |path: &str| {
         Request::get(path)
             .header(header::HOST, CONSOLE)

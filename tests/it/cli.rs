@@ -54,8 +54,9 @@ fn serve(pool: &PgPool) -> Server {
     panic!("the server never became healthy");
 }
 
-fn get_json(url: &str) -> serde_json::Value {
+fn get_json(url: &str, token: &str) -> serde_json::Value {
     ureq::get(url)
+        .header("Authorization", format!("Bearer {token}"))
         .call()
         .unwrap()
         .body_mut()
@@ -66,8 +67,10 @@ fn get_json(url: &str) -> serde_json::Value {
 #[sqlx::test]
 async fn cache_clear_then_stats_shows_zero_entries(pool: PgPool) {
     let server = serve(&pool);
+    let token = helpers::api_token(&pool, "ops", botconfig::domain::auth::Scope::Admin).await;
     let out = botconfig(&pool)
         .env("BOTCONFIG_SERVER", &server.url)
+        .env("BOTCONFIG_TOKEN", &token)
         .args(["cache", "warm"])
         .output()
         .unwrap();
@@ -75,12 +78,14 @@ async fn cache_clear_then_stats_shows_zero_entries(pool: PgPool) {
     assert!(stdout(&out).starts_with("Warmed "), "{}", stdout(&out));
     let out = botconfig(&pool)
         .env("BOTCONFIG_SERVER", &server.url)
+        .env("BOTCONFIG_TOKEN", &token)
         .args(["cache", "clear"])
         .output()
         .unwrap();
     assert!(stdout(&out).starts_with("Cleared "));
     let out = botconfig(&pool)
         .env("BOTCONFIG_SERVER", &server.url)
+        .env("BOTCONFIG_TOKEN", &token)
         .args(["cache", "stats", "--json"])
         .output()
         .unwrap();
@@ -88,6 +93,7 @@ async fn cache_clear_then_stats_shows_zero_entries(pool: PgPool) {
     assert_eq!(stats["entries_total"], 0);
     let out = botconfig(&pool)
         .env("BOTCONFIG_SERVER", &server.url)
+        .env("BOTCONFIG_TOKEN", &token)
         .args(["cache", "invalidate", "pair_risk:*"])
         .output()
         .unwrap();
@@ -97,6 +103,7 @@ async fn cache_clear_then_stats_shows_zero_entries(pool: PgPool) {
     );
     let out = botconfig(&pool)
         .env("BOTCONFIG_SERVER", &server.url)
+        .env("BOTCONFIG_TOKEN", &token)
         .args(["cache", "stats"])
         .output()
         .unwrap();
@@ -124,14 +131,15 @@ async fn cache_commands_without_a_server_say_how_to_start_one(pool: PgPool) {
 async fn a_set_config_from_the_cli_is_seen_by_the_running_servers_next_read(pool: PgPool) {
     let server = serve(&pool);
     let portfolio = format!("{}/api/v1/portfolio", server.url);
-    assert_eq!(get_json(&portfolio)["total_balance"], "10000");
+    let token = helpers::api_token(&pool, "bot", botconfig::domain::auth::Scope::Read).await;
+    assert_eq!(get_json(&portfolio, &token)["total_balance"], "10000");
     let out = botconfig(&pool)
         .args(["set-config", "total_portfolio_balance", "20000"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let deadline = Instant::now() + Duration::from_secs(5);
-    while get_json(&portfolio)["total_balance"] != "20000" {
+    while get_json(&portfolio, &token)["total_balance"] != "20000" {
         assert!(
             Instant::now() < deadline,
             "the server kept serving the old balance"

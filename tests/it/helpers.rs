@@ -132,8 +132,94 @@ pub fn stderr(output: &std::process::Output) -> String {
 /// The console's address in the in-process router's requests.
 pub const CONSOLE: &str = "127.0.0.1:3000";
 
-/// The real router (console, server functions and API) over `pool`, called in-process.
-pub fn console(pool: &PgPool) -> (axum::Router, ConfigManager) {
+/// A password the test users share.
+pub const PASSWORD: &str = "a long test password";
+
+/// The real router (console, server functions and API) over `pool`, called in-process,
+/// with an admin signed in through the real sign-in form and an admin API token: `send`
+/// presents them unless the request brings its own (or says `x-test-anonymous`).
+pub struct TestApp {
+    pub router: axum::Router,
+    pub cookie: String,
+    pub token: String,
+}
+
+/// Creates user `name` with `role` and signs in through the sign-in endpoint: the session
+/// cookie.
+pub async fn sign_in_as(
+    router: &axum::Router,
+    pool: &PgPool,
+    name: &str,
+    role: botconfig::domain::auth::Role,
+) -> String {
+    let accounts = botconfig::service::accounts::AccountService::new(pool.clone());
+    accounts.add_user(name, role, PASSWORD).await.unwrap();
+    session_cookie(router, name, PASSWORD)
+        .await
+        .expect("signed in")
+}
+
+/// Signs in with `name` and `password`: the session cookie, or the page it was sent to.
+pub async fn session_cookie(
+    router: &axum::Router,
+    name: &str,
+    password: &str,
+) -> Result<String, String> {
+    use tower::ServiceExt;
+    let body = format!(
+        "name={name}&password={}&next=%2F",
+        password.replace(' ', "+")
+    );
+    let request = axum::http::Request::post(botconfig::web::auth::SIGN_IN_PATH)
+        .header(axum::http::header::HOST, CONSOLE)
+        .header(axum::http::header::ORIGIN, format!("http://{CONSOLE}"))
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let location = response
+        .headers()
+        .get(axum::http::header::LOCATION)
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    match response.headers().get(axum::http::header::SET_COOKIE) {
+        Some(cookie) if location == "/" => Ok(cookie
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()),
+        _ => Err(location),
+    }
+}
+
+/// The real router over `pool`, with an admin session and an admin token.
+pub async fn console(pool: &PgPool) -> (TestApp, ConfigManager) {
+    let (router, manager) = router(pool);
+    let cookie = sign_in_as(
+        &router,
+        pool,
+        "root-admin",
+        botconfig::domain::auth::Role::Admin,
+    )
+    .await;
+    let token = api_token(pool, "test-admin", botconfig::domain::auth::Scope::Admin).await;
+    (
+        TestApp {
+            router,
+            cookie,
+            token,
+        },
+        manager,
+    )
+}
+
+/// The real router over `pool`, nobody signed in.
+pub fn router(pool: &PgPool) -> (axum::Router, ConfigManager) {
     let listen: std::net::SocketAddr = CONSOLE.parse().unwrap();
     let manager = ConfigManager::new(pool.clone(), CacheSettings::default());
     let options = leptos::config::LeptosOptions::builder()
@@ -144,20 +230,56 @@ pub fn console(pool: &PgPool) -> (axum::Router, ConfigManager) {
         botconfig::service::ConfigService::new(manager.clone()),
         options,
         botconfig::guard::RequestPolicy::new(listen, &[]),
+        botconfig::access::AccessPolicy::default(),
     );
     (router, manager)
 }
 
-/// Sends `request` to `app` in-process: its status and body.
+/// A new API token.
+pub async fn api_token(pool: &PgPool, name: &str, scope: botconfig::domain::auth::Scope) -> String {
+    botconfig::service::accounts::AccountService::new(pool.clone())
+        .create_token(name, scope, None, "test")
+        .await
+        .unwrap()
+}
+
+/// Sends `request` to `app` in-process (as its admin, see `TestApp`): status and body.
 pub async fn send(
-    app: &axum::Router,
-    request: axum::http::Request<axum::body::Body>,
+    app: &TestApp,
+    mut request: axum::http::Request<axum::body::Body>,
 ) -> (axum::http::StatusCode, String) {
+    use axum::http::header;
     use tower::ServiceExt;
-    let response = app.clone().oneshot(request).await.unwrap();
+    let headers = request.headers_mut();
+    if headers.remove("x-test-anonymous").is_none()
+        && !headers.contains_key(header::AUTHORIZATION)
+        && !headers.contains_key(header::COOKIE)
+    {
+        headers.insert(header::COOKIE, app.cookie.parse().unwrap());
+    }
+    let is_api = request.uri().path().starts_with("/api/v1/");
+    let headers = request.headers_mut();
+    if is_api
+        && !headers.contains_key(header::AUTHORIZATION)
+        && headers.contains_key(header::COOKIE)
+    {
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.token).parse().unwrap(),
+        );
+    }
+    let response = app.router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), 4 << 20)
         .await
         .unwrap();
     (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The newest recorded change's actor and source.
+pub async fn latest_change(pool: &PgPool) -> (String, String) {
+    sqlx::query_as("SELECT actor, source FROM config_changes ORDER BY id DESC LIMIT 1")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }

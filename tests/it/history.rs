@@ -70,7 +70,10 @@ async fn a_console_write_is_recorded_under_its_user_and_reverts(pool: PgPool) {
     let manager = helpers::manager(&pool);
     let reader = ConfigService::new(manager.clone()).acting_as(Actor::new("bob", Source::Console));
     let cached = manager.pair_risk(&sym("BTC/USDT")).await.unwrap();
-    assert_eq!(cached.settings.stop_loss_percent.normalize().to_string(), "3.5");
+    assert_eq!(
+        cached.settings.stop_loss_percent.normalize().to_string(),
+        "3.5"
+    );
     let ids = reader.revert(change.id, false, false).await.unwrap();
     assert_eq!(ids.len(), 1);
     let after = manager.pair_risk(&sym("BTC/USDT")).await.unwrap();

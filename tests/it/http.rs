@@ -4,7 +4,6 @@
 use crate::helpers::{console as app, send, setting, CONSOLE};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use botconfig::web::pages::benchmark::RunBenchmark;
 use botconfig::web::pages::pairs::SetPairActive;
 use botconfig::web::pages::system::SaveSettings;
@@ -39,7 +38,7 @@ async fn benchmark_runs(pool: &PgPool) -> i64 {
 
 #[sqlx::test]
 async fn cross_site_posts_are_refused_and_change_nothing(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     let attacker = Some("http://attacker.example");
     for category in ["general", "risk"] {
         let (status, body) = send(
@@ -90,12 +89,14 @@ async fn cross_site_posts_are_refused_and_change_nothing(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_apis_writes_need_the_consoles_origin_and_json(pool: PgPool) {
-    let (app, manager) = app(&pool);
+    let (app, manager) = app(&pool).await;
     manager.warm().await.unwrap();
     let entries = manager.stats().await.entries_total;
     let text_plain = |origin: Option<&str>| {
+        // A browser's request from another site: no token, and no cookie (SameSite=Strict).
         let mut r = Request::post("/api/v1/cache/clear")
             .header(header::HOST, CONSOLE)
+            .header("x-test-anonymous", "1")
             .header(header::CONTENT_TYPE, "text/plain");
         if let Some(o) = origin {
             r = r.header(header::ORIGIN, o);
@@ -129,7 +130,7 @@ async fn the_apis_writes_need_the_consoles_origin_and_json(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_foreign_host_name_is_not_served(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     for path in ["/", "/api/v1/portfolio", "/healthz"] {
         let request = Request::get(path)
             .header(header::HOST, "attacker.example")
@@ -150,7 +151,7 @@ async fn a_foreign_host_name_is_not_served(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     let console = Some("http://127.0.0.1:3000");
     let (status, body) = send(
         &app,
@@ -188,7 +189,7 @@ async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
 
 #[sqlx::test]
 async fn an_oversized_body_is_413(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     let pattern = "x".repeat(3 << 20);
     let request = Request::post("/api/v1/cache/invalidate")
         .header(header::HOST, CONSOLE)
@@ -201,7 +202,7 @@ async fn an_oversized_body_is_413(pool: PgPool) {
 
 #[sqlx::test]
 async fn health_tells_the_listener_and_not_the_postgres_version(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     let request = Request::get("/healthz")
         .header(header::HOST, CONSOLE)
         .body(Body::empty())
@@ -231,7 +232,7 @@ fn get(path: &str) -> Request<Body> {
 #[sqlx::test]
 async fn every_error_answers_with_its_status(pool: PgPool) {
     use botconfig::web::pages::pair::{GetPair, SavePair};
-    let (console, _) = app(&pool);
+    let (console, _) = app(&pool).await;
     let app = console;
     // API.
     assert_eq!(
@@ -272,7 +273,12 @@ async fn every_error_answers_with_its_status(pool: PgPool) {
         .acquire_timeout(std::time::Duration::from_millis(500))
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")
         .unwrap();
-    let (down, _) = self::app(&unreachable);
+    // The session and the token are presented, and checking them needs the database.
+    let down = crate::helpers::TestApp {
+        router: crate::helpers::router(&unreachable).0,
+        cookie: app.cookie.clone(),
+        token: app.token.clone(),
+    };
     assert_eq!(
         send(&down, get("/api/v1/portfolio")).await.0,
         StatusCode::SERVICE_UNAVAILABLE
@@ -298,14 +304,17 @@ fn the_status_of_each_error_kind() {
     }
 }
 
-async fn get_json(app: &Router, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+async fn get_json(
+    app: &crate::helpers::TestApp,
+    request: Request<Body>,
+) -> (StatusCode, serde_json::Value) {
     let (status, body) = send(app, request).await;
     (status, serde_json::from_str(&body).unwrap_or_default())
 }
 
 #[sqlx::test]
 async fn bots_ask_whether_to_trade_a_pair(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     let (status, btc) = get_json(&app, get("/api/v1/pairs/BTC%2FUSDT/should-trade")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -344,7 +353,7 @@ async fn bots_ask_whether_to_trade_a_pair(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_pair_list_is_keyed_by_symbol_with_the_settings_a_bot_reads(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     let (status, body) = get_json(&app, get("/api/v1/pairs")).await;
     assert_eq!(status, StatusCode::OK);
     let btc = &body["BTC/USDT"];
@@ -359,7 +368,7 @@ async fn the_pair_list_is_keyed_by_symbol_with_the_settings_a_bot_reads(pool: Pg
 
 #[sqlx::test]
 async fn the_portfolio_carries_every_portfolio_setting(pool: PgPool) {
-    let (app, _) = app(&pool);
+    let (app, _) = app(&pool).await;
     let (_, p) = get_json(&app, get("/api/v1/portfolio")).await;
     assert_eq!(p["check_interval"], 60);
     assert_eq!(p["max_concurrent_positions"], 3);
@@ -373,7 +382,7 @@ async fn the_portfolio_carries_every_portfolio_setting(pool: PgPool) {
 
 #[sqlx::test]
 async fn no_cache_reads_go_to_postgres_and_are_counted(pool: PgPool) {
-    let (app, manager) = app(&pool);
+    let (app, manager) = app(&pool).await;
     let (_, cached) = get_json(&app, get("/api/v1/pairs/DOT%2FUSDT/config")).await;
     assert_eq!(cached["risk"]["stop_loss_percent"], "5");
     sqlx::query(

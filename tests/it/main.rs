@@ -7,6 +7,7 @@ mod helpers;
 mod proxy;
 
 mod adopt;
+mod auth;
 mod cache;
 mod cli;
 mod faults;

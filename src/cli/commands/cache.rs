@@ -22,11 +22,13 @@ const MEASUREMENTS: &[Column] = &[
 ];
 
 pub async fn run(settings: &Settings, action: CacheCommand) -> Result<Exit, Failure> {
-    let server = settings.server.clone();
+    let server = remote::Remote {
+        server: settings.server.clone(),
+        token: settings.token.clone(),
+    };
     match action {
         CacheCommand::Stats { json: as_json } => {
-            let stats: CacheStats =
-                blocking(move || remote::get(&server, "/api/v1/cache/stats")).await?;
+            let stats: CacheStats = blocking(move || server.get("/api/v1/cache/stats")).await?;
             show(&stats, as_json, STATS, |stats: &CacheStats| {
                 stats
                     .rows()
@@ -36,23 +38,19 @@ pub async fn run(settings: &Settings, action: CacheCommand) -> Result<Exit, Fail
             })?;
         }
         CacheCommand::Warm => {
-            let report: WarmReport = blocking(move || {
-                remote::post(&server, "/api/v1/cache/warm", serde_json::json!({}))
-            })
-            .await?;
+            let report: WarmReport =
+                blocking(move || server.post("/api/v1/cache/warm", serde_json::json!({}))).await?;
             println!("{}", report.summary());
         }
         CacheCommand::Clear => {
-            let answer: serde_json::Value = blocking(move || {
-                remote::post(&server, "/api/v1/cache/clear", serde_json::json!({}))
-            })
-            .await?;
+            let answer: serde_json::Value =
+                blocking(move || server.post("/api/v1/cache/clear", serde_json::json!({}))).await?;
             println!("Cleared {} entries", answer["cleared"]);
         }
         CacheCommand::Invalidate { pattern } => {
             let body = serde_json::json!({ "pattern": pattern });
             let answer: serde_json::Value =
-                blocking(move || remote::post(&server, "/api/v1/cache/invalidate", body)).await?;
+                blocking(move || server.post("/api/v1/cache/invalidate", body)).await?;
             println!(
                 "Invalidated {} entries matching {}",
                 answer["invalidated"], pattern

@@ -3,6 +3,7 @@
 //! Local commands go through the service layer over the database, so a running server
 //! hears every write.
 
+mod accounts;
 mod cache;
 mod edit;
 mod history;
@@ -35,6 +36,12 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
                 crate::store::adopt::AdoptOptions { fix, dry_run },
             )
             .await
+        }
+        Command::User { command } => {
+            accounts::user(&service(&settings).await?.accounts(), command).await
+        }
+        Command::Token { command } => {
+            accounts::token(&service(&settings).await?.accounts(), command).await
         }
         Command::History(args) => history::history(&service(&settings).await?, args).await,
         Command::Rollback(args) => history::rollback(&service(&settings).await?, args).await,

@@ -16,6 +16,9 @@ pub fn ErrorNote(error: ConfigError) -> impl IntoView {
         ConfigError::Unavailable(message) => ("Database unavailable", message.clone()),
         ConfigError::Internal(message) => ("Internal error", message.clone()),
         ConfigError::Request(message) => ("Request failed", message.clone()),
+        ConfigError::Unauthenticated(message) => ("Sign in first", message.clone()),
+        ConfigError::Forbidden(message) => ("Not allowed", message.clone()),
+        ConfigError::TooManyAttempts(message) => ("Too many attempts", message.clone()),
     };
     view! {
         <div class="note error" role="alert">

@@ -1,9 +1,11 @@
 //! `/benchmark`: run a short benchmark of cached against uncached and naive reads; see the
 //! latest results as a table and a chart, and the history of runs.
 
+use crate::domain::auth::Role;
 use crate::domain::benchmark::{format_ns, BenchmarkReport, Mode, Workload};
 use crate::domain::display::Column;
 use crate::domain::ConfigError;
+use crate::web::auth::Can;
 use crate::web::components::TableHead;
 use crate::web::components::{ErrorNote, Loaded};
 use leptos::either::Either;
@@ -11,12 +13,16 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn run_benchmark() -> Result<BenchmarkReport, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.quick_benchmark().await }.await)
+    crate::web::answer(
+        async move { crate::web::service(Role::Editor)?.quick_benchmark().await }.await,
+    )
 }
 
 #[server]
 pub async fn benchmark_history() -> Result<Vec<BenchmarkReport>, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.benchmark_history().await }.await)
+    crate::web::answer(
+        async move { crate::web::service(Role::Viewer)?.benchmark_history().await }.await,
+    )
 }
 
 const HISTORY_COLUMNS: &[Column] = &[
@@ -52,7 +58,7 @@ pub fn BenchmarkPage() -> impl IntoView {
             " runs longer ones."
         </p>
         <ActionForm action=run>
-            <button type="submit" disabled=move || run.pending().get()>"Run benchmark"</button>
+            <Can role=Role::Editor><button type="submit" disabled=move || run.pending().get()>"Run benchmark"</button></Can>
         </ActionForm>
         {move || run.pending().get().then(|| view! { <p role="status">"Running the benchmark… (a few seconds)"</p> })}
         {move || run.value().get().map(|r| match r {

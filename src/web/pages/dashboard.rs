@@ -1,23 +1,27 @@
 //! `/`: cache statistics, the portfolio at a glance, and the validation report.
 
+use crate::domain::auth::Role;
 use crate::domain::display::ALLOCATION_COLUMNS;
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::trading::{PortfolioSettings, ValidationReport};
 use crate::domain::ConfigError;
+use crate::web::auth::Can;
 use crate::web::components::{DataTable, ErrorNote, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
 
 #[server]
 pub async fn get_cache_stats() -> Result<CacheStats, ConfigError> {
-    crate::web::answer(async move { Ok(crate::web::service()?.cache_stats().await) }.await)
+    crate::web::answer(
+        async move { Ok(crate::web::service(Role::Viewer)?.cache_stats().await) }.await,
+    )
 }
 
 #[server]
 pub async fn get_portfolio() -> Result<PortfolioSettings, ConfigError> {
     crate::web::answer(
         async move {
-            crate::web::service()?
+            crate::web::service(Role::Viewer)?
                 .portfolio(crate::service::ReadFrom::Cache)
                 .await
         }
@@ -27,24 +31,26 @@ pub async fn get_portfolio() -> Result<PortfolioSettings, ConfigError> {
 
 #[server]
 pub async fn get_validation_report() -> Result<ValidationReport, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.validate().await }.await)
+    crate::web::answer(async move { crate::web::service(Role::Viewer)?.validate().await }.await)
 }
 
 #[server]
 pub async fn warm_cache() -> Result<WarmReport, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.warm().await }.await)
+    crate::web::answer(async move { crate::web::service(Role::Editor)?.warm().await }.await)
 }
 
 #[server]
 pub async fn clear_cache() -> Result<u64, ConfigError> {
-    crate::web::answer(async move { Ok(crate::web::service()?.clear().await) }.await)
+    crate::web::answer(async move { Ok(crate::web::service(Role::Admin)?.clear().await) }.await)
 }
 
 #[server]
 pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigError> {
     crate::web::answer(
         async move {
-            let dropped = crate::web::service()?.invalidate(&pattern).await?;
+            let dropped = crate::web::service(Role::Editor)?
+                .invalidate(&pattern)
+                .await?;
             Ok((pattern, dropped))
         }
         .await,
@@ -86,12 +92,12 @@ pub fn DashboardPage() -> impl IntoView {
         <section aria-labelledby="stats-title">
             <h2 id="stats-title">"Cache statistics"</h2>
             <div class="cache-actions">
-                <ActionForm action=warm><button type="submit">"Warm cache"</button></ActionForm>
-                <ActionForm action=clear><button type="submit">"Clear cache"</button></ActionForm>
+                <Can role=Role::Editor><ActionForm action=warm><button type="submit">"Warm cache"</button></ActionForm></Can>
+                <Can role=Role::Admin><ActionForm action=clear><button type="submit">"Clear cache"</button></ActionForm></Can>
                 <ActionForm action=invalidate attr:class="inline">
                     <label for="pattern">"Pattern"</label>
                     <input id="pattern" name="pattern" type="text" placeholder="pair_risk:*" required/>
-                    <button type="submit">"Invalidate"</button>
+                    <Can role=Role::Editor><button type="submit">"Invalidate"</button></Can>
                 </ActionForm>
             </div>
             <CacheActionOutcome warm clear invalidate/>

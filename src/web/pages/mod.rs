@@ -2,6 +2,7 @@
 
 pub mod benchmark;
 pub mod dashboard;
+pub mod history;
 pub mod not_found;
 pub mod pair;
 pub mod pair_risk;

@@ -1,8 +1,10 @@
 //! `/pairs/{BASE}/{QUOTE}`: edit one pair's settings, activate or deactivate it.
 
+use crate::domain::auth::Role;
 use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::trading::TradeDecision;
 use crate::domain::ConfigError;
+use crate::web::auth::Can;
 use crate::web::components::pair_form::PairSettingsFields;
 use crate::web::components::{
     reload_after_save, submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome,
@@ -18,7 +20,7 @@ use leptos_router::hooks::use_params_map;
 pub async fn get_pair(symbol: String) -> Result<TradingPair, ConfigError> {
     crate::web::answer(
         async move {
-            crate::web::service()?
+            crate::web::service(Role::Viewer)?
                 .pair(&crate::service::parse_symbol(&symbol)?)
                 .await
         }
@@ -35,7 +37,7 @@ pub async fn save_pair(
 ) -> Result<TradingPair, ConfigError> {
     crate::web::answer(
         async move {
-            crate::web::service()?
+            crate::web::service(Role::Editor)?
                 .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
                 .await
         }
@@ -48,7 +50,7 @@ pub async fn save_pair(
 pub async fn get_trade_decision(symbol: String) -> Result<TradeDecision, ConfigError> {
     crate::web::answer(
         async move {
-            crate::web::service()?
+            crate::web::service(Role::Viewer)?
                 .should_trade_pair(
                     &crate::service::parse_symbol(&symbol)?,
                     crate::service::ReadFrom::Cache,
@@ -166,7 +168,7 @@ fn PairEditor(
             <input type="hidden" name="symbol" value=s3/>
             <input type="hidden" name="version" value=pair.version/>
             <PairSettingsFields form errors/>
-            <div class="actions"><button type="submit">"Save"</button></div>
+            <Can role=Role::Editor><div class="actions"><button type="submit">"Save"</button></div></Can>
         </ActionForm>
         <ActionForm action=toggle>
             <input type="hidden" name="symbol" value=symbol/>

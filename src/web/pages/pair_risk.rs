@@ -1,8 +1,10 @@
 //! `/pairs/{BASE}/{QUOTE}/risk`: one pair's risk settings.
 
+use crate::domain::auth::Role;
 use crate::domain::fields::{risk::FIELDS, FieldRule};
 use crate::domain::risk::{PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
+use crate::web::auth::Can;
 use crate::web::components::{
     reload_after_save, submission_errors, RuleField, SaveOutcome, ToggleField,
 };
@@ -13,7 +15,7 @@ use leptos::prelude::*;
 pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
     crate::web::answer(
         async move {
-            crate::web::service()?
+            crate::web::service(Role::Viewer)?
                 .risk(&crate::service::parse_symbol(&symbol)?)
                 .await
         }
@@ -26,7 +28,7 @@ pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
 pub async fn save_risk(symbol: String, form: RiskForm) -> Result<RiskConfig, ConfigError> {
     crate::web::answer(
         async move {
-            crate::web::service()?
+            crate::web::service(Role::Editor)?
                 .update_risk(&crate::service::parse_symbol(&symbol)?, &form)
                 .await
         }
@@ -84,7 +86,7 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
                 </select>
             </div>
             {lookback}
-            <div class="actions"><button type="submit">"Save"</button></div>
+            <Can role=Role::Editor><div class="actions"><button type="submit">"Save"</button></div></Can>
         </ActionForm>
     }
 }

@@ -1,11 +1,13 @@
 //! `/pairs/{BASE}/{QUOTE}/strategies`: every known strategy for one pair, with its weight
 //! and parameters, and the weights as the bot will apply them.
 
+use crate::domain::auth::Role;
 use crate::domain::display::Column;
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::strategy::{parse_weight, PairStrategy, ParamDef, Strategy};
 use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
+use crate::web::auth::Can;
 use crate::web::components::TableHead;
 use crate::web::components::{
     reload_after_save, submission_errors, Field, SaveOutcome, ToggleField,
@@ -27,7 +29,7 @@ pub struct PairStrategiesView {
 pub async fn get_pair_strategies(symbol: String) -> Result<PairStrategiesView, ConfigError> {
     crate::web::answer(
         async move {
-            let service = crate::web::service()?;
+            let service = crate::web::service(Role::Viewer)?;
             let symbol = crate::service::parse_symbol(&symbol)?;
             let pair = service.pair(&symbol).await?;
             let strategies = service.strategies().await?;
@@ -54,7 +56,7 @@ pub async fn save_pair_strategy(
         async move {
             use crate::domain::{FieldError, FieldErrors};
             // Several strategy forms share the page: name each error after its strategy too.
-            crate::web::service()?
+            crate::web::service(Role::Editor)?
                 .save_pair_strategy(&crate::service::parse_symbol(&symbol)?, &strategy, &form)
                 .await
                 .map_err(|e| match e {
@@ -188,7 +190,7 @@ fn StrategyForm(
                         param_field(&name, def.clone(), value, errors)
                     })
                     .collect_view()}
-                <div class="actions"><button type="submit">"Save"</button></div>
+                <Can role=Role::Editor><div class="actions"><button type="submit">"Save"</button></div></Can>
             </ActionForm>
         </section>
     }

@@ -1,8 +1,10 @@
 //! `/pairs`: every pair with its state; activate or deactivate one.
 
+use crate::domain::auth::Role;
 use crate::domain::display::Column;
 use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::ConfigError;
+use crate::web::auth::Can;
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
 use crate::web::components::TableHead;
 use crate::web::components::{submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome};
@@ -12,7 +14,7 @@ use leptos::prelude::*;
 /// Every pair, active or not, by symbol.
 #[server]
 pub async fn list_pairs() -> Result<Vec<TradingPair>, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.all_pairs().await }.await)
+    crate::web::answer(async move { crate::web::service(Role::Viewer)?.all_pairs().await }.await)
 }
 
 /// Activates or deactivates a pair.
@@ -20,7 +22,7 @@ pub async fn list_pairs() -> Result<Vec<TradingPair>, ConfigError> {
 pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair, ConfigError> {
     crate::web::answer(
         async move {
-            crate::web::service()?
+            crate::web::service(Role::Editor)?
                 .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
                 .await
         }
@@ -31,7 +33,9 @@ pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair
 /// Creates a pair (default risk, no strategies yet).
 #[server]
 pub async fn add_pair(form: PairForm) -> Result<TradingPair, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.create_pair(&form).await }.await)
+    crate::web::answer(
+        async move { crate::web::service(Role::Editor)?.create_pair(&form).await }.await,
+    )
 }
 
 /// The console's address for a pair's pages: `/pairs/BTC/USDT`.
@@ -87,7 +91,7 @@ fn AddPairForm(add: ServerAction<AddPair>) -> impl IntoView {
             <ActionForm action=add attr:class="form-grid">
                 <SymbolField value=String::new() errors/>
                 <PairSettingsFields form=defaults errors/>
-                <div class="actions"><button type="submit">"Add pair"</button></div>
+                <Can role=Role::Editor><div class="actions"><button type="submit">"Add pair"</button></div></Can>
             </ActionForm>
         </section>
     }
@@ -120,7 +124,7 @@ fn PairTable(pairs: Vec<TradingPair>, toggle: ServerAction<SetPairActive>) -> im
                         <ActionForm action=toggle>
                             <input type="hidden" name="symbol" value=symbol/>
                             <input type="hidden" name="active" value=next/>
-                            <button type="submit">{label}</button>
+                            <Can role=Role::Editor><button type="submit">{label}</button></Can>
                         </ActionForm>
                     </td>
                 </tr>

@@ -8,7 +8,14 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_risk() -> Result<Vec<RiskConfig>, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.all_risk().await }.await)
+    crate::web::answer(
+        async move {
+            crate::web::service(crate::domain::auth::Role::Viewer)?
+                .all_risk()
+                .await
+        }
+        .await,
+    )
 }
 
 #[component]

@@ -9,7 +9,14 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_strategies() -> Result<Vec<Strategy>, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.strategies().await }.await)
+    crate::web::answer(
+        async move {
+            crate::web::service(crate::domain::auth::Role::Viewer)?
+                .strategies()
+                .await
+        }
+        .await,
+    )
 }
 
 const PARAMETER_COLUMNS: &[Column] = &[

@@ -1,8 +1,10 @@
 //! `/system`: the global settings, grouped by category, each input typed by its setting.
 
+use crate::domain::auth::Role;
 use crate::domain::forms::SettingsForm;
 use crate::domain::system::{choices, parse_setting, Category, SystemSetting, ValueType};
 use crate::domain::ConfigError;
+use crate::web::auth::Can;
 use crate::web::components::{
     reload_after_save, submission_errors, ErrorNote, Field, SaveOutcome, ToggleField,
 };
@@ -11,13 +13,20 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_settings() -> Result<Vec<SystemSetting>, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.settings().await }.await)
+    crate::web::answer(async move { crate::web::service(Role::Viewer)?.settings().await }.await)
 }
 
 /// Saves one category's settings in one transaction.
 #[server]
 pub async fn save_settings(form: SettingsForm) -> Result<Vec<SystemSetting>, ConfigError> {
-    crate::web::answer(async move { crate::web::service()?.save_settings(&form).await }.await)
+    crate::web::answer(
+        async move {
+            crate::web::service(Role::Editor)?
+                .save_settings(&form)
+                .await
+        }
+        .await,
+    )
 }
 
 #[allow(
@@ -70,7 +79,7 @@ fn SettingsGroup(
             <ActionForm action=save attr:class="form-grid" attr:aria-label=format!("{} settings", category.title())>
                 <input type="hidden" name="form[category]" value=category.as_str()/>
                 {settings.into_iter().map(|s| setting_input(s, errors)).collect_view()}
-                <div class="actions"><button type="submit">{format!("Save {}", category.title().to_lowercase())}</button></div>
+                <Can role=Role::Editor><div class="actions"><button type="submit">{format!("Save {}", category.title().to_lowercase())}</button></div></Can>
             </ActionForm>
         </section>
     }

@@ -1,0 +1,102 @@
+import { test, expect, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { waitForHydration } from "./hydration";
+
+const PASSWORD = "a long e2e password";
+
+/** Adds a user with the real CLI, as an admin would. */
+function addUser(name: string, role: string) {
+  execFileSync(process.env.BOTCONFIG_BIN!, ["user", "add", name, "--role", role, "--password-stdin"], {
+    input: `${PASSWORD}\n`,
+    env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL },
+  });
+}
+
+async function signIn(page: Page, name: string, password = PASSWORD) {
+  await page.goto("/login");
+  await page.getByLabel("User name").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test.describe("signed out", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test.beforeAll(() => {
+    addUser("victor", "viewer");
+    addUser("edith", "editor");
+  });
+
+  test("a page asks for a sign-in, and a wrong password says only that", async ({ page }) => {
+    await page.goto("/system");
+    await expect(page).toHaveURL(/\/login\?next=%2Fsystem/);
+    await signIn(page, "edith", "not the password at all");
+    await expect(page.getByRole("alert")).toContainText("wrong user name or password");
+    await signIn(page, "nobody-at-all", "not the password at all");
+    await expect(page.getByRole("alert")).toContainText("wrong user name or password");
+  });
+
+  test("sign in, then sign out", async ({ page }) => {
+    await page.goto("/system");
+    await page.getByLabel("User name").fill("edith");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/system$/);
+    await expect(page.getByText("Signed in as edith (editor)")).toBeVisible();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test("a viewer sees no Save, and the server refuses a save made by hand", async ({ page }) => {
+    await signIn(page, "victor");
+    await page.goto("/pairs/BTC/USDT/risk");
+    await waitForHydration(page);
+    await expect(page.getByLabel("Stop loss (%)")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Save" })).toHaveCount(0);
+    const action = await page.locator("form").filter({ has: page.getByLabel("Stop loss (%)") }).getAttribute("action");
+    const status = await page.evaluate(async (action) => {
+      const body = new URLSearchParams({
+        symbol: "BTC/USDT",
+        "form[version]": "1",
+        "form[stop_loss_percent]": "1",
+        "form[take_profit_percent]": "10",
+        "form[max_daily_trades]": "10",
+        "form[max_daily_loss_percent]": "5",
+        "form[trailing_stop_enabled]": "false",
+        "form[trailing_stop_percent]": "2",
+        "form[max_drawdown_percent]": "15",
+        "form[position_sizing_method]": "fixed",
+        "form[volatility_lookback_days]": "30",
+      });
+      return (await fetch(action!, { method: "POST", body })).status;
+    }, action);
+    expect(status).toBe(403);
+    await page.reload();
+    await expect(page.getByLabel("Stop loss (%)")).toHaveValue("5");
+  });
+
+  test("an editor saves, the history shows the diff, and a rollback is what bots read at once", async ({ page, request }) => {
+    const read = async () =>
+      (await (await request.get("/api/v1/pairs/ETH%2FUSDT/config")).json()).risk.stop_loss_percent;
+    expect(await read()).toBe("5");
+    await signIn(page, "edith");
+    await page.goto("/pairs/ETH/USDT/risk");
+    await waitForHydration(page);
+    await page.getByLabel("Stop loss (%)").fill("3.5");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("status")).toHaveText("Saved the risk settings of ETH/USDT.");
+    expect(await read()).toBe("3.5");
+
+    await page.goto("/history?pair=ETH%2FUSDT");
+    await waitForHydration(page);
+    const row = page.getByRole("row", { name: /stop loss 5% → 3\.5%/ });
+    await expect(row).toContainText("edith");
+    await expect(row).toContainText("console");
+    await row.getByRole("button", { name: /^Roll back change \d+$/ }).click();
+    await expect(page.getByRole("status")).toContainText("Rolled back change");
+    await expect(page.getByRole("row", { name: /stop loss 3\.5% → 5%/ })).toContainText("edith");
+    expect(await read()).toBe("5");
+  });
+});

@@ -1,0 +1,280 @@
+//! Who is asking: the console's signed-in user (a server-side session) and the API's
+//! bearer tokens. Every console page and server function needs a signed-in user; every API
+//! route but `/healthz` a token whose scope allows it. Roles are then checked where the
+//! work is done (`web::service`), so a hand-made request is refused like a click.
+
+use crate::domain::auth::{Role, Scope, UserView};
+use crate::domain::history::{Actor, Source};
+use crate::service::accounts::AccountService;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, Method, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tower_sessions::Session;
+
+/// Session data keys.
+pub const USER_ID: &str = crate::store::accounts::SESSION_USER_ID;
+pub const SIGNED_IN_AT: &str = "signed_in_at";
+
+/// The path of the sign-in page.
+pub const LOGIN_PATH: &str = "/login";
+
+/// How sessions and tokens are handled.
+#[derive(Debug, Clone)]
+pub struct AccessPolicy {
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_max: Duration,
+    /// Cookies only over HTTPS (set when the console is served behind TLS).
+    pub secure_cookies: bool,
+    /// API reads without a token from 127.0.0.1 / ::1 (local bots).
+    pub local_reads: bool,
+}
+
+impl Default for AccessPolicy {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            local_reads: false,
+        }
+    }
+}
+
+/// The signed-in user of a console request (a request extension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub view: UserView,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.view.name.clone(), Source::Console)
+    }
+}
+
+/// The caller of an API request (a request extension): the token's name and scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCaller {
+    pub name: String,
+    pub scope: Scope,
+}
+
+impl ApiCaller {
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.name.clone(), Source::Api)
+    }
+}
+
+#[derive(Clone)]
+pub struct AccessState {
+    pub accounts: AccountService,
+    pub policy: AccessPolicy,
+}
+
+/// Paths anyone may fetch: the sign-in page and its server function, the bundle and
+/// static files, health. The API (`/api/v1`) has its own check.
+fn is_public(path: &str) -> bool {
+    path == LOGIN_PATH
+        || path == crate::web::auth::SIGN_IN_PATH
+        || path == "/healthz"
+        || path.starts_with("/pkg/")
+        || path == "/favicon.ico"
+        || path.starts_with("/api/v1/")
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The session's user, if it is signed in, within its absolute lifetime, and still enabled.
+pub async fn session_user(
+    state: &AccessState,
+    session: &Session,
+) -> Result<Option<CurrentUser>, Response> {
+    let internal = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "session store failed");
+        (StatusCode::SERVICE_UNAVAILABLE, "sessions are unavailable").into_response()
+    };
+    let id: Option<i64> = session.get(USER_ID).await.map_err(|e| internal(&e))?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let signed_in_at: i64 = session
+        .get(SIGNED_IN_AT)
+        .await
+        .map_err(|e| internal(&e))?
+        .unwrap_or(0);
+    if unix_now() - signed_in_at > state.policy.session_max.as_secs() as i64 {
+        session.flush().await.map_err(|e| internal(&e))?;
+        return Ok(None);
+    }
+    match state.accounts.session_user(id).await {
+        Ok(Some(view)) => Ok(Some(CurrentUser { id, view })),
+        Ok(None) => {
+            session.flush().await.map_err(|e| internal(&e))?;
+            Ok(None)
+        }
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+/// Console requests need a signed-in user: pages redirect to the sign-in page, server
+/// functions answer 401. The user rides along as a request extension.
+pub async fn console_access(
+    State(state): State<AccessState>,
+    session: Session,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let user = match session_user(&state, &session).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    match user {
+        Some(user) => {
+            request.extensions_mut().insert(user);
+            next.run(request).await
+        }
+        None if is_public(&path) => next.run(request).await,
+        None if request.method() == Method::GET || request.method() == Method::HEAD => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            let next_param = form_urlencoded_byte_serialize(&target);
+            Redirect::to(&format!("{LOGIN_PATH}?next={next_param}")).into_response()
+        }
+        None => (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({"error": "sign in first"})),
+        )
+            .into_response(),
+    }
+}
+
+fn form_urlencoded_byte_serialize(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What an API request needs: reads `read`, clearing the cache `admin`, other writes
+/// `write`.
+pub fn scope_needed(method: &Method, path: &str) -> Scope {
+    if method == Method::GET || method == Method::HEAD || method == Method::OPTIONS {
+        Scope::Read
+    } else if path == "/api/v1/cache/clear" {
+        Scope::Admin
+    } else {
+        Scope::Write
+    }
+}
+
+fn api_refusal(status: StatusCode, message: String) -> Response {
+    let mut response =
+        (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
+}
+
+/// The token from `Authorization: Bearer …`, if any.
+pub fn bearer(request: &Request<Body>) -> Option<&str> {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// API requests need a token whose scope allows them (or, when allowed, a read from this
+/// machine).
+pub async fn api_access(
+    State(state): State<AccessState>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    if !path.starts_with("/api/v1/") {
+        return next.run(request).await;
+    }
+    let needed = scope_needed(request.method(), &path);
+    let caller = match bearer(&request) {
+        Some(token) => match state.accounts.authenticate_token(token).await {
+            Ok(Some((name, scope))) => ApiCaller {
+                name: format!("token:{name}"),
+                scope,
+            },
+            Ok(None) => {
+                return api_refusal(
+                    StatusCode::UNAUTHORIZED,
+                    "this token is unknown, revoked or expired".into(),
+                )
+            }
+            Err(e) => return api_refusal(crate::api::status_of(&e), e.to_string()),
+        },
+        None => {
+            let local = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
+            if state.policy.local_reads && local && needed == Scope::Read {
+                ApiCaller {
+                    name: "local".into(),
+                    scope: Scope::Read,
+                }
+            } else {
+                return api_refusal(
+                    StatusCode::UNAUTHORIZED,
+                    "send an API token: Authorization: Bearer <token> (botconfig token create)"
+                        .into(),
+                );
+            }
+        }
+    };
+    if !caller.scope.allows(needed) {
+        return api_refusal(
+            StatusCode::FORBIDDEN,
+            format!(
+                "a {} token may not do this: it needs {} scope",
+                caller.scope, needed
+            ),
+        );
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// Whether a role may act; the refusal says what it needs.
+pub fn require(user: &CurrentUser, needed: Role) -> Result<(), crate::domain::ConfigError> {
+    if user.view.role.allows(needed) {
+        Ok(())
+    } else {
+        Err(crate::domain::ConfigError::Forbidden(format!(
+            "{} is a {}: this needs the {} role",
+            user.view.name, user.view.role, needed
+        )))
+    }
+}

@@ -1,0 +1,152 @@
+//! `user add|passwd|disable|enable|list` and `token create|list|revoke`: accounts, on the
+//! database directly (an admin's tool, like `migrate`).
+
+use super::fail;
+use crate::cli::output::{show, Column};
+use crate::cli::{Exit, Failure, TokenCommand, UserCommand};
+use crate::domain::auth::{TokenInfo, UserInfo};
+use crate::service::accounts::AccountService;
+use std::io::BufRead;
+
+const USERS: &[Column] = &[
+    Column::text("Name"),
+    Column::text("Role"),
+    Column::text("State"),
+    Column::text("Created (UTC)"),
+];
+
+const TOKENS: &[Column] = &[
+    Column::text("Name"),
+    Column::text("Scope"),
+    Column::text("State"),
+    Column::text("Created by"),
+    Column::text("Expires (UTC)"),
+    Column::text("Last used (UTC)"),
+];
+
+fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
+/// The new password: one line from standard input with `--password-stdin`, otherwise a
+/// generated one, printed once.
+fn new_password(from_stdin: bool) -> Result<(String, bool), Failure> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| fail(Exit::Failure, format!("cannot read the password: {e}")))?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).map_err(|e| fail(Exit::Failure, e))?;
+        Ok((bytes.iter().map(|b| format!("{b:02x}")).collect(), true))
+    }
+}
+
+pub async fn user(accounts: &AccountService, command: UserCommand) -> Result<Exit, Failure> {
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            let role = role.parse().map_err(crate::domain::ConfigError::from)?;
+            let (password, generated) = new_password(password_stdin)?;
+            accounts.add_user(&name, role, &password).await?;
+            println!("added {name} ({role})");
+            if generated {
+                println!("password: {password}  (shown once)");
+            }
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let (password, generated) = new_password(password_stdin)?;
+            accounts.set_password(&name, &password).await?;
+            println!("changed the password of {name}; they are signed out everywhere");
+            if generated {
+                println!("password: {password}  (shown once)");
+            }
+        }
+        UserCommand::Disable { name } => {
+            accounts.set_disabled(&name, true).await?;
+            println!("disabled {name}; they are signed out everywhere");
+        }
+        UserCommand::Enable { name } => {
+            accounts.set_disabled(&name, false).await?;
+            println!("enabled {name}");
+        }
+        UserCommand::List { json } => {
+            let users = accounts.users().await?;
+            return show(&users, json, USERS, |users: &Vec<UserInfo>| {
+                users
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.name.clone(),
+                            u.role.to_string(),
+                            if u.disabled { "disabled" } else { "active" }.into(),
+                            when(Some(u.created_at)),
+                        ]
+                    })
+                    .collect()
+            });
+        }
+    }
+    Ok(Exit::Success)
+}
+
+pub async fn token(accounts: &AccountService, command: TokenCommand) -> Result<Exit, Failure> {
+    match command {
+        TokenCommand::Create {
+            name,
+            scope,
+            expires_days,
+        } => {
+            let scope = scope.parse().map_err(crate::domain::ConfigError::from)?;
+            let token = accounts
+                .create_token(
+                    &name,
+                    scope,
+                    expires_days,
+                    &crate::domain::history::Actor::cli_user().name,
+                )
+                .await?;
+            println!("created token {name} ({scope}); it is shown once:");
+            println!("{token}");
+        }
+        TokenCommand::List { json } => {
+            let tokens = accounts.tokens().await?;
+            return show(&tokens, json, TOKENS, |tokens: &Vec<TokenInfo>| {
+                tokens
+                    .iter()
+                    .map(|t| {
+                        let state = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else if t.expires_at.is_some_and(|e| e < chrono::Utc::now()) {
+                            "expired"
+                        } else {
+                            "live"
+                        };
+                        vec![
+                            t.name.clone(),
+                            t.scope.to_string(),
+                            state.into(),
+                            t.created_by.clone(),
+                            when(t.expires_at),
+                            when(t.last_used_at),
+                        ]
+                    })
+                    .collect()
+            });
+        }
+        TokenCommand::Revoke { name } => {
+            accounts.revoke_token(&name).await?;
+            println!("revoked token {name}");
+        }
+    }
+    Ok(Exit::Success)
+}

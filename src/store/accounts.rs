@@ -1,0 +1,380 @@
+//! Users, API tokens, failed sign-ins, and the console's sessions (a `tower_sessions`
+//! store over this pool).
+
+use super::{StoreError, StoreResult};
+use crate::domain::auth::{Role, Scope, TokenInfo, UserInfo};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use std::str::FromStr;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+/// A user with what signing in checks.
+#[derive(Debug, Clone)]
+pub struct StoredUser {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+fn role(text: &str) -> StoreResult<Role> {
+    Role::from_str(text).map_err(|e| StoreError::corrupt("user role", e.message))
+}
+
+fn scope(text: &str) -> StoreResult<Scope> {
+    Scope::from_str(text).map_err(|e| StoreError::corrupt("token scope", e.message))
+}
+
+/// SHA-256 of `secret`, hex: how tokens and session ids are kept.
+pub fn digest(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub async fn count_users(pool: &PgPool) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM users"#)
+        .fetch_one(pool)
+        .await?)
+}
+
+pub async fn user_by_name(pool: &PgPool, name: &str) -> StoreResult<Option<StoredUser>> {
+    let row = sqlx::query!(
+        "SELECT id, name, role, password_hash, disabled FROM users WHERE name = $1",
+        name
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(StoredUser {
+            id: r.id,
+            role: role(&r.role)?,
+            name: r.name,
+            password_hash: r.password_hash,
+            disabled: r.disabled,
+        })
+    })
+    .transpose()
+}
+
+pub async fn user_by_id(pool: &PgPool, id: i64) -> StoreResult<Option<StoredUser>> {
+    let row = sqlx::query!(
+        "SELECT id, name, role, password_hash, disabled FROM users WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(StoredUser {
+            id: r.id,
+            role: role(&r.role)?,
+            name: r.name,
+            password_hash: r.password_hash,
+            disabled: r.disabled,
+        })
+    })
+    .transpose()
+}
+
+pub async fn list_users(pool: &PgPool) -> StoreResult<Vec<UserInfo>> {
+    sqlx::query!("SELECT id, name, role, disabled, created_at FROM users ORDER BY name")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(UserInfo {
+                id: r.id,
+                role: role(&r.role)?,
+                name: r.name,
+                disabled: r.disabled,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+/// Creates a user; a taken name is a unique violation.
+pub async fn create_user(
+    pool: &PgPool,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar!(
+        "INSERT INTO users (name, role, password_hash) VALUES ($1, $2, $3) RETURNING id",
+        name,
+        role.as_str(),
+        password_hash
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Sets a user's password and signs them out everywhere; false when there is no such user.
+pub async fn set_password(pool: &PgPool, name: &str, password_hash: &str) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE name = $1 RETURNING id",
+        name,
+        password_hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = id {
+        sqlx::query!("DELETE FROM sessions WHERE user_id = $1", id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id.is_some())
+}
+
+/// Disables (or enables) a user; disabling signs them out everywhere.
+pub async fn set_disabled(pool: &PgPool, name: &str, disabled: bool) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        "UPDATE users SET disabled = $2 WHERE name = $1 RETURNING id",
+        name,
+        disabled
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let (Some(id), true) = (id, disabled) {
+        sqlx::query!("DELETE FROM sessions WHERE user_id = $1", id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id.is_some())
+}
+
+/// Ends every session of a user; returns how many.
+pub async fn end_sessions(pool: &PgPool, user_id: i64) -> StoreResult<u64> {
+    Ok(
+        sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Failed sign-ins since `since` for the account and for the address.
+pub async fn recent_failures(
+    pool: &PgPool,
+    account: &str,
+    address: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<(i64, i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    let r = sqlx::query!(
+        r#"SELECT
+             (SELECT count(*) FROM login_failures WHERE account = $1 AND failed_at >= $3) AS "account!",
+             (SELECT count(*) FROM login_failures WHERE address = $2 AND failed_at >= $3) AS "address!",
+             (SELECT min(failed_at) FROM login_failures WHERE account = $1 AND failed_at >= $3) AS account_first,
+             (SELECT min(failed_at) FROM login_failures WHERE address = $2 AND failed_at >= $3) AS address_first"#,
+        account,
+        address,
+        since
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((r.account, r.address, r.account_first, r.address_first))
+}
+
+pub async fn record_failure(pool: &PgPool, account: &str, address: &str) -> StoreResult<()> {
+    sqlx::query!(
+        "INSERT INTO login_failures (account, address) VALUES ($1, $2)",
+        account,
+        address
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Forgets an account's failures after it signed in.
+pub async fn clear_failures(pool: &PgPool, account: &str) -> StoreResult<()> {
+    sqlx::query!("DELETE FROM login_failures WHERE account = $1", account)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn create_token(
+    pool: &PgPool,
+    name: &str,
+    scope: Scope,
+    token_hash: &str,
+    created_by: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar!(
+        "INSERT INTO api_tokens (name, scope, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        name,
+        scope.as_str(),
+        token_hash,
+        created_by,
+        expires_at
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+pub async fn list_tokens(pool: &PgPool) -> StoreResult<Vec<TokenInfo>> {
+    sqlx::query!(
+        "SELECT id, name, scope, created_by, created_at, expires_at, revoked_at, last_used_at \
+         FROM api_tokens ORDER BY revoked_at IS NOT NULL, name"
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(TokenInfo {
+            id: r.id,
+            scope: scope(&r.scope)?,
+            name: r.name,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        })
+    })
+    .collect()
+}
+
+/// Revokes the live token called `name`; false when there is none.
+pub async fn revoke_token(pool: &PgPool, name: &str) -> StoreResult<bool> {
+    Ok(sqlx::query!(
+        "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL",
+        name
+    )
+    .execute(pool)
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// The live token with this hash: its name and scope, noting its use.
+pub async fn use_token(pool: &PgPool, token_hash: &str) -> StoreResult<Option<(String, Scope)>> {
+    let row = sqlx::query!(
+        "UPDATE api_tokens SET last_used_at = now() \
+         WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) \
+         RETURNING name, scope",
+        token_hash
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| Ok((r.name, scope(&r.scope)?))).transpose()
+}
+
+/// The console's sessions, in `sessions`. Ids are kept hashed; each record carries the
+/// user it belongs to (`user_id` in its data) so a user's sessions can all be ended.
+#[derive(Debug, Clone)]
+pub struct PgSessionStore {
+    pool: PgPool,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Drops expired sessions.
+    pub async fn delete_expired(&self) -> StoreResult<u64> {
+        Ok(
+            sqlx::query!("DELETE FROM sessions WHERE expires_at < now()")
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
+/// The data key a session keeps its user's id under.
+pub const SESSION_USER_ID: &str = "user_id";
+
+fn backend(error: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}
+
+#[async_trait::async_trait]
+impl SessionStore for PgSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh random id colliding is vanishingly unlikely; try another if it does.
+        loop {
+            let data = serde_json::to_value(&record.data).map_err(backend)?;
+            let user_id = record.data.get(SESSION_USER_ID).and_then(|v| v.as_i64());
+            let inserted = sqlx::query!(
+                "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, to_timestamp($4)) \
+                 ON CONFLICT (id_hash) DO NOTHING",
+                digest(&record.id.to_string()),
+                user_id,
+                data,
+                record.expiry_date.unix_timestamp() as f64
+            )
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+            if inserted == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_value(&record.data).map_err(backend)?;
+        let user_id = record.data.get(SESSION_USER_ID).and_then(|v| v.as_i64());
+        sqlx::query!(
+            "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, to_timestamp($4)) \
+             ON CONFLICT (id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at",
+            digest(&record.id.to_string()),
+            user_id,
+            data,
+            record.expiry_date.unix_timestamp() as f64
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row = sqlx::query!(
+            r#"SELECT data, extract(epoch FROM expires_at)::bigint AS "expires!" FROM sessions
+               WHERE id_hash = $1 AND expires_at > now()"#,
+            digest(&id.to_string())
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let data = serde_json::from_value(row.data).map_err(backend)?;
+        let expiry_date =
+            tower_sessions::cookie::time::OffsetDateTime::from_unix_timestamp(row.expires)
+                .map_err(backend)?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query!(
+            "DELETE FROM sessions WHERE id_hash = $1",
+            digest(&id.to_string())
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+}

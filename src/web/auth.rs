@@ -1,0 +1,192 @@
+//! Signing in and out of the console, and who is signed in.
+//!
+//! The sign-in and sign-out forms are plain HTML posts answered with a redirect, so the
+//! whole page (and with it the signed-in user) is rendered afresh either way, with or
+//! without the WASM bundle.
+
+use crate::domain::auth::{Role, UserView};
+use crate::domain::ConfigError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The sign-in server function's path: public, like the page.
+pub const SIGN_IN_PATH: &str = "/api/sign_in";
+
+/// Only a path on this console, never another site.
+#[cfg(feature = "ssr")]
+fn local_path(next: Option<String>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
+        _ => "/".into(),
+    }
+}
+
+/// Signs in and returns to `next`; a failure returns to the sign-in page with the reason,
+/// which never says whether the name or the password was wrong.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    name: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ConfigError> {
+    use crate::access::{SIGNED_IN_AT, USER_ID};
+    let session: tower_sessions::Session = leptos_axum::extract()
+        .await
+        .map_err(|e| ConfigError::Internal(format!("no session: {e}")))?;
+    let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let accounts = crate::web::context_service()?.accounts();
+    let next = local_path(next);
+    match accounts.sign_in(&name, &password, &address).await {
+        Ok(user) => {
+            let store_failed = |e: tower_sessions::session::Error| {
+                ConfigError::Unavailable(format!("sessions: {e}"))
+            };
+            // A new id at sign-in: an id planted before it is worth nothing after.
+            session.cycle_id().await.map_err(store_failed)?;
+            session
+                .insert(USER_ID, user.id)
+                .await
+                .map_err(store_failed)?;
+            let now = chrono::Utc::now().timestamp();
+            session
+                .insert(SIGNED_IN_AT, now)
+                .await
+                .map_err(store_failed)?;
+            tracing::info!(user = %user.view.name, %address, "signed in");
+            leptos_axum::redirect(&next);
+        }
+        Err(error) => {
+            tracing::warn!(account = %name.trim(), %address, %error, "sign-in refused");
+            let query = serde_urlencoded_pair(&[("error", &error.to_string()), ("next", &next)]);
+            leptos_axum::redirect(&format!("{}?{query}", crate::access::LOGIN_PATH));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn serde_urlencoded_pair(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let encoded: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={encoded}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Ends this session.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), ConfigError> {
+    let session: tower_sessions::Session = leptos_axum::extract()
+        .await
+        .map_err(|e| ConfigError::Internal(format!("no session: {e}")))?;
+    session
+        .flush()
+        .await
+        .map_err(|e| ConfigError::Unavailable(format!("sessions: {e}")))?;
+    leptos_axum::redirect(crate::access::LOGIN_PATH);
+    Ok(())
+}
+
+/// Ends every session of the signed-in user, on every browser.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), ConfigError> {
+    let user = crate::web::current_user()?;
+    let ended = crate::web::context_service()?
+        .accounts()
+        .sign_out_everywhere(user.id)
+        .await?;
+    tracing::info!(user = %user.view.name, ended, "signed out everywhere");
+    leptos_axum::redirect(crate::access::LOGIN_PATH);
+    Ok(())
+}
+
+/// The signed-in user of the page being rendered; on the client, what the server said.
+pub fn signed_in_user() -> Option<UserView> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::web::current_user().ok().map(|u| u.view)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+/// Whether the signed-in user's role allows `needed` (for hiding what they may not do;
+/// the server checks again).
+pub fn allowed(needed: Role) -> bool {
+    use_context::<Option<UserView>>()
+        .flatten()
+        .is_some_and(|u| u.role.allows(needed))
+}
+
+/// Shows its children only to a role that allows `role`.
+#[component]
+pub fn Can(role: Role, children: ChildrenFn) -> impl IntoView {
+    allowed(role).then(|| children())
+}
+
+/// Who is signed in, with sign-out buttons.
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let user = use_context::<Option<UserView>>().flatten();
+    user.map(|user| {
+        view! {
+            <div class="user-menu">
+                <span>"Signed in as " <strong>{user.name.clone()}</strong> " (" {user.role.as_str()} ")"</span>
+                <form method="post" action="/api/sign_out">
+                    <button type="submit">"Sign out"</button>
+                </form>
+                <form method="post" action="/api/sign_out_everywhere">
+                    <button type="submit" class="secondary">"Sign out everywhere"</button>
+                </form>
+            </div>
+        }
+    })
+}
+
+/// `/login`: the sign-in form.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let error = move || query.read().get("error");
+    let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
+    view! {
+        <section class="login">
+            <h1>"Sign in"</h1>
+            {move || error().map(|message| view! {
+                <div class="note error" role="alert">
+                    <strong>"Sign-in failed"</strong> " " <span>{message}</span>
+                </div>
+            })}
+            <form method="post" action=SIGN_IN_PATH>
+                <input type="hidden" name="next" value=next/>
+                <div class="field">
+                    <label for="login-name">"User name"</label>
+                    <input id="login-name" name="name" type="text" autocomplete="username" required/>
+                </div>
+                <div class="field">
+                    <label for="login-password">"Password"</label>
+                    <input id="login-password" name="password" type="password" autocomplete="current-password" required/>
+                </div>
+                <button type="submit">"Sign in"</button>
+            </form>
+        </section>
+    }
+}

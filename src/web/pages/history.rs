@@ -1,0 +1,233 @@
+//! `/history`: every recorded change, newest first, filtered by pair, table, actor and
+//! time, each as a readable diff; rolling one back (or everything made with it).
+
+use crate::domain::auth::Role;
+use crate::domain::display::{history_cells, HISTORY_COLUMNS};
+use crate::domain::history::{ChangeRecord, TABLES};
+use crate::domain::ConfigError;
+use crate::web::auth::allowed;
+use crate::web::components::{ErrorNote, Loaded, TableHead};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// What the history page shows: the changes and who appears in them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HistoryView {
+    pub changes: Vec<ChangeRecord>,
+    pub actors: Vec<String>,
+}
+
+/// The changes matching the page's filters (empty text: no filter).
+#[server]
+pub async fn list_history(
+    pair: String,
+    table: String,
+    actor: String,
+    since: String,
+) -> Result<HistoryView, ConfigError> {
+    crate::web::answer(
+        async move {
+            let service = crate::web::service(Role::Viewer)?;
+            let given = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+            let since = given(since)
+                .map(|s| crate::domain::history::parse_since(&s, chrono::Utc::now()))
+                .transpose()?;
+            let pair = given(pair)
+                .map(|p| crate::service::parse_symbol(&p).map(|s| s.to_string()))
+                .transpose()?;
+            let filter = crate::domain::history::HistoryFilter {
+                symbol: pair,
+                table: given(table),
+                actor: given(actor),
+                since,
+                until: None,
+                limit: 200,
+            };
+            Ok(HistoryView {
+                changes: service.history(&filter).await?,
+                actors: service.history_actors().await?,
+            })
+        }
+        .await,
+    )
+}
+
+/// Reverts change `id` (with `whole`, everything made with it). An editor may revert their
+/// own changes, an admin anyone's; without `confirm`, a row changed since is left alone.
+#[server]
+pub async fn roll_back(id: i64, whole: bool, confirm: bool) -> Result<String, ConfigError> {
+    crate::web::answer(
+        async move {
+            let user = crate::web::current_user()?;
+            let service = crate::web::service(Role::Editor)?;
+            if !user.view.role.allows(Role::Admin) {
+                let own = service
+                    .history(&crate::domain::history::HistoryFilter {
+                        actor: Some(user.view.name.clone()),
+                        limit: 100_000,
+                        ..crate::domain::history::HistoryFilter::default()
+                    })
+                    .await?
+                    .iter()
+                    .any(|c| c.id == id);
+                if !own {
+                    return Err(ConfigError::Forbidden(format!(
+                        "{} is an editor: only an admin may roll back someone else's change",
+                        user.view.name
+                    )));
+                }
+            }
+            let ids = service.revert(id, whole, confirm).await?;
+            Ok(format!(
+                "Rolled back change #{id}{}; recorded as #{}.",
+                if whole {
+                    " and everything made with it"
+                } else {
+                    ""
+                },
+                ids.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", #")
+            ))
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).unwrap_or_default();
+    let roll = ServerAction::<RollBack>::new();
+    let changes = Resource::new(
+        move || {
+            (
+                param("pair"),
+                param("table"),
+                param("actor"),
+                param("since"),
+                roll.version().get(),
+            )
+        },
+        |(pair, table, actor, since, _)| list_history(pair, table, actor, since),
+    );
+    let outcome = move || {
+        roll.value().get().map(|result| match result {
+            Ok(message) => view! { <p class="note ok" role="status">{message}</p> }.into_any(),
+            Err(ConfigError::Conflict(message)) => {
+                let last = roll.input().get();
+                view! {
+                    <div class="note error" role="alert">
+                        <strong>"Not rolled back: "</strong> {message}
+                        {last.map(|input| view! {
+                            <ActionForm action=roll>
+                                <input type="hidden" name="id" value=input.id/>
+                                <input type="hidden" name="whole" value=input.whole.to_string()/>
+                                <input type="hidden" name="confirm" value="true"/>
+                                <button type="submit">"Roll back anyway"</button>
+                            </ActionForm>
+                        })}
+                    </div>
+                }
+                .into_any()
+            }
+            Err(error) => view! { <ErrorNote error/> }.into_any(),
+        })
+    };
+    view! {
+        <h1>"History"</h1>
+        <form method="get" action="/history" class="filters">
+            <div class="field">
+                <label for="history-pair">"Pair"</label>
+                <input id="history-pair" name="pair" type="text" placeholder="BTC/USDT" value=param("pair")/>
+            </div>
+            <div class="field">
+                <label for="history-table">"Table"</label>
+                <select id="history-table" name="table">
+                    <option value="">"All tables"</option>
+                    {TABLES.iter().map(|(name, title)| {
+                        view! { <option value=*name selected=param("table") == *name>{*title}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="history-actor">"Who"</label>
+                <input id="history-actor" name="actor" type="text" placeholder="alice, cli:ops, sql:postgres" value=param("actor")/>
+            </div>
+            <div class="field">
+                <label for="history-since">"Since"</label>
+                <input id="history-since" name="since" type="text" placeholder="2h, 7d, 2026-11-25" value=param("since")/>
+            </div>
+            <div class="actions"><button type="submit">"Filter"</button></div>
+        </form>
+        {outcome}
+        <Loaded resource=changes loading="Loading the history…" show=move |view: HistoryView| {
+            view! { <HistoryTable changes=view.changes roll/> }
+        }/>
+    }
+}
+
+#[component]
+fn HistoryTable(changes: Vec<ChangeRecord>, roll: ServerAction<RollBack>) -> impl IntoView {
+    if changes.is_empty() {
+        return view! { <p>"No changes match."</p> }.into_any();
+    }
+    let group_sizes = |txid: i64| changes.iter().filter(|c| c.txid == txid).count();
+    let rows = changes
+        .iter()
+        .map(|change| {
+            let cells = history_cells(change)
+                .into_iter()
+                .enumerate()
+                .map(|(i, cell)| view! { <td class=HISTORY_COLUMNS[i].numeric.then_some("num")>{cell}</td> })
+                .collect_view();
+            let id = change.id;
+            let together = group_sizes(change.txid);
+            let can_roll = change.operation != "truncate" && allowed(Role::Editor);
+            view! {
+                <tr>
+                    {cells}
+                    <td>
+                        {can_roll.then(|| view! {
+                            <ActionForm action=roll>
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="whole" value="false"/>
+                                <input type="hidden" name="confirm" value="false"/>
+                                <button type="submit" aria-label=format!("Roll back change {id}")>"Roll back"</button>
+                            </ActionForm>
+                        })}
+                        {(can_roll && together > 1).then(|| view! {
+                            <ActionForm action=roll>
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="whole" value="true"/>
+                                <input type="hidden" name="confirm" value="false"/>
+                                <button type="submit" class="secondary" aria-label=format!("Roll back change {id} and the {together} made with it")>
+                                    {format!("Roll back all {together}")}
+                                </button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table>
+            <TableHead columns=HISTORY_COLUMNS_WITH_ACTION/>
+            <tbody>{rows}</tbody>
+        </table>
+        <p class="hint">"A rollback is a new change: history is never rewritten."</p>
+    }
+    .into_any()
+}
+
+const HISTORY_COLUMNS_WITH_ACTION: &[crate::domain::display::Column] = &[
+    HISTORY_COLUMNS[0],
+    HISTORY_COLUMNS[1],
+    HISTORY_COLUMNS[2],
+    HISTORY_COLUMNS[3],
+    HISTORY_COLUMNS[4],
+    HISTORY_COLUMNS[5],
+    crate::domain::display::Column::text("Roll back"),
+];
