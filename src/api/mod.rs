@@ -1,6 +1,8 @@
 //! The HTTP API for bots and operator tools: thin handlers over the service layer, JSON in
 //! and out, errors as JSON bodies with fitting status codes.
 
+mod writes;
+
 use crate::domain::system::{SettingValue, SystemSetting};
 use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
@@ -9,7 +11,7 @@ use crate::service::{parse_symbol, ReadFrom};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 use std::str::FromStr;
@@ -61,7 +63,14 @@ pub fn router<S: Clone + Send + Sync + 'static>(service: ConfigService) -> Route
         .route("/healthz", get(healthz))
         .route("/api/v1/pairs/{symbol}/config", get(pair_config))
         .route("/api/v1/pairs/{symbol}/should-trade", get(should_trade))
-        .route("/api/v1/pairs", get(active_pairs))
+        .route("/api/v1/pairs", get(active_pairs).post(writes::create_pair))
+        .route("/api/v1/pairs/{symbol}", put(writes::update_pair))
+        .route("/api/v1/pairs/{symbol}/risk", put(writes::update_risk))
+        .route(
+            "/api/v1/pairs/{symbol}/strategies/{strategy}",
+            put(writes::update_pair_strategy),
+        )
+        .route("/api/v1/settings/{key}", put(writes::update_setting))
         .route("/api/v1/portfolio", get(portfolio))
         .route("/api/v1/validate", get(validate))
         .route("/api/v1/cache/stats", get(cache_stats))

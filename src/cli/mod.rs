@@ -253,6 +253,10 @@ pub struct SetConfigArgs {
     /// The new setting's description.
     #[arg(long)]
     pub description: Option<String>,
+    /// The new setting is a secret (an exchange key, a chat token): never shown, exported,
+    /// logged or recorded in the history.
+    #[arg(long)]
+    pub secret: bool,
 }
 
 #[derive(Debug, Args)]

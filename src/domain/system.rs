@@ -149,6 +149,8 @@ pub struct NewSetting {
     pub value_type: ValueType,
     pub category: Category,
     pub description: String,
+    /// A secret (an exchange key, a chat token): never shown, exported, logged or recorded.
+    pub is_secret: bool,
 }
 
 /// A setting key as the schema allows it: lower case, digits and `_`, starting with a
@@ -276,11 +278,33 @@ pub struct SystemSetting {
     pub category: Category,
     pub is_active: bool,
     pub version: i32,
+    /// Never shown, exported, logged or recorded: see `redacted`.
+    #[serde(default)]
+    pub is_secret: bool,
+    /// When the row last changed.
+    #[serde(default)]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The one typed reading of a setting: a value of another type is an error that names the
 /// setting, whoever reads it (a bot through the cache, the portfolio, the console).
 impl SystemSetting {
+    /// The setting as anyone but a bot may see it: a secret's value is gone (empty).
+    pub fn redacted(mut self) -> Self {
+        if self.is_secret {
+            self.value = SettingValue::String(String::new());
+        }
+        self
+    }
+
+    /// What a secret's form shows instead of its value.
+    pub fn secret_summary(&self) -> String {
+        match self.updated_at {
+            Some(at) => format!("set, last changed {} UTC", at.format("%Y-%m-%d %H:%M")),
+            None => "set".into(),
+        }
+    }
+
     fn wrong_type(&self, expected: &str) -> ConfigError {
         ConfigError::invalid(
             self.key.clone(),

@@ -139,6 +139,8 @@ impl ConfigService {
         let mut changes = Vec::with_capacity(group.len());
         for setting in group {
             match form.values.get(&setting.key) {
+                // A secret's input starts empty: left empty, the secret stays as it is.
+                Some(input) if setting.is_secret && input.is_empty() => {}
                 Some(input) => changes.push((
                     setting.key.clone(),
                     input.clone(),
@@ -148,7 +150,13 @@ impl ConfigService {
             }
         }
         errors.finish(|| ())?;
-        self.manager.set_settings(&changes).await
+        Ok(self
+            .manager
+            .set_settings(&changes)
+            .await?
+            .into_iter()
+            .map(SystemSetting::redacted)
+            .collect())
     }
 
     /// A short benchmark on this database (a few seconds), recorded in the history.
@@ -176,13 +184,35 @@ impl ConfigService {
         self.manager.uncached().all_risk().await
     }
 
+    /// Every setting as people may see it: secrets without their values.
     pub async fn settings(&self) -> Result<Vec<SystemSetting>, ConfigError> {
-        self.manager.uncached().system_config().await
+        Ok(self
+            .manager
+            .uncached()
+            .system_config()
+            .await?
+            .into_iter()
+            .map(SystemSetting::redacted)
+            .collect())
     }
 
     /// Sets one setting from text, checked against its type and rules.
     pub async fn set_setting(&self, key: &str, input: &str) -> Result<SystemSetting, ConfigError> {
-        self.manager.set_setting(key, input, None).await
+        Ok(self.manager.set_setting(key, input, None).await?.redacted())
+    }
+
+    /// Sets one setting if it is still at `version`.
+    pub async fn set_setting_at(
+        &self,
+        key: &str,
+        input: &str,
+        version: i32,
+    ) -> Result<SystemSetting, ConfigError> {
+        Ok(self
+            .manager
+            .set_setting(key, input, Some(version))
+            .await?
+            .redacted())
     }
 
     /// Creates a setting, or sets it when it exists (of the same type).
@@ -201,7 +231,9 @@ impl ConfigService {
                 ),
             )),
             Ok(_) => self.set_setting(&new.key, input).await,
-            Err(ConfigError::NotFound(_)) => self.manager.create_setting(new, input).await,
+            Err(ConfigError::NotFound(_)) => {
+                Ok(self.manager.create_setting(new, input).await?.redacted())
+            }
             Err(other) => Err(other),
         }
     }

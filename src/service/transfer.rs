@@ -40,8 +40,10 @@ impl ConfigService {
             .collect();
         Ok(ConfigDocument {
             format: crate::domain::transfer::FORMAT.to_owned(),
+            // Secrets are never exported: they are set where they are used.
             settings: settings
                 .iter()
+                .filter(|s| !s.is_secret)
                 .map(|s| (s.key.clone(), s.value.to_string()))
                 .collect(),
             pairs,
@@ -65,6 +67,10 @@ impl ConfigService {
         let mut typed = Vec::new();
         for (key, value) in &doc.settings {
             match current.iter().find(|s| &s.key == key) {
+                Some(setting) if setting.is_secret => errors.push(
+                    format!("settings.{key}"),
+                    "is a secret: set it with botconfig set-config, not an import",
+                ),
                 Some(setting) => {
                     // An equal value (10 for "10.0") is not written: no version bump.
                     if let Some(v) = errors.take(parse_setting(key, setting.value_type, value)) {

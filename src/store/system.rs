@@ -14,6 +14,8 @@ struct SettingRow {
     category: Option<String>,
     is_active: bool,
     version: i32,
+    is_secret: bool,
+    updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl TryFrom<SettingRow> for SystemSetting {
@@ -39,6 +41,8 @@ impl TryFrom<SettingRow> for SystemSetting {
             description: r.description.unwrap_or_default(),
             is_active: r.is_active,
             version: r.version,
+            is_secret: r.is_secret,
+            updated_at: Some(r.updated_at),
         })
     }
 }
@@ -47,7 +51,7 @@ impl TryFrom<SettingRow> for SystemSetting {
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<SystemSetting>> {
     sqlx::query_as!(
         SettingRow,
-        "SELECT config_key AS key, config_value AS value, config_type AS value_type, description, category, is_active, version \
+        "SELECT config_key AS key, config_value AS value, config_type AS value_type, description, category, is_active, version, is_secret, updated_at \
          FROM system_config WHERE is_active ORDER BY category, config_key"
     )
     .fetch_all(pool)
@@ -61,7 +65,7 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<SystemSetting>> {
 pub async fn get(executor: impl PgExecutor<'_>, key: &str) -> StoreResult<Option<SystemSetting>> {
     sqlx::query_as!(
         SettingRow,
-        "SELECT config_key AS key, config_value AS value, config_type AS value_type, description, category, is_active, version \
+        "SELECT config_key AS key, config_value AS value, config_type AS value_type, description, category, is_active, version, is_secret, updated_at \
          FROM system_config WHERE config_key = $1 AND is_active",
         key
     )
@@ -80,15 +84,16 @@ pub async fn create(
     let mut tx = writer.begin().await?;
     let setting = sqlx::query_as!(
         SettingRow,
-        "INSERT INTO system_config (config_key, config_value, config_type, category, description, created_by) \
-         VALUES ($1, $2, $3, $4, $5, 'botconfig') \
+        "INSERT INTO system_config (config_key, config_value, config_type, category, description, created_by, is_secret) \
+         VALUES ($1, $2, $3, $4, $5, 'botconfig', $6) \
          RETURNING config_key AS key, config_value AS value, config_type AS value_type, description, category, \
-         is_active, version",
+         is_active, version, is_secret, updated_at",
         new.key,
         value.to_string(),
         new.value_type.as_str(),
         new.category.as_str(),
-        new.description
+        new.description,
+        new.is_secret
     )
     .fetch_one(&mut *tx)
     .await?

@@ -281,6 +281,18 @@ async fn signing_out_everywhere_and_disabling_end_sessions(pool: PgPool) {
     assert_eq!(send(&app, page(&first)).await.0, StatusCode::SEE_OTHER);
     assert_eq!(send(&app, page(&second)).await.0, StatusCode::SEE_OTHER);
 
+    // A password change ends the sessions too.
+    let fourth = session_cookie(&router, "carol", PASSWORD).await.unwrap();
+    AccountService::new(pool.clone())
+        .set_password("carol", "another long password")
+        .await
+        .unwrap();
+    assert_eq!(send(&app, page(&fourth)).await.0, StatusCode::SEE_OTHER);
+    AccountService::new(pool.clone())
+        .set_password("carol", PASSWORD)
+        .await
+        .unwrap();
+
     let third = session_cookie(&router, "carol", PASSWORD).await.unwrap();
     AccountService::new(pool.clone())
         .set_disabled("carol", true)
@@ -328,4 +340,41 @@ async fn pages_carry_a_nonce_policy_and_everything_refuses_framing(pool: PgPool)
     assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
     let (_, _) = send(&app, request(Method::GET, "/healthz", None)).await;
+}
+
+/// A session ends when idle too long, and when too old however busy: both are read from
+/// the session's row, set back here instead of waiting.
+#[sqlx::test]
+async fn sessions_end_when_idle_and_when_too_old(pool: PgPool) {
+    let (router, _) = router(&pool);
+    let app = helpers::TestApp {
+        router: router.clone(),
+        cookie: String::new(),
+        token: String::new(),
+    };
+    let page = |cookie: &str| {
+        Request::get("/")
+            .header(header::HOST, CONSOLE)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let idle = sign_in_as(&router, &pool, "dora", Role::Viewer).await;
+    assert_eq!(send(&app, page(&idle)).await.0, StatusCode::OK);
+    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(send(&app, page(&idle)).await.0, StatusCode::SEE_OTHER);
+
+    let old = session_cookie(&router, "dora", PASSWORD).await.unwrap();
+    assert_eq!(send(&app, page(&old)).await.0, StatusCode::OK);
+    // Signed in 13 hours ago, busy ever since.
+    sqlx::query(
+        "UPDATE sessions SET data = jsonb_set(data, '{signed_in_at}', to_jsonb(extract(epoch FROM now() - interval '13 hours')::bigint))",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(send(&app, page(&old)).await.0, StatusCode::SEE_OTHER);
 }

@@ -757,3 +757,72 @@ async fn the_original_tools_spellings_are_accepted(pool: PgPool) {
     .unwrap();
     assert_eq!((trades, loss), (7, rust_decimal_macros::dec!(2.5)));
 }
+
+/// On a database without users, `serve` creates the admin and prints a generated password
+/// once; it signs in; a second start prints nothing of the kind.
+#[sqlx::test]
+async fn the_first_admin_password_is_printed_once(pool: PgPool) {
+    use std::io::BufRead;
+    let start = || {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("botconfig"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url(&pool))
+            .env("BOTCONFIG_LISTEN", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "botconfig")
+            .env_remove("BOTCONFIG_ADMIN_PASSWORD")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts")
+    };
+    // Lines up to the one that says it is serving.
+    let lines_until_serving = |child: &mut Child| {
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        for line in out.lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("botconfig console at");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    };
+    let mut first = start();
+    let lines = lines_until_serving(&mut first);
+    let _ = first.kill();
+    let _ = first.wait();
+    let announced = lines
+        .iter()
+        .find(|l| l.starts_with("created the first admin"))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let password = announced
+        .split("password \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let accounts = botconfig::service::accounts::AccountService::new(pool.clone());
+    let admin = accounts.sign_in("admin", password, "test").await.unwrap();
+    assert_eq!(admin.view.role, botconfig::domain::auth::Role::Admin);
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE name = 'admin'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(password));
+
+    let mut second = start();
+    let lines = lines_until_serving(&mut second);
+    let _ = second.kill();
+    let _ = second.wait();
+    assert!(
+        !lines.iter().any(|l| l.contains("first admin")),
+        "{lines:?}"
+    );
+}

@@ -7,6 +7,7 @@ mod helpers;
 mod proxy;
 
 mod adopt;
+mod api;
 mod auth;
 mod cache;
 mod cli;
@@ -14,4 +15,5 @@ mod faults;
 mod history;
 mod http;
 mod schema;
+mod secrets;
 mod service;

@@ -224,10 +224,15 @@ pub async fn set_config(service: &ConfigService, args: SetConfigArgs) -> Result<
                     .parse()
                     .map_err(|e: String| ConfigError::invalid("category", e))?,
                 description: args.description.clone().unwrap_or_default(),
+                is_secret: args.secret,
             };
             service.create_or_set_setting(&new, &args.value).await?
         }
     };
-    println!("{} = {}", saved.key, saved.value);
+    if saved.is_secret {
+        println!("{} is set (a secret: its value is not shown)", saved.key);
+    } else {
+        println!("{} = {}", saved.key, saved.value);
+    }
     Ok(Exit::Success)
 }

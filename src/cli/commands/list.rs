@@ -53,7 +53,11 @@ fn setting_rows(settings: &[SystemSetting]) -> Vec<Vec<String>> {
             vec![
                 s.category.as_str().to_owned(),
                 s.key.clone(),
-                s.value.to_string(),
+                if s.is_secret {
+                    format!("(secret, {})", s.secret_summary())
+                } else {
+                    s.value.to_string()
+                },
                 s.value_type.as_str().to_owned(),
                 s.description.clone(),
             ]

@@ -146,6 +146,7 @@ fn PairEditor(
     };
     let strategies_href = format!("/pairs/{symbol}/strategies");
     let risk_href = format!("/pairs/{symbol}/risk");
+    let history_href = format!("/history?pair={}", symbol.replace('/', "%2F"));
     let (title, s1, s2, s3) = (
         symbol.clone(),
         symbol.clone(),
@@ -158,6 +159,8 @@ fn PairEditor(
             <a href=strategies_href>"Strategies of " {s1}</a>
             " · "
             <a href=risk_href>"Risk of " {s2}</a>
+            " · "
+            <a href=history_href>"History of " {s3.clone()}</a>
         </p>
         <SaveOutcome value=save.value() success=|p: &TradingPair| format!("Saved {}.", p.symbol)/>
         <SaveOutcome

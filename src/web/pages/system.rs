@@ -91,6 +91,20 @@ fn setting_input(setting: SystemSetting, errors: Signal<crate::domain::FieldErro
     let id = format!("field-{key}");
     let help = format!("{key} — {}", setting.description);
     let version = view! { <input type="hidden" name=format!("form[versions][{key}]") value=setting.version/> };
+    if setting.is_secret {
+        // The value never reaches the browser: the field starts empty and replaces it only
+        // when something is typed.
+        let summary = setting.secret_summary();
+        return view! {
+            <div class="field">
+                {version}
+                <label for=id.clone()>{setting.label()}</label>
+                <input id=id name=name type="password" autocomplete="new-password" value="" placeholder=summary.clone()/>
+                <small class="help">{format!("{key} — a secret, {summary}; type a new value to replace it")}</small>
+            </div>
+        }
+        .into_any();
+    }
     match (setting.value_type, choices(&key)) {
         (ValueType::Boolean, _) => view! {
             {version}

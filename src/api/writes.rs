@@ -1,0 +1,184 @@
+//! The API's writes, for tools: create a pair, update a pair, its risk, one of its
+//! strategies, and a setting. Each takes the row's `version` (optimistic concurrency: 409
+//! with the current row when someone changed it since), validates with the same rules as
+//! the console (422 with field errors), is recorded under the token's name, and
+//! invalidates the cache like every write.
+
+use super::{ApiError, ConfigError};
+use crate::access::ApiCaller;
+use crate::domain::forms::PairStrategyForm;
+use crate::domain::pair::PairForm;
+use crate::domain::risk::RiskForm;
+use crate::service::{parse_symbol, ConfigService};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+/// A form from JSON: numbers and booleans may come as JSON values or as text, as a tool
+/// finds natural; the form's own parse applies the rules. `version` stays a number.
+fn form<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    fn as_text(value: Value) -> Value {
+        match value {
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::Bool(b) => Value::String(b.to_string()),
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let v = if k == "version" { v } else { as_text(v) };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+    serde_json::from_value(as_text(body))
+        .map_err(|e| ApiError(ConfigError::invalid("body", e.to_string())))
+}
+
+fn version_of(body: &Value) -> Result<i32, ApiError> {
+    body.get("version")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| {
+            ApiError(ConfigError::invalid(
+                "version",
+                "is required: the version of the row you read",
+            ))
+        })
+}
+
+/// 409 with the row as it is now, or the error as usual.
+async fn conflict_with<T: serde::Serialize>(
+    error: ConfigError,
+    current: impl std::future::Future<Output = Result<T, ConfigError>>,
+) -> Response {
+    match error {
+        ConfigError::Conflict(message) => {
+            let current = current.await.ok();
+            (
+                StatusCode::CONFLICT,
+                Json(json!({ "error": message, "fields": [], "current": current })),
+            )
+                .into_response()
+        }
+        other => ApiError(other).into_response(),
+    }
+}
+
+fn acting(service: &ConfigService, caller: &ApiCaller) -> ConfigService {
+    service.acting_as(caller.actor())
+}
+
+/// `POST /api/v1/pairs`: a new pair (default risk, no strategies).
+pub async fn create_pair(
+    State(service): State<ConfigService>,
+    Extension(caller): Extension<ApiCaller>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let form: PairForm = form(body)?;
+    let pair = acting(&service, &caller).create_pair(&form).await?;
+    Ok((StatusCode::CREATED, Json(pair)).into_response())
+}
+
+/// `PUT /api/v1/pairs/{symbol}`: a pair's settings, at `version`.
+pub async fn update_pair(
+    State(service): State<ConfigService>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(symbol): Path<String>,
+    Json(mut body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let symbol = parse_symbol(&symbol)?;
+    let version = version_of(&body)?;
+    if let Value::Object(map) = &mut body {
+        map.remove("version");
+        map.insert("symbol".into(), Value::String(symbol.to_string()));
+    }
+    let form: PairForm = form(body)?;
+    match acting(&service, &caller)
+        .update_pair(&symbol, &form, version)
+        .await
+    {
+        Ok(pair) => Ok(Json(pair).into_response()),
+        Err(e) => Ok(conflict_with(e, service.pair(&symbol)).await),
+    }
+}
+
+/// `PUT /api/v1/pairs/{symbol}/risk`: a pair's risk settings, at `version`.
+pub async fn update_risk(
+    State(service): State<ConfigService>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(symbol): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let symbol = parse_symbol(&symbol)?;
+    version_of(&body)?;
+    let form: RiskForm = form(body)?;
+    match acting(&service, &caller).update_risk(&symbol, &form).await {
+        Ok(risk) => Ok(Json(risk).into_response()),
+        Err(e) => Ok(conflict_with(e, service.risk(&symbol)).await),
+    }
+}
+
+/// `PUT /api/v1/pairs/{symbol}/strategies/{strategy}`: a pair's use of a strategy, at
+/// `version` (0 when the pair has no row for it yet).
+pub async fn update_pair_strategy(
+    State(service): State<ConfigService>,
+    Extension(caller): Extension<ApiCaller>,
+    Path((symbol, strategy)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let symbol = parse_symbol(&symbol)?;
+    version_of(&body)?;
+    let form: PairStrategyForm = form(body)?;
+    match acting(&service, &caller)
+        .save_pair_strategy(&symbol, &strategy, &form)
+        .await
+    {
+        Ok(row) => Ok(Json(row).into_response()),
+        Err(e) => {
+            let current = async {
+                service
+                    .pair_strategy_rows(&symbol)
+                    .await
+                    .map(|rows| rows.into_iter().find(|r| r.strategy == strategy))
+            };
+            Ok(conflict_with(e, current).await)
+        }
+    }
+}
+
+/// `PUT /api/v1/settings/{key}`: `{"value": …, "version": n}`.
+pub async fn update_setting(
+    State(service): State<ConfigService>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(key): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let version = version_of(&body)?;
+    let value = match body.get("value") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(other @ (Value::Object(_) | Value::Array(_))) => other.to_string(),
+        _ => return Err(ApiError(ConfigError::invalid("value", "is required"))),
+    };
+    match acting(&service, &caller)
+        .set_setting_at(&key, &value, version)
+        .await
+    {
+        Ok(setting) => Ok(Json(setting).into_response()),
+        Err(e) => {
+            let current = async {
+                service
+                    .settings()
+                    .await
+                    .map(|all| all.into_iter().find(|s| s.key == key))
+            };
+            Ok(conflict_with(e, current).await)
+        }
+    }
+}
