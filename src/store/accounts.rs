@@ -42,41 +42,48 @@ pub async fn count_users(pool: &PgPool) -> StoreResult<i64> {
         .await?)
 }
 
+struct UserRow {
+    id: i64,
+    name: String,
+    role: String,
+    password_hash: String,
+    disabled: bool,
+}
+
+impl TryFrom<UserRow> for StoredUser {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> StoreResult<Self> {
+        Ok(StoredUser {
+            id: r.id,
+            role: role(&r.role)?,
+            name: r.name,
+            password_hash: r.password_hash,
+            disabled: r.disabled,
+        })
+    }
+}
+
 pub async fn user_by_name(pool: &PgPool, name: &str) -> StoreResult<Option<StoredUser>> {
-    let row = sqlx::query!(
+    sqlx::query_as!(
+        UserRow,
         "SELECT id, name, role, password_hash, disabled FROM users WHERE name = $1",
         name
     )
     .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(StoredUser {
-            id: r.id,
-            role: role(&r.role)?,
-            name: r.name,
-            password_hash: r.password_hash,
-            disabled: r.disabled,
-        })
-    })
+    .await?
+    .map(StoredUser::try_from)
     .transpose()
 }
 
 pub async fn user_by_id(pool: &PgPool, id: i64) -> StoreResult<Option<StoredUser>> {
-    let row = sqlx::query!(
+    sqlx::query_as!(
+        UserRow,
         "SELECT id, name, role, password_hash, disabled FROM users WHERE id = $1",
         id
     )
     .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(StoredUser {
-            id: r.id,
-            role: role(&r.role)?,
-            name: r.name,
-            password_hash: r.password_hash,
-            disabled: r.disabled,
-        })
-    })
+    .await?
+    .map(StoredUser::try_from)
     .transpose()
 }
 

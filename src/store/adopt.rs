@@ -380,56 +380,45 @@ async fn copy_rows(conn: &mut PgConnection, bot: &BotTables) -> StoreResult<Vec<
     )
     .await?;
     if has("system_config") {
-        execute(conn, "DELETE FROM system_config").await?;
-        insert_bot_rows(conn, bot, "system_config").await?;
-        reset_sequence(conn, "system_config").await?;
-        let added = names(
+        let added = replace_keeping_missing_seeds(
             conn,
-            "INSERT INTO system_config (config_key, config_value, config_type, description, category, is_active)
-             SELECT config_key, config_value, config_type, description, category, is_active
-             FROM adopt_seed_settings s
-             WHERE NOT EXISTS (SELECT 1 FROM system_config c WHERE c.config_key = s.config_key)
-             RETURNING config_key",
+            bot,
+            "system_config",
+            "config_key",
+            "config_key, config_value, config_type, description, category, is_active",
         )
         .await?;
-        if !added.is_empty() {
-            changes.push(format!(
-                "add botconfig's default settings the bot does not have: {}",
-                added.join(", ")
-            ));
-        }
+        note(
+            &mut changes,
+            "add botconfig's default settings the bot does not have",
+            &added,
+        );
     }
     if has("strategies") {
-        execute(conn, "DELETE FROM strategies").await?;
-        insert_bot_rows(conn, bot, "strategies").await?;
-        reset_sequence(conn, "strategies").await?;
+        let added = replace_keeping_missing_seeds(
+            conn,
+            bot,
+            "strategies",
+            "strategy_name",
+            "strategy_name, display_name, description, strategy_type, is_active, parameters",
+        )
+        .await?;
         let defined = names(
             conn,
             "UPDATE strategies t SET parameters = s.parameters FROM adopt_seed_strategies s
-             WHERE s.strategy_name = t.strategy_name RETURNING t.strategy_name",
+             WHERE s.strategy_name = t.strategy_name AND t.parameters = '[]' RETURNING t.strategy_name",
         )
         .await?;
-        if !defined.is_empty() {
-            changes.push(format!(
-                "give the bot's strategies that botconfig knows their parameter definitions: {}",
-                defined.join(", ")
-            ));
-        }
-        let added = names(
-            conn,
-            "INSERT INTO strategies (strategy_name, display_name, description, strategy_type, is_active, parameters)
-             SELECT strategy_name, display_name, description, strategy_type, is_active, parameters
-             FROM adopt_seed_strategies s
-             WHERE NOT EXISTS (SELECT 1 FROM strategies t WHERE t.strategy_name = s.strategy_name)
-             RETURNING strategy_name",
-        )
-        .await?;
-        if !added.is_empty() {
-            changes.push(format!(
-                "add botconfig's strategies the bot does not have: {}",
-                added.join(", ")
-            ));
-        }
+        note(
+            &mut changes,
+            "give the bot's strategies that botconfig knows their parameter definitions",
+            &defined,
+        );
+        note(
+            &mut changes,
+            "add botconfig's strategies the bot does not have",
+            &added,
+        );
     }
     if has("trading_pairs") {
         // The default-risk trigger must not take an id a bot's risk row holds.
@@ -469,12 +458,11 @@ async fn copy_rows(conn: &mut PgConnection, bot: &BotTables) -> StoreResult<Vec<
     } else {
         names(conn, "SELECT symbol FROM trading_pairs ORDER BY symbol").await?
     };
-    if !defaulted.is_empty() {
-        changes.push(format!(
-            "give default risk settings to the pairs that had none: {}",
-            defaulted.join(", ")
-        ));
-    }
+    note(
+        &mut changes,
+        "give default risk settings to the pairs that had none",
+        &defaulted,
+    );
     if has("pair_strategy_config") {
         insert_bot_rows(conn, bot, "pair_strategy_config").await?;
         reset_sequence(conn, "pair_strategy_config").await?;
@@ -500,6 +488,40 @@ async fn copy_rows(conn: &mut PgConnection, bot: &BotTables) -> StoreResult<Vec<
         format!("keep every row with its id: {}", kept.join(", ")),
     );
     Ok(changes)
+}
+
+/// One line of the report, when `names` is not empty.
+fn note(changes: &mut Vec<String>, what: &str, names: &[String]) {
+    if !names.is_empty() {
+        changes.push(format!("{what}: {}", names.join(", ")));
+    }
+}
+
+/// Replaces the seeded rows of `table` with the bot's (ids kept), then adds back the seeded
+/// rows whose `key` the bot lacks (new ids). Returns their keys.
+async fn replace_keeping_missing_seeds(
+    conn: &mut PgConnection,
+    bot: &BotTables,
+    table: &str,
+    key: &str,
+    columns: &str,
+) -> StoreResult<Vec<String>> {
+    execute(conn, &format!("DELETE FROM {table}")).await?;
+    insert_bot_rows(conn, bot, table).await?;
+    reset_sequence(conn, table).await?;
+    let seeds = match table {
+        "system_config" => "adopt_seed_settings",
+        _ => "adopt_seed_strategies",
+    };
+    names(
+        conn,
+        &format!(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {seeds} s
+             WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})
+             RETURNING {key}"
+        ),
+    )
+    .await
 }
 
 async fn reset_sequence(conn: &mut PgConnection, table: &str) -> StoreResult<()> {

@@ -254,6 +254,13 @@ fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
+/// The quoted columns a recorded side names.
+fn columns_of(side: &serde_json::Value) -> StoreResult<Vec<String>> {
+    side.as_object()
+        .map(|o| o.keys().map(|c| column_ident(c)).collect())
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
 async fn revert_one(conn: &mut PgConnection, change: &ChangeRecord) -> StoreResult<()> {
     let table = table_ident(&change.table)?;
     let row_id = change
@@ -262,15 +269,7 @@ async fn revert_one(conn: &mut PgConnection, change: &ChangeRecord) -> StoreResu
     match change.operation.as_str() {
         "update" => {
             let before = change.before.clone().unwrap_or_default();
-            let columns = before
-                .as_object()
-                .map(|o| {
-                    o.keys()
-                        .map(|c| column_ident(c))
-                        .collect::<StoreResult<Vec<_>>>()
-                })
-                .transpose()?
-                .unwrap_or_default();
+            let columns = columns_of(&before)?;
             if columns.is_empty() {
                 return Ok(());
             }
@@ -291,15 +290,7 @@ async fn revert_one(conn: &mut PgConnection, change: &ChangeRecord) -> StoreResu
         }
         "delete" => {
             let before = change.before.clone().unwrap_or_default();
-            let columns = before
-                .as_object()
-                .map(|o| {
-                    o.keys()
-                        .map(|c| column_ident(c))
-                        .collect::<StoreResult<Vec<_>>>()
-                })
-                .transpose()?
-                .unwrap_or_default();
+            let columns = columns_of(&before)?;
             if table == "pair_risk_config" {
                 // Re-inserting the pair gave it a default risk row: the old one replaces it.
                 if let Some(pair_id) = before.get("pair_id").and_then(|p| p.as_i64()) {

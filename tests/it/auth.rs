@@ -14,6 +14,15 @@ use botconfig::web::pages::pairs::SetPairActive;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
+/// A GET of `path` presenting the session `cookie`.
+fn page_with(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, CONSOLE)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
 fn request(method: Method, path: &str, credentials: Option<(&str, &str)>) -> Request<Body> {
     let mut r = Request::builder()
         .method(method.clone())
@@ -117,13 +126,7 @@ async fn a_viewer_sees_pages_and_is_refused_every_change(pool: PgPool) {
         cookie: viewer.clone(),
         token: String::new(),
     };
-    let page = |cookie: &str| {
-        Request::get("/pairs")
-            .header(header::HOST, CONSOLE)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap()
-    };
+    let page = |cookie: &str| page_with("/pairs", cookie);
     let (status, html) = send(&app, page(&viewer)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -260,13 +263,7 @@ async fn signing_out_everywhere_and_disabling_end_sessions(pool: PgPool) {
         cookie: first.clone(),
         token: String::new(),
     };
-    let page = |cookie: &str| {
-        Request::get("/")
-            .header(header::HOST, CONSOLE)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap()
-    };
+    let page = |cookie: &str| page_with("/", cookie);
     assert_eq!(send(&app, page(&second)).await.0, StatusCode::OK);
     let everywhere = Request::post("/api/sign_out_everywhere")
         .header(header::HOST, CONSOLE)
@@ -352,13 +349,7 @@ async fn sessions_end_when_idle_and_when_too_old(pool: PgPool) {
         cookie: String::new(),
         token: String::new(),
     };
-    let page = |cookie: &str| {
-        Request::get("/")
-            .header(header::HOST, CONSOLE)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap()
-    };
+    let page = |cookie: &str| page_with("/", cookie);
     let idle = sign_in_as(&router, &pool, "dora", Role::Viewer).await;
     assert_eq!(send(&app, page(&idle)).await.0, StatusCode::OK);
     sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")

@@ -121,12 +121,8 @@ pub fn HistoryPage() -> impl IntoView {
                     <div class="note error" role="alert">
                         <strong>"Not rolled back: "</strong> {message}
                         {last.map(|input| view! {
-                            <ActionForm action=roll>
-                                <input type="hidden" name="id" value=input.id/>
-                                <input type="hidden" name="whole" value=input.whole.to_string()/>
-                                <input type="hidden" name="confirm" value="true"/>
-                                <button type="submit">"Roll back anyway"</button>
-                            </ActionForm>
+                            <RollBackForm roll id=input.id whole=input.whole confirm=true
+                                label="Roll back anyway".into() name="Roll back anyway".into()/>
                         })}
                     </div>
                 }
@@ -190,22 +186,13 @@ fn HistoryTable(changes: Vec<ChangeRecord>, roll: ServerAction<RollBack>) -> imp
                     {cells}
                     <td>
                         {can_roll.then(|| view! {
-                            <ActionForm action=roll>
-                                <input type="hidden" name="id" value=id/>
-                                <input type="hidden" name="whole" value="false"/>
-                                <input type="hidden" name="confirm" value="false"/>
-                                <button type="submit" aria-label=format!("Roll back change {id}")>"Roll back"</button>
-                            </ActionForm>
+                            <RollBackForm roll id whole=false confirm=false
+                                label="Roll back".into() name=format!("Roll back change {id}")/>
                         })}
                         {(can_roll && together > 1).then(|| view! {
-                            <ActionForm action=roll>
-                                <input type="hidden" name="id" value=id/>
-                                <input type="hidden" name="whole" value="true"/>
-                                <input type="hidden" name="confirm" value="false"/>
-                                <button type="submit" class="secondary" aria-label=format!("Roll back change {id} and the {together} made with it")>
-                                    {format!("Roll back all {together}")}
-                                </button>
-                            </ActionForm>
+                            <RollBackForm roll id whole=true confirm=false
+                                label=format!("Roll back all {together}")
+                                name=format!("Roll back change {id} and the {together} made with it")/>
                         })}
                     </td>
                 </tr>
@@ -220,6 +207,26 @@ fn HistoryTable(changes: Vec<ChangeRecord>, roll: ServerAction<RollBack>) -> imp
         <p class="hint">"A rollback is a new change: history is never rewritten."</p>
     }
     .into_any()
+}
+
+/// One rollback button: `label` shown, `name` its accessible name.
+#[component]
+fn RollBackForm(
+    roll: ServerAction<RollBack>,
+    id: i64,
+    whole: bool,
+    confirm: bool,
+    label: String,
+    name: String,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=roll>
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="whole" value=whole.to_string()/>
+            <input type="hidden" name="confirm" value=confirm.to_string()/>
+            <button type="submit" aria-label=name>{label}</button>
+        </ActionForm>
+    }
 }
 
 const HISTORY_COLUMNS_WITH_ACTION: &[crate::domain::display::Column] = &[
