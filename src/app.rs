@@ -2,6 +2,7 @@
 
 use crate::web::auth::{LoginPage, UserMenu};
 use crate::web::pages::history::HistoryPage;
+use crate::web::pages::tokens::TokensPage;
 use crate::web::pages::{
     benchmark::BenchmarkPage, dashboard::DashboardPage, not_found::NotFound, pair::PairPage,
     pair_risk::PairRiskPage, pair_strategies::PairStrategiesPage, pairs::PairsPage,
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                             <A href="/system">"System"</A>
                             <A href="/history">"History"</A>
                             <A href="/benchmark">"Benchmark"</A>
+                            {crate::web::auth::allowed(crate::domain::auth::Role::Admin)
+                                .then(|| view! { <A href="/tokens">"Tokens"</A> })}
                         </nav>
                     })}
                     <UserMenu/>
@@ -111,6 +114,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("benchmark") view=BenchmarkPage/>
                         <Route path=StaticSegment("history") view=HistoryPage/>
                         <Route path=StaticSegment("login") view=LoginPage/>
+                        <Route path=StaticSegment("tokens") view=TokensPage/>
                     </Routes>
                 </main>
             </div>

@@ -105,3 +105,27 @@ test.describe("signed out", () => {
     expect(await read()).toBe("5");
   });
 });
+
+test("an admin creates a token, a script reads with it, and a revoked token is refused", async ({ page, playwright }) => {
+  await page.goto("/tokens");
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill("nightly-report");
+  await page.getByLabel("Scope").selectOption("read");
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByRole("status")).toContainText("shown only once");
+  const token = await page.getByLabel("New token").innerText();
+  expect(token).toMatch(/^bcfg_[0-9a-f]{64}$/);
+
+  // A script, with nothing but the token.
+  const script = await playwright.request.newContext({ baseURL: process.env.BASE_URL, storageState: { cookies: [], origins: [] } });
+  const read = () => script.get("/api/v1/portfolio", { headers: { Authorization: `Bearer ${token}` } });
+  expect((await read()).status()).toBe(200);
+  const write = await script.post("/api/v1/cache/clear", { headers: { Authorization: `Bearer ${token}` }, data: {} });
+  expect(write.status()).toBe(403);
+
+  await page.getByRole("row", { name: /nightly-report/ }).getByRole("button", { name: "Revoke nightly-report" }).click();
+  await expect(page.getByRole("status")).toHaveText("Revoked token nightly-report.");
+  await expect(page.getByRole("row", { name: /nightly-report/ })).toContainText("revoked");
+  expect((await read()).status()).toBe(401);
+  await script.dispose();
+});

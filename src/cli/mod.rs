@@ -21,6 +21,9 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
+    /// Why: recorded with every change this command makes (see `history`).
+    #[arg(long, global = true)]
+    pub reason: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -136,6 +136,19 @@ pub struct TokenInfo {
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+impl TokenInfo {
+    /// `live`, `revoked` or `expired`.
+    pub fn state(&self) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.expires_at.is_some_and(|e| e <= chrono::Utc::now()) {
+            "expired"
+        } else {
+            "live"
+        }
+    }
+}
+
 /// A user name: lower case letters, digits, `_`, `.`, `-`, starting with a letter, 2 to 64.
 pub fn check_user_name(name: &str) -> Result<(), FieldError> {
     let mut chars = name.chars();

@@ -124,17 +124,10 @@ pub async fn token(accounts: &AccountService, command: TokenCommand) -> Result<E
                 tokens
                     .iter()
                     .map(|t| {
-                        let state = if t.revoked_at.is_some() {
-                            "revoked"
-                        } else if t.expires_at.is_some_and(|e| e < chrono::Utc::now()) {
-                            "expired"
-                        } else {
-                            "live"
-                        };
                         vec![
                             t.name.clone(),
                             t.scope.to_string(),
-                            state.into(),
+                            t.state().into(),
                             t.created_by.clone(),
                             when(t.expires_at),
                             when(t.last_used_at),

@@ -17,6 +17,7 @@ use crate::settings::Settings;
 
 pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
     let settings = cli.settings;
+    let reason = cli.reason.unwrap_or_default();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => crate::server::serve(&settings)
             .await
@@ -38,30 +39,40 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
             .await
         }
         Command::User { command } => {
-            accounts::user(&service(&settings).await?.accounts(), command).await
+            accounts::user(&service(&settings, &reason).await?.accounts(), command).await
         }
         Command::Token { command } => {
-            accounts::token(&service(&settings).await?.accounts(), command).await
+            accounts::token(&service(&settings, &reason).await?.accounts(), command).await
         }
-        Command::History(args) => history::history(&service(&settings).await?, args).await,
-        Command::Rollback(args) => history::rollback(&service(&settings).await?, args).await,
+        Command::History(args) => history::history(&service(&settings, &reason).await?, args).await,
+        Command::Rollback(args) => {
+            history::rollback(&service(&settings, &reason).await?, args).await
+        }
         Command::Cache { action } => cache::run(&settings, action).await,
-        Command::List { what, json } => list::run(&service(&settings).await?, what, json).await,
-        Command::AddPair(args) => edit::add_pair(&service(&settings).await?, args).await,
-        Command::UpdateStrategy(args) => {
-            edit::update_strategy(&service(&settings).await?, args).await
+        Command::List { what, json } => {
+            list::run(&service(&settings, &reason).await?, what, json).await
         }
-        Command::UpdateRisk(args) => edit::update_risk(&service(&settings).await?, args).await,
-        Command::SetConfig(args) => edit::set_config(&service(&settings).await?, args).await,
+        Command::AddPair(args) => edit::add_pair(&service(&settings, &reason).await?, args).await,
+        Command::UpdateStrategy(args) => {
+            edit::update_strategy(&service(&settings, &reason).await?, args).await
+        }
+        Command::UpdateRisk(args) => {
+            edit::update_risk(&service(&settings, &reason).await?, args).await
+        }
+        Command::SetConfig(args) => {
+            edit::set_config(&service(&settings, &reason).await?, args).await
+        }
         Command::ShouldTrade { symbol, json } => {
-            edit::should_trade(&service(&settings).await?, &symbol, json).await
+            edit::should_trade(&service(&settings, &reason).await?, &symbol, json).await
         }
         Command::Validate { json: as_json } => {
-            transfer::validate(&service(&settings).await?, as_json).await
+            transfer::validate(&service(&settings, &reason).await?, as_json).await
         }
-        Command::Export { file } => transfer::export(&service(&settings).await?, file).await,
+        Command::Export { file } => {
+            transfer::export(&service(&settings, &reason).await?, file).await
+        }
         Command::Import { file, dry_run } => {
-            transfer::import(&service(&settings).await?, &file, dry_run).await
+            transfer::import(&service(&settings, &reason).await?, &file, dry_run).await
         }
     }
 }
@@ -79,10 +90,10 @@ pub(super) fn plural(n: usize, word: &str) -> String {
 
 /// The service over the configured database (created and migrated if needed), with a
 /// manager of its own: its writes reach running servers through the database's notifications.
-async fn service(settings: &Settings) -> Result<ConfigService, Failure> {
+async fn service(settings: &Settings, reason: &str) -> Result<ConfigService, Failure> {
     let pool = crate::server::open_database(settings).await?;
     Ok(
         ConfigService::new(ConfigManager::new(pool, settings.cache()))
-            .acting_as(crate::domain::history::Actor::cli_user()),
+            .acting_as(crate::domain::history::Actor::cli_user().with_reason(reason)),
     )
 }

@@ -11,3 +11,4 @@ pub mod pairs;
 pub mod risk;
 pub mod strategies;
 pub mod system;
+pub mod tokens;

@@ -1,0 +1,165 @@
+//! `/tokens` (admins): API tokens for bots and scripts. A new token is shown once, here;
+//! only its hash is kept. Revoking one refuses it from the next request on.
+
+use crate::domain::auth::{Scope, TokenInfo};
+use crate::domain::display::Column;
+use crate::domain::ConfigError;
+use crate::web::components::{ErrorNote, Loaded, TableHead};
+use leptos::prelude::*;
+
+#[server]
+pub async fn list_tokens() -> Result<Vec<TokenInfo>, ConfigError> {
+    crate::web::answer(
+        async move {
+            crate::web::service(crate::domain::auth::Role::Admin)?
+                .accounts()
+                .tokens()
+                .await
+        }
+        .await,
+    )
+}
+
+/// Creates a token and returns it: the only time anyone sees it.
+#[server]
+pub async fn create_token(
+    name: String,
+    scope: String,
+    expires_days: String,
+) -> Result<(String, String), ConfigError> {
+    crate::web::answer(
+        async move {
+            let service = crate::web::service(crate::domain::auth::Role::Admin)?;
+            let user = crate::web::current_user()?;
+            let scope: Scope = scope.parse()?;
+            let expires = match expires_days.trim() {
+                "" => None,
+                days => Some(days.parse::<u32>().map_err(|_| {
+                    ConfigError::invalid("expires_days", "must be a whole number of days")
+                })?),
+            };
+            let token = service
+                .accounts()
+                .create_token(name.trim(), scope, expires, &user.view.name)
+                .await?;
+            tracing::info!(token = %name.trim(), %scope, by = %user.view.name, "token created");
+            Ok((name.trim().to_owned(), token))
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn revoke_token(name: String) -> Result<String, ConfigError> {
+    crate::web::answer(
+        async move {
+            crate::web::service(crate::domain::auth::Role::Admin)?
+                .accounts()
+                .revoke_token(&name)
+                .await?;
+            Ok(name)
+        }
+        .await,
+    )
+}
+
+const TOKEN_COLUMNS: &[Column] = &[
+    Column::text("Name"),
+    Column::text("Scope"),
+    Column::text("State"),
+    Column::text("Created by"),
+    Column::text("Expires (UTC)"),
+    Column::text("Last used (UTC)"),
+    Column::text("Action"),
+];
+
+fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    let created = move || {
+        create.value().get().map(|result| match result {
+            Ok((name, token)) => view! {
+                <div class="note ok" role="status">
+                    "Created token " <strong>{name}</strong> ". Copy it now: it is shown only once. "
+                    <code aria-label="New token">{token}</code>
+                </div>
+            }
+            .into_any(),
+            Err(error) => view! { <ErrorNote error/> }.into_any(),
+        })
+    };
+    let revoked = move || {
+        revoke.value().get().map(|result| match result {
+            Ok(name) => {
+                view! { <p class="note ok" role="status">{format!("Revoked token {name}.")}</p> }
+                    .into_any()
+            }
+            Err(error) => view! { <ErrorNote error/> }.into_any(),
+        })
+    };
+    view! {
+        <h1>"API tokens"</h1>
+        <p>"Bots, scripts and the CLI send a token as " <code>"Authorization: Bearer …"</code>
+           ": read allows every GET, write also edits, warm and invalidate, admin also clear."</p>
+        {created}
+        {revoked}
+        <ActionForm action=create attr:class="form-grid" attr:aria-label="New token">
+            <div class="field">
+                <label for="token-name">"Name"</label>
+                <input id="token-name" name="name" type="text" placeholder="deploy-bot" required/>
+            </div>
+            <div class="field">
+                <label for="token-scope">"Scope"</label>
+                <select id="token-scope" name="scope">
+                    {Scope::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="token-expires">"Expires in (days)"</label>
+                <input id="token-expires" name="expires_days" type="text" inputmode="numeric" placeholder="never"/>
+            </div>
+            <div class="actions"><button type="submit">"Create token"</button></div>
+        </ActionForm>
+        <Loaded resource=tokens loading="Loading tokens…" show={move |list: Vec<TokenInfo>| view! { <TokenTable tokens=list revoke/> }}/>
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let rows = tokens
+        .into_iter()
+        .map(|t| {
+            let state = t.state();
+            let live = state == "live";
+            let name = t.name.clone();
+            view! {
+                <tr>
+                    <td>{t.name.clone()}</td>
+                    <td>{t.scope.as_str()}</td>
+                    <td>{state}</td>
+                    <td>{t.created_by.clone()}</td>
+                    <td>{when(t.expires_at)}</td>
+                    <td>{when(t.last_used_at)}</td>
+                    <td>
+                        {live.then(|| view! {
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="name" value=name.clone()/>
+                                <button type="submit" aria-label=format!("Revoke {name}")>"Revoke"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! { <table><TableHead columns=TOKEN_COLUMNS/><tbody>{rows}</tbody></table> }
+}
