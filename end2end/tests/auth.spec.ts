@@ -124,7 +124,7 @@ test("an admin creates a token, a script reads with it, and a revoked token is r
   expect(write.status()).toBe(403);
 
   await page.getByRole("row", { name: /nightly-report/ }).getByRole("button", { name: "Revoke nightly-report" }).click();
-  await expect(page.getByRole("status")).toHaveText("Revoked token nightly-report.");
+  await expect(page.getByRole("status").filter({ hasText: "Revoked" })).toHaveText("Revoked token nightly-report.");
   await expect(page.getByRole("row", { name: /nightly-report/ })).toContainText("revoked");
   expect((await read()).status()).toBe(401);
   await script.dispose();
