@@ -29,7 +29,7 @@ fn request(method: Method, path: &str, credentials: Option<(&str, &str)>) -> Req
         .uri(path)
         .header(header::HOST, CONSOLE)
         .header("x-test-anonymous", "1");
-    if method == Method::POST {
+    if method == Method::POST || method == Method::PUT {
         r = r
             .header(header::ORIGIN, format!("http://{CONSOLE}"))
             .header(header::CONTENT_TYPE, "application/json");
@@ -39,7 +39,7 @@ fn request(method: Method, path: &str, credentials: Option<(&str, &str)>) -> Req
     }
     let body = if path.ends_with("/invalidate") {
         r#"{"pattern": "pair:*"}"#
-    } else if method == Method::POST {
+    } else if method == Method::POST || method == Method::PUT {
         "{}"
     } else {
         ""
@@ -64,7 +64,7 @@ async fn token_scopes_on_every_api_route(pool: PgPool) {
         .revoke_token("old")
         .await
         .unwrap();
-    let routes: [(Method, &str); 10] = [
+    let routes: [(Method, &str); 15] = [
         (Method::GET, "/healthz"),
         (Method::GET, "/api/v1/pairs"),
         (Method::GET, "/api/v1/pairs/BTC%2FUSDT/config"),
@@ -75,6 +75,12 @@ async fn token_scopes_on_every_api_route(pool: PgPool) {
         (Method::POST, "/api/v1/cache/warm"),
         (Method::POST, "/api/v1/cache/invalidate"),
         (Method::POST, "/api/v1/cache/clear"),
+        // The writes, sent an empty body: past the token check they are refused as invalid.
+        (Method::POST, "/api/v1/pairs"),
+        (Method::PUT, "/api/v1/pairs/BTC%2FUSDT"),
+        (Method::PUT, "/api/v1/pairs/BTC%2FUSDT/risk"),
+        (Method::PUT, "/api/v1/pairs/BTC%2FUSDT/strategies/rsi"),
+        (Method::PUT, "/api/v1/settings/check_interval"),
     ];
     let callers: [(&str, Option<String>); 5] = [
         ("none", None),
@@ -92,13 +98,14 @@ async fn token_scopes_on_every_api_route(pool: PgPool) {
             "none" | "revoked" => 401,
             "read" if needed > Scope::Read => 403,
             "write" if needed > Scope::Write => 403,
+            _ if !path.starts_with("/api/v1/cache") && *method != Method::GET => 422,
             _ => 200,
         }
     };
     println!("route × scope → status");
-    println!("{:<48} none revoked read write admin", "");
+    println!("{:<52} none revoked read write admin", "");
     for (method, path) in &routes {
-        let mut line = format!("{:<48}", format!("{method} {path}"));
+        let mut line = format!("{:<52}", format!("{method} {path}"));
         for (caller, token) in &callers {
             let bearer = token.as_ref().map(|t| format!("Bearer {t}"));
             let credentials = bearer
