@@ -197,7 +197,14 @@ async fn a_secret_is_never_in_the_history_and_cannot_be_reverted(pool: PgPool) {
 async fn the_cli_records_its_user_and_lists_and_reverts(pool: PgPool) {
     let out = botconfig(&pool)
         .env("USER", "ops")
-        .args(["update-risk", "BTC/USDT", "--stop-loss", "2.5"])
+        .args([
+            "--reason",
+            "halving risk after the outage",
+            "update-risk",
+            "BTC/USDT",
+            "--stop-loss",
+            "2.5",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -211,6 +218,10 @@ async fn the_cli_records_its_user_and_lists_and_reverts(pool: PgPool) {
     assert_eq!(
         (changes[0].actor.as_str(), changes[0].source.as_str()),
         ("cli:ops", "cli")
+    );
+    assert_eq!(
+        changes[0].reason.as_deref(),
+        Some("halving risk after the outage")
     );
 
     let out = botconfig(&pool).args(["history"]).output().unwrap();
