@@ -113,7 +113,7 @@ test("an admin creates a token, a script reads with it, and a revoked token is r
   await page.getByLabel("Scope").selectOption("read");
   await page.getByRole("button", { name: "Create token" }).click();
   await expect(page.getByRole("status")).toContainText("shown only once");
-  const token = await page.getByLabel("New token").innerText();
+  const token = await page.getByLabel("The new token").innerText();
   expect(token).toMatch(/^bcfg_[0-9a-f]{64}$/);
 
   // A script, with nothing but the token.

@@ -90,7 +90,7 @@ pub fn TokensPage() -> impl IntoView {
             Ok((name, token)) => view! {
                 <div class="note ok" role="status">
                     "Created token " <strong>{name}</strong> ". Copy it now: it is shown only once. "
-                    <code aria-label="New token">{token}</code>
+                    <code aria-label="The new token">{token}</code>
                 </div>
             }
             .into_any(),
@@ -112,7 +112,7 @@ pub fn TokensPage() -> impl IntoView {
            ": read allows every GET, write also edits, warm and invalidate, admin also clear."</p>
         {created}
         {revoked}
-        <ActionForm action=create attr:class="form-grid" attr:aria-label="New token">
+        <ActionForm action=create attr:class="form-grid" attr:aria-label="Create a token">
             <div class="field">
                 <label for="token-name">"Name"</label>
                 <input id="token-name" name="name" type="text" placeholder="deploy-bot" required/>
