@@ -59,9 +59,21 @@ impl Actor {
 
     /// The operator at this terminal: `cli:<os user>`.
     pub fn cli_user() -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into());
+        let from_env = ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        // Shells started by services (cron, CI) often set none of them.
+        let user = from_env
+            .or_else(|| {
+                std::process::Command::new("id")
+                    .arg("-un")
+                    .output()
+                    .ok()
+                    .and_then(|o| String::from_utf8(o.stdout).ok())
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| "unknown".into());
         Self::new(format!("cli:{user}"), Source::Cli)
     }
 
@@ -193,7 +205,11 @@ impl ChangeRecord {
         };
         let fields: Vec<String> = object
             .iter()
-            .filter(|(column, _)| !IDENTITY.contains(&column.as_str()))
+            .filter(|(column, value)| {
+                !IDENTITY.contains(&column.as_str())
+                    && !value.is_null()
+                    && value.as_str() != Some("")
+            })
             .map(|(column, value)| format!("{} {}", self.label(column), show(column, value)))
             .collect();
         fields.join(", ")
