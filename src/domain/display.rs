@@ -53,6 +53,33 @@ pub fn history_cells(change: &super::history::ChangeRecord) -> Vec<String> {
     ]
 }
 
+/// API tokens, one row per token (never the token itself).
+pub const TOKEN_COLUMNS: &[Column] = &[
+    Column::text("Name"),
+    Column::text("Scope"),
+    Column::text("State"),
+    Column::text("Created by"),
+    Column::text("Expires (UTC)"),
+    Column::text("Last used (UTC)"),
+];
+
+/// A moment to the minute, or "-".
+pub fn minute(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
+/// One token's cells, in `TOKEN_COLUMNS` order.
+pub fn token_cells(t: &super::auth::TokenInfo) -> Vec<String> {
+    vec![
+        t.name.clone(),
+        t.scope.to_string(),
+        t.state().to_owned(),
+        t.created_by.clone(),
+        minute(t.expires_at),
+        minute(t.last_used_at),
+    ]
+}
+
 /// A pair's risk settings, one row per pair.
 pub const RISK_COLUMNS: &[Column] = &[
     Column::text("Pair"),

@@ -123,39 +123,29 @@ pub async fn create_user(
 
 /// Sets a user's password and signs them out everywhere; false when there is no such user.
 pub async fn set_password(pool: &PgPool, name: &str, password_hash: &str) -> StoreResult<bool> {
-    let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar!(
-        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE name = $1 RETURNING id",
+        "WITH changed AS (UPDATE users SET password_hash = $2, password_changed_at = now() WHERE name = $1 RETURNING id), \
+              ended AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM changed)) \
+         SELECT id AS \"id!\" FROM changed",
         name,
         password_hash
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?;
-    if let Some(id) = id {
-        sqlx::query!("DELETE FROM sessions WHERE user_id = $1", id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
     Ok(id.is_some())
 }
 
 /// Disables (or enables) a user; disabling signs them out everywhere.
 pub async fn set_disabled(pool: &PgPool, name: &str, disabled: bool) -> StoreResult<bool> {
-    let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar!(
-        "UPDATE users SET disabled = $2 WHERE name = $1 RETURNING id",
+        "WITH changed AS (UPDATE users SET disabled = $2 WHERE name = $1 RETURNING id), \
+              ended AS (DELETE FROM sessions WHERE $2 AND user_id IN (SELECT id FROM changed)) \
+         SELECT id AS \"id!\" FROM changed",
         name,
         disabled
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?;
-    if let (Some(id), true) = (id, disabled) {
-        sqlx::query!("DELETE FROM sessions WHERE user_id = $1", id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
     Ok(id.is_some())
 }
 

@@ -5,6 +5,7 @@ use super::fail;
 use crate::cli::output::{show, Column};
 use crate::cli::{Exit, Failure, TokenCommand, UserCommand};
 use crate::domain::auth::{TokenInfo, UserInfo};
+use crate::domain::display::{minute, token_cells, TOKEN_COLUMNS};
 use crate::service::accounts::AccountService;
 use std::io::BufRead;
 
@@ -14,19 +15,6 @@ const USERS: &[Column] = &[
     Column::text("State"),
     Column::text("Created (UTC)"),
 ];
-
-const TOKENS: &[Column] = &[
-    Column::text("Name"),
-    Column::text("Scope"),
-    Column::text("State"),
-    Column::text("Created by"),
-    Column::text("Expires (UTC)"),
-    Column::text("Last used (UTC)"),
-];
-
-fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
 
 /// The new password: one line from standard input with `--password-stdin`, otherwise a
 /// generated one, printed once.
@@ -89,7 +77,7 @@ pub async fn user(accounts: &AccountService, command: UserCommand) -> Result<Exi
                             u.name.clone(),
                             u.role.to_string(),
                             if u.disabled { "disabled" } else { "active" }.into(),
-                            when(Some(u.created_at)),
+                            minute(Some(u.created_at)),
                         ]
                     })
                     .collect()
@@ -120,20 +108,8 @@ pub async fn token(accounts: &AccountService, command: TokenCommand) -> Result<E
         }
         TokenCommand::List { json } => {
             let tokens = accounts.tokens().await?;
-            return show(&tokens, json, TOKENS, |tokens: &Vec<TokenInfo>| {
-                tokens
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            t.name.clone(),
-                            t.scope.to_string(),
-                            t.state().into(),
-                            t.created_by.clone(),
-                            when(t.expires_at),
-                            when(t.last_used_at),
-                        ]
-                    })
-                    .collect()
+            return show(&tokens, json, TOKEN_COLUMNS, |tokens: &Vec<TokenInfo>| {
+                tokens.iter().map(token_cells).collect()
             });
         }
         TokenCommand::Revoke { name } => {

@@ -2,7 +2,7 @@
 //! only its hash is kept. Revoking one refuses it from the next request on.
 
 use crate::domain::auth::{Scope, TokenInfo};
-use crate::domain::display::Column;
+use crate::domain::display::{token_cells, Column, TOKEN_COLUMNS};
 use crate::domain::ConfigError;
 use crate::web::components::{ErrorNote, Loaded, TableHead};
 use leptos::prelude::*;
@@ -63,19 +63,16 @@ pub async fn revoke_token(name: String) -> Result<String, ConfigError> {
     )
 }
 
-const TOKEN_COLUMNS: &[Column] = &[
-    Column::text("Name"),
-    Column::text("Scope"),
-    Column::text("State"),
-    Column::text("Created by"),
-    Column::text("Expires (UTC)"),
-    Column::text("Last used (UTC)"),
+/// The shared token columns, and the revoke button's.
+const TOKEN_COLUMNS_WITH_ACTION: &[Column] = &[
+    TOKEN_COLUMNS[0],
+    TOKEN_COLUMNS[1],
+    TOKEN_COLUMNS[2],
+    TOKEN_COLUMNS[3],
+    TOKEN_COLUMNS[4],
+    TOKEN_COLUMNS[5],
     Column::text("Action"),
 ];
-
-fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -138,17 +135,15 @@ fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl
     let rows = tokens
         .into_iter()
         .map(|t| {
-            let state = t.state();
-            let live = state == "live";
+            let live = t.state() == "live";
             let name = t.name.clone();
+            let cells = token_cells(&t)
+                .into_iter()
+                .map(|cell| view! { <td>{cell}</td> })
+                .collect_view();
             view! {
                 <tr>
-                    <td>{t.name.clone()}</td>
-                    <td>{t.scope.as_str()}</td>
-                    <td>{state}</td>
-                    <td>{t.created_by.clone()}</td>
-                    <td>{when(t.expires_at)}</td>
-                    <td>{when(t.last_used_at)}</td>
+                    {cells}
                     <td>
                         {live.then(|| view! {
                             <ActionForm action=revoke>
@@ -161,5 +156,5 @@ fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl
             }
         })
         .collect_view();
-    view! { <table><TableHead columns=TOKEN_COLUMNS/><tbody>{rows}</tbody></table> }
+    view! { <table><TableHead columns=TOKEN_COLUMNS_WITH_ACTION/><tbody>{rows}</tbody></table> }
 }
