@@ -376,3 +376,46 @@ async fn sessions_end_when_idle_and_when_too_old(pool: PgPool) {
     .unwrap();
     assert_eq!(send(&app, page(&old)).await.0, StatusCode::SEE_OTHER);
 }
+
+/// With `BOTCONFIG_LOCAL_READS`, a bot on this machine reads without a token; nothing else
+/// changes: writes, and reads from elsewhere, still need one. Off by default.
+#[sqlx::test]
+async fn local_reads_need_no_token_only_when_allowed(pool: PgPool) {
+    use tower::ServiceExt;
+    let from = |router: &axum::Router, method: Method, peer: &str| {
+        let router = router.clone();
+        let mut request = request(method, "/api/v1/portfolio", None);
+        if request.method() == Method::POST {
+            *request.uri_mut() = "/api/v1/cache/warm".parse().unwrap();
+        }
+        request.extensions_mut().insert(axum::extract::ConnectInfo(
+            peer.parse::<std::net::SocketAddr>().unwrap(),
+        ));
+        async move { router.oneshot(request).await.unwrap().status() }
+    };
+    let (closed, _) = router(&pool);
+    assert_eq!(
+        from(&closed, Method::GET, "127.0.0.1:5000").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (open, _) = helpers::router_with(
+        &pool,
+        botconfig::access::AccessPolicy {
+            local_reads: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        from(&open, Method::GET, "127.0.0.1:5000").await,
+        StatusCode::OK
+    );
+    assert_eq!(from(&open, Method::GET, "[::1]:5000").await, StatusCode::OK);
+    assert_eq!(
+        from(&open, Method::GET, "10.0.0.5:5000").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        from(&open, Method::POST, "127.0.0.1:5000").await,
+        StatusCode::UNAUTHORIZED
+    );
+}

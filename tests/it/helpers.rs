@@ -220,6 +220,14 @@ pub async fn console(pool: &PgPool) -> (TestApp, ConfigManager) {
 
 /// The real router over `pool`, nobody signed in.
 pub fn router(pool: &PgPool) -> (axum::Router, ConfigManager) {
+    router_with(pool, botconfig::access::AccessPolicy::default())
+}
+
+/// The real router over `pool` with the given session and token policy.
+pub fn router_with(
+    pool: &PgPool,
+    access: botconfig::access::AccessPolicy,
+) -> (axum::Router, ConfigManager) {
     let listen: std::net::SocketAddr = CONSOLE.parse().unwrap();
     let manager = ConfigManager::new(pool.clone(), CacheSettings::default());
     let options = leptos::config::LeptosOptions::builder()
@@ -230,7 +238,7 @@ pub fn router(pool: &PgPool) -> (axum::Router, ConfigManager) {
         botconfig::service::ConfigService::new(manager.clone()),
         options,
         botconfig::guard::RequestPolicy::new(listen, &[]),
-        botconfig::access::AccessPolicy::default(),
+        access,
     );
     (router, manager)
 }
