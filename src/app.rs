@@ -3,6 +3,7 @@
 use crate::web::auth::{LoginPage, UserMenu};
 use crate::web::pages::history::HistoryPage;
 use crate::web::pages::tokens::TokensPage;
+use crate::web::pages::users::UsersPage;
 use crate::web::pages::{
     benchmark::BenchmarkPage, dashboard::DashboardPage, not_found::NotFound, pair::PairPage,
     pair_risk::PairRiskPage, pair_strategies::PairStrategiesPage, pairs::PairsPage,
@@ -83,7 +84,7 @@ pub fn App() -> impl IntoView {
                             <A href="/history">"History"</A>
                             <A href="/benchmark">"Benchmark"</A>
                             {crate::web::auth::allowed(crate::domain::auth::Role::Admin)
-                                .then(|| view! { <A href="/tokens">"Tokens"</A> })}
+                                .then(|| view! { <A href="/tokens">"Tokens"</A> <A href="/users">"Users"</A> })}
                         </nav>
                     })}
                     <UserMenu/>
@@ -115,6 +116,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("history") view=HistoryPage/>
                         <Route path=StaticSegment("login") view=LoginPage/>
                         <Route path=StaticSegment("tokens") view=TokensPage/>
+                        <Route path=StaticSegment("users") view=UsersPage/>
                     </Routes>
                 </main>
             </div>

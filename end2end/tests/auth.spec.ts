@@ -129,3 +129,26 @@ test("an admin creates a token, a script reads with it, and a revoked token is r
   expect((await read()).status()).toBe(401);
   await script.dispose();
 });
+
+test("an admin adds a user on the Users page, and disabling them ends their session", async ({ page, browser }) => {
+  await page.goto("/users");
+  await waitForHydration(page);
+  await page.getByLabel("User name").fill("nina");
+  await page.getByLabel("Role").selectOption("viewer");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByRole("status")).toHaveText("Added nina (viewer).");
+  await expect(page.getByRole("row", { name: /nina/ })).toContainText("active");
+
+  const nina = await browser.newPage({ storageState: { cookies: [], origins: [] } });
+  await signIn(nina, "nina");
+  await expect(nina.getByText("Signed in as nina (viewer)")).toBeVisible();
+
+  await page.getByRole("button", { name: "Disable nina" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Disabled" })).toHaveText("Disabled nina; their sessions have ended.");
+  await nina.goto("/");
+  await expect(nina).toHaveURL(/\/login/);
+  await signIn(nina, "nina");
+  await expect(nina.getByRole("alert")).toContainText("wrong user name or password");
+  await nina.close();
+});

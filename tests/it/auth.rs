@@ -419,3 +419,32 @@ async fn local_reads_need_no_token_only_when_allowed(pool: PgPool) {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Users are an admin's: an editor is refused the Users page's functions, and an admin
+/// cannot disable themselves (someone must always be able to sign in).
+#[sqlx::test]
+async fn only_admins_manage_users_and_never_disable_themselves(pool: PgPool) {
+    use botconfig::web::pages::users::SetUserDisabled;
+    let (app, _) = helpers::console(&pool).await;
+    let editor = sign_in_as(&app.router, &pool, "erin", Role::Editor).await;
+    let post = |cookie: &str, body: &str| {
+        Request::post(SetUserDisabled::PATH)
+            .header(header::HOST, CONSOLE)
+            .header(header::ORIGIN, format!("http://{CONSOLE}"))
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let (status, body) = send(&app, post(&editor, "name=root-admin&disabled=true")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = send(&app, post(&app.cookie, "name=root-admin&disabled=true")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("you cannot disable yourself"), "{body}");
+    let (status, body) = send(&app, post(&app.cookie, "name=erin&disabled=true")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        send(&app, page_with("/", &editor)).await.0,
+        StatusCode::SEE_OTHER
+    );
+}

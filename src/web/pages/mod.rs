@@ -12,3 +12,4 @@ pub mod risk;
 pub mod strategies;
 pub mod system;
 pub mod tokens;
+pub mod users;
