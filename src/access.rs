@@ -89,12 +89,6 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/api/v1/")
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// The session's user, if it is signed in, within its absolute lifetime, and still enabled.
 pub async fn session_user(
     state: &AccessState,
@@ -113,7 +107,7 @@ pub async fn session_user(
         .await
         .map_err(|e| internal(&e))?
         .unwrap_or(0);
-    if unix_now() - signed_in_at > state.policy.session_max.as_secs() as i64 {
+    if chrono::Utc::now().timestamp() - signed_in_at > state.policy.session_max.as_secs() as i64 {
         session.flush().await.map_err(|e| internal(&e))?;
         return Ok(None);
     }
@@ -135,7 +129,11 @@ pub async fn console_access(
     mut request: Request<Body>,
     next: Next,
 ) -> Response {
-    let path = request.uri().path().to_owned();
+    // The bundle, static files, health and the API (its own check) need no user: no
+    // session or user lookups for them.
+    if is_public(request.uri().path()) {
+        return next.run(request).await;
+    }
     let user = match session_user(&state, &session).await {
         Ok(user) => user,
         Err(response) => return response,
@@ -145,15 +143,13 @@ pub async fn console_access(
             request.extensions_mut().insert(user);
             next.run(request).await
         }
-        None if is_public(&path) => next.run(request).await,
         None if request.method() == Method::GET || request.method() == Method::HEAD => {
             let target = request
                 .uri()
                 .path_and_query()
                 .map_or("/", |p| p.as_str())
                 .to_owned();
-            let next_param = form_urlencoded_byte_serialize(&target);
-            Redirect::to(&format!("{LOGIN_PATH}?next={next_param}")).into_response()
+            Redirect::to(&login_url(&[("next", &target)])).into_response()
         }
         None => (
             StatusCode::UNAUTHORIZED,
@@ -163,15 +159,26 @@ pub async fn console_access(
     }
 }
 
-fn form_urlencoded_byte_serialize(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
+/// The sign-in page with `params` in its query, each value percent-encoded ("/" kept, so
+/// `next=/system` reads as it is).
+pub fn login_url(params: &[(&str, &str)]) -> String {
+    const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'/');
+    let query = params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, QUERY_VALUE)
+            )
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join("&");
+    format!("{LOGIN_PATH}?{query}")
 }
 
 /// What an API request needs: reads `read`, clearing the cache `admin`, other writes

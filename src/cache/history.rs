@@ -13,6 +13,13 @@ impl ConfigManager {
         self.db(store::history::list(self.pool(), filter)).await
     }
 
+    /// One recorded change.
+    pub async fn change(&self, id: i64) -> Result<ChangeRecord, ConfigError> {
+        self.db(store::history::get(self.pool(), id))
+            .await?
+            .ok_or_else(|| ConfigError::NotFound(format!("change #{id}")))
+    }
+
     /// Everyone who has changed something, for the history's filter.
     pub async fn history_actors(&self) -> Result<Vec<String>, ConfigError> {
         self.db(store::history::actors(self.pool())).await
@@ -30,10 +37,7 @@ impl ConfigManager {
         let changes = if whole_transaction {
             self.db(store::history::group_of(self.pool(), id)).await?
         } else {
-            self.db(store::history::get(self.pool(), id))
-                .await?
-                .into_iter()
-                .collect()
+            vec![self.change(id).await?]
         };
         if changes.is_empty() {
             return Err(ConfigError::NotFound(format!("change #{id}")));

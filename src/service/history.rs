@@ -11,6 +11,11 @@ impl ConfigService {
         self.manager.history(filter).await
     }
 
+    /// One recorded change.
+    pub async fn change(&self, id: i64) -> Result<ChangeRecord, ConfigError> {
+        self.manager.change(id).await
+    }
+
     /// Everyone who has changed something.
     pub async fn history_actors(&self) -> Result<Vec<String>, ConfigError> {
         self.manager.history_actors().await

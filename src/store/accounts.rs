@@ -255,12 +255,19 @@ pub async fn revoke_token(pool: &PgPool, name: &str) -> StoreResult<bool> {
         > 0)
 }
 
-/// The live token with this hash: its name and scope, noting its use.
+/// The live token with this hash: its name and scope, noting its use. Every API request
+/// asks, so the use is written at most once a minute per token: a read, not a write, per
+/// request.
 pub async fn use_token(pool: &PgPool, token_hash: &str) -> StoreResult<Option<(String, Scope)>> {
     let row = sqlx::query!(
-        "UPDATE api_tokens SET last_used_at = now() \
-         WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) \
-         RETURNING name, scope",
+        r#"WITH live AS (
+               SELECT id, name, scope, last_used_at FROM api_tokens
+               WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())),
+           noted AS (
+               UPDATE api_tokens SET last_used_at = now()
+               WHERE id IN (SELECT id FROM live
+                            WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
+           SELECT name AS "name!", scope AS "scope!" FROM live"#,
         token_hash
     )
     .fetch_optional(pool)

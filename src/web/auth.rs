@@ -62,31 +62,11 @@ pub async fn sign_in(
         }
         Err(error) => {
             tracing::warn!(account = %name.trim(), %address, %error, "sign-in refused");
-            let query = serde_urlencoded_pair(&[("error", &error.to_string()), ("next", &next)]);
-            leptos_axum::redirect(&format!("{}?{query}", crate::access::LOGIN_PATH));
+            let page = crate::access::login_url(&[("error", &error.to_string()), ("next", &next)]);
+            leptos_axum::redirect(&page);
         }
     }
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn serde_urlencoded_pair(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let encoded: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={encoded}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// Ends this session.

@@ -60,22 +60,13 @@ pub async fn roll_back(id: i64, whole: bool, confirm: bool) -> Result<String, Co
         async move {
             let user = crate::web::current_user()?;
             let service = crate::web::service(Role::Editor)?;
-            if !user.view.role.allows(Role::Admin) {
-                let own = service
-                    .history(&crate::domain::history::HistoryFilter {
-                        actor: Some(user.view.name.clone()),
-                        limit: 100_000,
-                        ..crate::domain::history::HistoryFilter::default()
-                    })
-                    .await?
-                    .iter()
-                    .any(|c| c.id == id);
-                if !own {
-                    return Err(ConfigError::Forbidden(format!(
-                        "{} is an editor: only an admin may roll back someone else's change",
-                        user.view.name
-                    )));
-                }
+            if !user.view.role.allows(Role::Admin)
+                && service.change(id).await?.actor != user.view.name
+            {
+                return Err(ConfigError::Forbidden(format!(
+                    "{} is an editor: only an admin may roll back someone else's change",
+                    user.view.name
+                )));
             }
             let ids = service.revert(id, whole, confirm).await?;
             Ok(format!(
