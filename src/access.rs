@@ -11,7 +11,9 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_sessions::Session;
 
@@ -76,6 +78,90 @@ impl ApiCaller {
 pub struct AccessState {
     pub accounts: AccountService,
     pub policy: AccessPolicy,
+    /// Whether the cache can vouch for its answers (the database answers).
+    pub service: crate::service::ConfigService,
+    pub verified: VerifiedTokens,
+}
+
+/// How long a token check may wait for the database before the remembered verdict is used.
+const TOKEN_CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Tokens this server has verified, by hash, with their expiry. While the database answers,
+/// every request is checked there, so a revocation takes effect at once. When it cannot be
+/// asked (an outage), a token verified before keeps reading until it expires, so bots get
+/// the cached answers marked stale, as the staleness bound promises, instead of errors.
+#[derive(Clone, Default)]
+pub struct VerifiedTokens(Arc<Mutex<HashMap<String, Verified>>>);
+
+type Verified = (ApiCaller, Option<chrono::DateTime<chrono::Utc>>);
+
+impl VerifiedTokens {
+    fn remember(&self, hash: &str, verified: Verified) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(hash.to_owned(), verified);
+    }
+
+    fn forget(&self, hash: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(hash);
+    }
+
+    /// The caller of a token verified before, unless it has expired since.
+    fn recall(&self, hash: &str) -> Option<ApiCaller> {
+        let remembered = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (caller, expires_at) = remembered.get(hash)?;
+        expires_at
+            .is_none_or(|at| at > chrono::Utc::now())
+            .then(|| caller.clone())
+    }
+}
+
+/// The caller a token stands for: asked of the database, or, while it cannot answer, what
+/// this server verified before. `Err` is the refusal to send.
+async fn token_caller(state: &AccessState, token: &str) -> Result<ApiCaller, Response> {
+    let hash = crate::store::accounts::digest(token);
+    // Known unreachable (the cache cannot vouch): do not wait for it.
+    if state.service.staleness().is_some() {
+        if let Some(caller) = state.verified.recall(&hash) {
+            return Ok(caller);
+        }
+    }
+    let checked = tokio::time::timeout(
+        TOKEN_CHECK_TIMEOUT,
+        state.accounts.authenticate_token(token),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(crate::domain::ConfigError::Unavailable(
+            "the token could not be checked in time".into(),
+        ))
+    });
+    match checked {
+        Ok(Some((name, scope, expires_at))) => {
+            let caller = ApiCaller {
+                name: format!("token:{name}"),
+                scope,
+            };
+            state.verified.remember(&hash, (caller.clone(), expires_at));
+            Ok(caller)
+        }
+        Ok(None) => {
+            state.verified.forget(&hash);
+            Err(api_refusal(
+                StatusCode::UNAUTHORIZED,
+                "this token is unknown, revoked or expired".into(),
+            ))
+        }
+        Err(crate::domain::ConfigError::Unavailable(message)) => state
+            .verified
+            .recall(&hash)
+            .ok_or_else(|| api_refusal(StatusCode::SERVICE_UNAVAILABLE, message)),
+        Err(e) => Err(api_refusal(crate::api::status_of(&e), e.to_string())),
+    }
 }
 
 /// Paths anyone may fetch: the sign-in page and its server function, the bundle and
@@ -229,18 +315,9 @@ pub async fn api_access(
     }
     let needed = scope_needed(request.method(), &path);
     let caller = match bearer(&request) {
-        Some(token) => match state.accounts.authenticate_token(token).await {
-            Ok(Some((name, scope))) => ApiCaller {
-                name: format!("token:{name}"),
-                scope,
-            },
-            Ok(None) => {
-                return api_refusal(
-                    StatusCode::UNAUTHORIZED,
-                    "this token is unknown, revoked or expired".into(),
-                )
-            }
-            Err(e) => return api_refusal(crate::api::status_of(&e), e.to_string()),
+        Some(token) => match token_caller(&state, token).await {
+            Ok(caller) => caller,
+            Err(refusal) => return refusal,
         },
         None => {
             let local = request

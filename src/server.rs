@@ -228,6 +228,8 @@ pub fn router(
     let state = AccessState {
         accounts: service.accounts(),
         policy: access.clone(),
+        service: service.clone(),
+        verified: Default::default(),
     };
     let sessions = SessionManagerLayer::new(service.accounts().session_store())
         .with_name("botconfig_session")

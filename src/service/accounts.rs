@@ -272,11 +272,11 @@ impl AccountService {
         }
     }
 
-    /// The name and scope of a live token, if `token` is one.
+    /// The name, scope and expiry of a live token, if `token` is one.
     pub async fn authenticate_token(
         &self,
         token: &str,
-    ) -> Result<Option<(String, Scope)>, ConfigError> {
+    ) -> Result<Option<(String, Scope, Option<DateTime<Utc>>)>, ConfigError> {
         store::use_token(&self.pool, &store::digest(token))
             .await
             .map_err(db)

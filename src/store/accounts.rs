@@ -258,21 +258,25 @@ pub async fn revoke_token(pool: &PgPool, name: &str) -> StoreResult<bool> {
 /// The live token with this hash: its name and scope, noting its use. Every API request
 /// asks, so the use is written at most once a minute per token: a read, not a write, per
 /// request.
-pub async fn use_token(pool: &PgPool, token_hash: &str) -> StoreResult<Option<(String, Scope)>> {
+pub async fn use_token(
+    pool: &PgPool,
+    token_hash: &str,
+) -> StoreResult<Option<(String, Scope, Option<DateTime<Utc>>)>> {
     let row = sqlx::query!(
         r#"WITH live AS (
-               SELECT id, name, scope, last_used_at FROM api_tokens
+               SELECT id, name, scope, expires_at, last_used_at FROM api_tokens
                WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())),
            noted AS (
                UPDATE api_tokens SET last_used_at = now()
                WHERE id IN (SELECT id FROM live
                             WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
-           SELECT name AS "name!", scope AS "scope!" FROM live"#,
+           SELECT name AS "name!", scope AS "scope!", expires_at FROM live"#,
         token_hash
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| Ok((r.name, scope(&r.scope)?))).transpose()
+    row.map(|r| Ok((r.name, scope(&r.scope)?, r.expires_at)))
+        .transpose()
 }
 
 /// The console's sessions, in `sessions`. Ids are kept hashed; each record carries the

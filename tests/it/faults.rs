@@ -205,6 +205,67 @@ async fn a_silent_link_is_reported_as_such(pool: PgPool) {
     );
 }
 
+/// A bot's API token keeps reading through a silent link: the server verified it before,
+/// so the bot gets the cached answer (marked stale once the bound passes), never 401 or
+/// 503 and never slower than the token check's timeout; a token it never saw gets 503.
+/// Once the link is back, answers are current again.
+#[sqlx::test]
+async fn a_verified_token_reads_through_a_silent_link(pool: PgPool) {
+    use axum::http::{header, Request, StatusCode};
+    use tower::ServiceExt;
+    let proxy = FaultProxy::start(server_addr()).await;
+    let (manager, _listener) = serving_manager(
+        &database_url(&pool, Some(proxy.port)),
+        CacheSettings::default(),
+    )
+    .await;
+    let router = crate::helpers::router_over(&manager, Default::default());
+    let token = crate::helpers::api_token(&pool, "bot", botconfig::domain::auth::Scope::Read).await;
+    let read = |token: String| {
+        let router = router.clone();
+        async move {
+            let request = Request::get("/api/v1/pairs/ETH%2FUSDT/config")
+                .header(header::HOST, crate::helpers::CONSOLE)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let started = Instant::now();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            (status, json["stale"].as_bool(), started.elapsed())
+        }
+    };
+    assert_eq!(read(token.clone()).await.0, StatusCode::OK);
+
+    proxy.set(Mode::Blackhole);
+    let outage = Instant::now();
+    let (mut reads, mut marked, mut slowest) = (0, 0, Duration::ZERO);
+    while outage.elapsed() < Duration::from_secs(8) {
+        let (status, stale, took) = read(token.clone()).await;
+        assert_eq!(status, StatusCode::OK, "read {reads} of the outage");
+        reads += 1;
+        marked += usize::from(stale == Some(true));
+        slowest = slowest.max(took);
+    }
+    println!("outage: {reads} reads with a token, {marked} marked stale, slowest {slowest:?}");
+    assert!(marked > 0, "answers past the bound are marked stale");
+    assert!(slowest < Duration::from_secs(3), "{slowest:?}");
+    let stranger = format!("bcfg_{}", "0".repeat(64));
+    assert_eq!(read(stranger).await.0, StatusCode::SERVICE_UNAVAILABLE);
+
+    proxy.set(Mode::Pass);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            matches!(read(token.clone()).await, (StatusCode::OK, Some(false), _))
+        })
+        .await
+    );
+}
+
 /// A database that accepts connections and never answers makes nothing hang: startup
 /// fails, a cache miss fails, each within its timeout.
 #[sqlx::test]

@@ -228,19 +228,26 @@ pub fn router_with(
     pool: &PgPool,
     access: botconfig::access::AccessPolicy,
 ) -> (axum::Router, ConfigManager) {
-    let listen: std::net::SocketAddr = CONSOLE.parse().unwrap();
     let manager = ConfigManager::new(pool.clone(), CacheSettings::default());
+    (router_over(&manager, access), manager)
+}
+
+/// The real router over `manager` (one set up as the server sets it up, say).
+pub fn router_over(
+    manager: &ConfigManager,
+    access: botconfig::access::AccessPolicy,
+) -> axum::Router {
+    let listen: std::net::SocketAddr = CONSOLE.parse().unwrap();
     let options = leptos::config::LeptosOptions::builder()
         .output_name("botconfig")
         .site_addr(listen)
         .build();
-    let router = botconfig::server::router(
+    botconfig::server::router(
         botconfig::service::ConfigService::new(manager.clone()),
         options,
         botconfig::guard::RequestPolicy::new(listen, &[]),
         access,
-    );
-    (router, manager)
+    )
 }
 
 /// A new API token.
