@@ -56,6 +56,7 @@ cleanup() {
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" || true
+  psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP ROLE IF EXISTS botconfig_e2e_bot" >/dev/null 2>&1 || true
   drop_schema_database
 }
 trap cleanup EXIT
@@ -75,7 +76,11 @@ export BASE_URL="http://127.0.0.1:$E2E_PORT" E2E_DATABASE_URL="$E2E_URL" BOTCONF
 export E2E_ADMIN_PASSWORD E2E_TOKEN BOTCONFIG_TOKEN="$E2E_TOKEN"
 (cd end2end && npx playwright test) || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
 
-step "a Python bot (SQLAlchemy + psycopg2) on the same database, by the original column names"
+step "a Python bot (SQLAlchemy + psycopg2) on the same database, by the original column names, under its own role"
+BOT_ROLE="botconfig_e2e_bot"
+BOT_PASSWORD="e2e-bot-$$-$RANDOM-password"
+DATABASE_URL="$E2E_URL" "$CARGO_TARGET_DIR/release/botconfig" db bot-role "$BOT_ROLE" --password-stdin <<<"$BOT_PASSWORD"
+export BOT_ROLE BOT_DATABASE_URL="postgres://$BOT_ROLE:$BOT_PASSWORD@127.0.0.1:5432/$E2E_DB"
 tools/.venv/bin/python -m pytest tests/compat -q -p no:cacheprovider || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
 
 step "all tests passed"

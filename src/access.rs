@@ -20,6 +20,13 @@ use tower_sessions::Session;
 /// Session data keys.
 pub const USER_ID: &str = crate::store::accounts::SESSION_USER_ID;
 pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// The minute a session was last used in: changing it saves the session, which moves its
+/// idle expiry on, at most one write a minute however busy the session is.
+pub const SEEN_MINUTE: &str = "seen_minute";
+
+/// The cookie that marks a browser its user signed in from before (see
+/// `service::accounts::refused_until`): random, kept as a digest in the sign-in record.
+pub const DEVICE_COOKIE: &str = "botconfig_device";
 
 /// The path of the sign-in page.
 pub const LOGIN_PATH: &str = "/login";
@@ -35,6 +42,8 @@ pub struct AccessPolicy {
     pub secure_cookies: bool,
     /// API reads without a token from 127.0.0.1 / ::1 (local bots).
     pub local_reads: bool,
+    /// Proxies whose `X-Forwarded-For` names the client, for the sign-in limits.
+    pub trusted_proxies: crate::address::TrustedProxies,
 }
 
 impl Default for AccessPolicy {
@@ -44,6 +53,7 @@ impl Default for AccessPolicy {
             session_max: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             local_reads: false,
+            trusted_proxies: Default::default(),
         }
     }
 }
@@ -66,6 +76,8 @@ impl CurrentUser {
 pub struct ApiCaller {
     pub name: String,
     pub scope: Scope,
+    /// The token was created to read secret settings too.
+    pub reads_secrets: bool,
 }
 
 impl ApiCaller {
@@ -141,10 +153,12 @@ async fn token_caller(state: &AccessState, token: &str) -> Result<ApiCaller, Res
         ))
     });
     match checked {
-        Ok(Some((name, scope, expires_at))) => {
+        Ok(Some(token)) => {
+            let expires_at = token.expires_at;
             let caller = ApiCaller {
-                name: format!("token:{name}"),
-                scope,
+                name: format!("token:{}", token.name),
+                scope: token.scope,
+                reads_secrets: token.reads_secrets,
             };
             state.verified.remember(&hash, (caller.clone(), expires_at));
             Ok(caller)
@@ -193,9 +207,17 @@ pub async fn session_user(
         .await
         .map_err(|e| internal(&e))?
         .unwrap_or(0);
-    if chrono::Utc::now().timestamp() - signed_in_at > state.policy.session_max.as_secs() as i64 {
+    let now = chrono::Utc::now().timestamp();
+    if now - signed_in_at > state.policy.session_max.as_secs() as i64 {
         session.flush().await.map_err(|e| internal(&e))?;
         return Ok(None);
+    }
+    let seen: Option<i64> = session.get(SEEN_MINUTE).await.map_err(|e| internal(&e))?;
+    if seen != Some(now / 60) {
+        session
+            .insert(SEEN_MINUTE, now / 60)
+            .await
+            .map_err(|e| internal(&e))?;
     }
     match state.accounts.session_user(id).await {
         Ok(Some(view)) => Ok(Some(CurrentUser { id, view })),
@@ -328,6 +350,7 @@ pub async fn api_access(
                 ApiCaller {
                     name: "local".into(),
                     scope: Scope::Read,
+                    reads_secrets: false,
                 }
             } else {
                 return api_refusal(

@@ -31,6 +31,8 @@ use std::sync::Arc;
 pub struct RequestPolicy {
     /// Lower-case `host` or `host:port`; a bare host allows any port.
     allowed_hosts: Arc<Vec<String>>,
+    /// The scheme browsers reach the console by: `https` behind TLS, else `http`.
+    scheme: &'static str,
 }
 
 impl RequestPolicy {
@@ -54,7 +56,15 @@ impl RequestPolicy {
         allowed.dedup();
         RequestPolicy {
             allowed_hosts: Arc::new(allowed),
+            scheme: "http",
         }
+    }
+
+    /// The console is reached over HTTPS (`BOTCONFIG_SECURE_COOKIES`): only an `https`
+    /// origin is its own.
+    pub fn over_https(mut self, https: bool) -> Self {
+        self.scheme = if https { "https" } else { "http" };
+        self
     }
 
     /// Whether `host` (a `Host` header: `name` or `name:port`) is one of ours.
@@ -86,8 +96,9 @@ fn refuse(status: StatusCode, message: String) -> Response {
     (status, Json(json!({ "error": message, "fields": [] }))).into_response()
 }
 
-/// Whether a state-changing request says it comes from this console, reached as `host`.
-fn same_origin(headers: &HeaderMap, host: &str) -> Result<(), String> {
+/// Whether a state-changing request says it comes from this console, reached as `host`
+/// by `scheme`.
+fn same_origin(headers: &HeaderMap, scheme: &str, host: &str) -> Result<(), String> {
     let claimed = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
@@ -99,8 +110,9 @@ fn same_origin(headers: &HeaderMap, host: &str) -> Result<(), String> {
         );
     };
     match origin_of(claimed) {
-        Some((scheme, authority))
-            if matches!(scheme, "http" | "https") && authority.eq_ignore_ascii_case(host) =>
+        Some((claimed_scheme, authority))
+            if claimed_scheme.eq_ignore_ascii_case(scheme)
+                && authority.eq_ignore_ascii_case(host) =>
         {
             Ok(())
         }
@@ -143,7 +155,7 @@ pub async fn guard(
     if !(method == Method::GET || method == Method::HEAD || method == Method::OPTIONS) {
         let token_bearing = request.uri().path().starts_with("/api/v1/")
             && request.headers().contains_key(header::AUTHORIZATION);
-        if let Err(message) = same_origin(request.headers(), &host).or_else(|e| {
+        if let Err(message) = same_origin(request.headers(), policy.scheme, &host).or_else(|e| {
             if token_bearing {
                 Ok(())
             } else {
@@ -163,10 +175,19 @@ pub async fn guard(
     next.run(request).await
 }
 
-/// Headers every answer carries.
+/// Headers every answer carries. Everything but the bundle and static files is also
+/// `no-store`: pages show configuration and one-time tokens that no cache should keep.
 pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path();
+    let static_file = path.starts_with("/pkg/") || path == "/favicon.ico";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if !static_file && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         header::HeaderValue::from_static("nosniff"),
@@ -226,6 +247,7 @@ mod tests {
     #[test]
     fn origins_must_match_the_host() {
         let mut headers = HeaderMap::new();
+        let same_origin = |h: &HeaderMap, host: &str| same_origin(h, "http", host);
         assert!(same_origin(&headers, "127.0.0.1:3000").is_err());
         headers.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
         assert!(same_origin(&headers, "127.0.0.1:3000").is_ok());
@@ -245,5 +267,15 @@ mod tests {
                 .unwrap(),
         );
         assert!(same_origin(&headers, "127.0.0.1:3000").is_err());
+    }
+
+    #[test]
+    fn origins_must_match_the_scheme_too() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ORIGIN, "https://127.0.0.1:3000".parse().unwrap());
+        assert!(same_origin(&headers, "http", "127.0.0.1:3000").is_err());
+        assert!(same_origin(&headers, "https", "127.0.0.1:3000").is_ok());
+        headers.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
+        assert!(same_origin(&headers, "https", "127.0.0.1:3000").is_err());
     }
 }

@@ -212,7 +212,7 @@ pub fn leptos_options(settings: &Settings) -> Result<LeptosOptions, StartupError
 
 /// The names and origins the server answers to (see `guard`).
 pub fn request_policy(settings: &Settings) -> RequestPolicy {
-    RequestPolicy::new(settings.listen, &settings.allowed_hosts)
+    RequestPolicy::new(settings.listen, &settings.allowed_hosts).over_https(settings.secure_cookies)
 }
 
 /// The whole HTTP surface: console pages, server functions, API, health, static files,
@@ -225,6 +225,7 @@ pub fn router(
 ) -> Router {
     let routes = generate_route_list(App);
     let context_service = service.clone();
+    let context_access = access.clone();
     let state = AccessState {
         accounts: service.accounts(),
         policy: access.clone(),
@@ -246,7 +247,10 @@ pub fn router(
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_service.clone()),
+            move || {
+                provide_context(context_service.clone());
+                provide_context(context_access.clone());
+            },
             {
                 let leptos_options = leptos_options.clone();
                 move || shell(leptos_options.clone())

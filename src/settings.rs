@@ -136,6 +136,11 @@ pub struct Settings {
     #[arg(long, env = "BOTCONFIG_LOCAL_READS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub local_reads: bool,
 
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or networks,
+    /// comma-separated): the sign-in limits then count by the client's address.
+    #[arg(long, env = "BOTCONFIG_TRUSTED_PROXIES", default_value = "", value_parser = crate::address::TrustedProxies::parse, global = true)]
+    pub trusted_proxies: crate::address::TrustedProxies,
+
     /// The API token the CLI's server commands (`cache …`) send.
     #[arg(long, env = "BOTCONFIG_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
@@ -171,6 +176,7 @@ impl Settings {
             session_max: Duration::from_secs(self.session_max_hours.max(1) * 3600),
             secure_cookies: self.secure_cookies,
             local_reads: self.local_reads,
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 

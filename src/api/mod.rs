@@ -131,7 +131,11 @@ fn answer<T: serde::Serialize>(service: &ConfigService, value: &T) -> Response {
             );
         }
     }
-    let mut response = Json(body).into_response();
+    stale_header(staleness, Json(body).into_response())
+}
+
+/// `response` with the `X-Botconfig-Stale` header when the answer is stale.
+fn stale_header(staleness: Option<std::time::Duration>, mut response: Response) -> Response {
     if let Some(age) = staleness {
         response.headers_mut().insert(
             STALE_HEADER,
@@ -205,11 +209,15 @@ async fn should_trade(
 }
 
 /// Every active pair's trading config keyed by symbol, and the settings a bot reads at
-/// each cycle under `system`.
+/// each cycle under `system` (secret ones only for a token that reads secrets). Nothing
+/// else is among the keys, so a bot can loop over them as symbols: a stale answer says so
+/// in the `X-Botconfig-Stale` header.
 async fn active_pairs(
     State(service): State<ConfigService>,
+    caller: Option<axum::Extension<crate::access::ApiCaller>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let reads_secrets = caller.is_some_and(|c| c.reads_secrets);
     let from = read_from(&headers);
     let configs = service.active_trading_configs(from).await?;
     let settings = service.bot_settings(from).await?;
@@ -219,10 +227,14 @@ async fn active_pairs(
     }
     let system: serde_json::Map<String, serde_json::Value> = settings
         .iter()
+        .filter(|s| reads_secrets || !s.is_secret)
         .map(|s| (s.key.clone(), setting_json(s)))
         .collect();
     body.insert("system".into(), serde_json::Value::Object(system));
-    Ok(answer(&service, &serde_json::Value::Object(body)))
+    Ok(stale_header(
+        service.staleness(),
+        Json(serde_json::Value::Object(body)).into_response(),
+    ))
 }
 
 async fn portfolio(
@@ -260,6 +272,7 @@ struct InvalidateRequest {
 
 async fn cache_invalidate(
     State(service): State<ConfigService>,
+    caller: Option<axum::Extension<crate::access::ApiCaller>>,
     body: Result<Json<InvalidateRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(request) = match body {
@@ -275,6 +288,15 @@ async fn cache_invalidate(
         }
         Err(rejection) => return Err(ConfigError::invalid("pattern", rejection.body_text()).into()),
     };
+    if ConfigService::invalidation_clears(&request.pattern)?
+        && !caller.is_some_and(|c| c.scope.allows(crate::domain::auth::Scope::Admin))
+    {
+        return Err(ConfigError::Forbidden(format!(
+            "pattern {:?} matches every entry, like a clear: it needs an admin token",
+            request.pattern
+        ))
+        .into());
+    }
     let invalidated = service.invalidate(&request.pattern).await?;
     Ok(Json(json!({ "pattern": request.pattern, "invalidated": invalidated })).into_response())
 }

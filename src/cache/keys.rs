@@ -192,6 +192,24 @@ impl Pattern {
         &self.0
     }
 
+    /// Whether the pattern names no family of keys in particular: it matches a key of every
+    /// family that has names in it, for names nobody would type (`*`, `*:*`, `_`). Such an
+    /// invalidation is a clear of the whole cache, and needs the rights a clear does.
+    pub fn matches_everything(&self) -> bool {
+        let symbol = Symbol::parse("QZXJ/QZXJ").expect("a valid symbol");
+        let name = "qzxj_unnamed";
+        [
+            KeyRef::Setting(name),
+            KeyRef::PairConfig(&symbol),
+            KeyRef::PairStrategies(&symbol),
+            KeyRef::StrategyConfig(&symbol, name),
+            KeyRef::PairRisk(&symbol),
+            KeyRef::TradingConfig(&symbol),
+        ]
+        .iter()
+        .all(|key| self.matches(&key.to_string()))
+    }
+
     pub fn matches(&self, key: &str) -> bool {
         if self.0.contains(['*', '?']) {
             glob_match(self.0.as_bytes(), key.as_bytes())
@@ -388,6 +406,29 @@ mod tests {
         assert!(p.matches("pair_risk:BTC/USDT"));
         assert!(p.matches("strategy_config:BTC/USDT:rsi"));
         assert!(!p.matches("system_config"));
+    }
+
+    #[test]
+    fn patterns_that_name_nothing_in_particular_match_everything() {
+        for everything in ["*", "**", "*:*", "?*", "*_*", "_", ":", "*a*"] {
+            assert!(
+                Pattern::new(everything).unwrap().matches_everything(),
+                "{everything}"
+            );
+        }
+        for bounded in [
+            "pair_risk:*",
+            "*BTC*",
+            "BTC/USDT",
+            "system_config*",
+            "*risk*",
+            "trading_config:?*",
+        ] {
+            assert!(
+                !Pattern::new(bounded).unwrap().matches_everything(),
+                "{bounded}"
+            );
+        }
     }
 
     #[test]

@@ -127,7 +127,8 @@ async fn timed_within<T>(
         .await
         .unwrap_or_else(|_| {
             Err(ConfigError::Unavailable(format!(
-                "the database did not answer within {} ms",
+                "{} within the {} ms operation deadline",
+                crate::domain::error::NO_ANSWER,
                 limit.as_millis()
             )))
         })
@@ -353,14 +354,15 @@ impl ConfigManager {
 
     /// Runs `load` within the operation timeout. A connection failure is retried once,
     /// after dead pooled connections are swept out, so that a server restart or killed
-    /// backends cost no failed read.
+    /// backends cost no failed read; a deadline that passed is not (a second wait would
+    /// only double it).
     async fn load_with_retry<F, Fut>(&self, load: &F) -> Result<CachedValue, ConfigError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<CachedValue, ConfigError>>,
     {
         match self.timed(load()).await {
-            Err(ConfigError::Unavailable(first)) => {
+            Err(first @ ConfigError::Unavailable(_)) if !first.is_deadline() => {
                 let swept =
                     store::sweep_idle(self.pool(), self.inner.settings.operation_timeout).await;
                 tracing::info!(error = %first, swept, "load failed on a connection error; retrying once");

@@ -179,6 +179,37 @@ impl ConfigManager {
         .await
     }
 
+    /// Makes an existing setting secret (its history redacted), with a new value from text
+    /// when one is given.
+    pub async fn make_setting_secret(
+        &self,
+        key: &str,
+        input: Option<&str>,
+    ) -> Result<SystemSetting, ConfigError> {
+        let current = self
+            .db(store::system::get(self.pool(), key))
+            .await?
+            .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))?;
+        let value = input
+            .map(|input| parse_setting(key, current.value_type, input))
+            .transpose()?;
+        let outcome = self
+            .db(store::system::make_secret(
+                self.writer(),
+                key,
+                value.as_ref(),
+            ))
+            .await?;
+        self.finish_write(
+            outcome,
+            Change::Setting {
+                key: key.to_owned(),
+            },
+            || format!("setting {key}"),
+        )
+        .await
+    }
+
     /// Creates a setting that does not exist yet, its value checked against its type.
     pub async fn create_setting(
         &self,
@@ -243,22 +274,25 @@ impl ConfigManager {
     }
 
     /// Applies a whole, already checked configuration document in one transaction, then
-    /// drops everything (it may touch any key).
+    /// drops everything (it may touch any key); returns how many rows changed. The
+    /// operation timeout bounds each of its statements, not the whole import: a large one
+    /// that keeps making progress is not an outage.
     pub async fn apply_document(
         &self,
         doc: &crate::domain::transfer::ConfigDocument,
         settings: &[(String, crate::domain::system::SettingValue)],
-    ) -> Result<(), ConfigError> {
+    ) -> Result<u64, ConfigError> {
         // An import is recorded as one, so that it can be reverted as a whole.
         let actor = self.actor().clone().with_source(Source::Import);
-        self.db(store::transfer::apply(
+        let changed = store::transfer::apply(
             store::Writer::new(self.pool(), &actor),
             doc,
             settings,
-        ))
+            self.settings().operation_timeout,
+        )
         .await?;
         self.apply_change(&Change::Everything).await;
-        Ok(())
+        Ok(changed)
     }
 
     async fn finish_write<T>(

@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Database roles: `db bot-role NAME` gives bots a login of their own.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Who changed what: every recorded change, newest first.
     History(HistoryArgs),
     /// Revert a recorded change (see `history`), as a new change.
@@ -125,10 +130,34 @@ pub enum UserCommand {
     Disable { name: String },
     /// Enable a disabled user.
     Enable { name: String },
-    /// Every user with their role.
+    /// Every user with their role, and whether sign-in is locked for them.
     List {
         #[arg(long)]
         json: bool,
+    },
+    /// Lift a user's sign-in lock: the failures so far no longer count.
+    Unlock { name: String },
+    /// The latest sign-in attempts (of NAME): when, from where, and how each ended.
+    SignIns {
+        name: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create (or update) the database role bots should log in as: it may read and write
+    /// the five configuration tables and nothing else (not the history, users, sessions or
+    /// tokens), and the history records its changes as `sql:NAME`, whatever it claims.
+    BotRole {
+        name: String,
+        /// Read the password (one line) from standard input; otherwise one is generated
+        /// and shown once.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -140,9 +169,12 @@ pub enum TokenCommand {
         /// read (every GET), write (also edits, warm, invalidate) or admin (also clear).
         #[arg(long, default_value = "read")]
         scope: String,
-        /// Days until it expires (none: it lives until revoked).
+        /// Days until it expires, 1 to 3650 (none: it lives until revoked).
         #[arg(long)]
         expires_days: Option<u32>,
+        /// The token also reads secret settings (in `/api/v1/pairs`' `system` block).
+        #[arg(long)]
+        secrets: bool,
     },
     /// Every token (never the token itself).
     List {
@@ -398,10 +430,57 @@ fn init_tracing() {
 }
 
 /// Parses the command line and runs it; the exit code says how it went.
+/// The operator at this terminal, `cli:<name>`, named by the process's real user id: not
+/// by `$USER`, which anyone can set to anyone.
+pub fn operator() -> crate::domain::history::Actor {
+    crate::domain::history::Actor::new(
+        format!("cli:{}", os_user_name()),
+        crate::domain::history::Source::Cli,
+    )
+}
+
+/// The login name of the real user id, or `uid N` when the user database has none.
+fn os_user_name() -> String {
+    // SAFETY: getuid cannot fail; getpwuid_r writes only into the buffers given, and the
+    // name is read before they go out of scope.
+    unsafe {
+        let uid = libc::getuid();
+        let mut entry: libc::passwd = std::mem::zeroed();
+        let mut buffer = vec![0 as libc::c_char; 4096];
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let status = libc::getpwuid_r(
+            uid,
+            &mut entry,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        );
+        if status == 0 && !found.is_null() && !entry.pw_name.is_null() {
+            std::ffi::CStr::from_ptr(entry.pw_name)
+                .to_string_lossy()
+                .into_owned()
+        } else {
+            format!("uid {uid}")
+        }
+    }
+}
+
+/// A command whose reader went away (`botconfig history | head -1`) ends there, silently,
+/// as command-line tools do, instead of panicking in `println!`. Not for `serve`, whose
+/// clients may hang up at any time.
+fn end_quietly_on_closed_pipe() {
+    // SAFETY: only sets the disposition of one signal, for which nothing installs a handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     if matches!(cli.command, None | Some(Command::Serve)) {
         init_tracing();
+    } else {
+        end_quietly_on_closed_pipe();
     }
     match commands::dispatch(cli).await {
         Ok(exit) => exit.into(),

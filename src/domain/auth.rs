@@ -121,6 +121,19 @@ pub struct UserInfo {
     pub role: Role,
     pub disabled: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Sign-ins from unknown browsers and addresses are refused until then (failures).
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One sign-in attempt, as the record keeps it for admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInAttempt {
+    pub account: String,
+    /// The address the limits are keyed on (an IPv6 address's /64).
+    pub address: String,
+    pub attempted_at: chrono::DateTime<chrono::Utc>,
+    /// `succeeded`, `failed`, `refused` (locked), or `checking`.
+    pub outcome: String,
 }
 
 /// An API token as listed (never the token itself).
@@ -134,6 +147,8 @@ pub struct TokenInfo {
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Also reads secret settings.
+    pub reads_secrets: bool,
 }
 
 impl TokenInfo {
@@ -188,7 +203,9 @@ pub const MIN_PASSWORD_LENGTH: usize = 12;
 
 /// A password long enough to resist guessing; any characters.
 pub fn check_password(password: &str) -> Result<(), FieldError> {
-    if password.chars().count() >= MIN_PASSWORD_LENGTH {
+    if password.trim().is_empty() {
+        Err(FieldError::new("password", "must not be only spaces"))
+    } else if password.chars().count() >= MIN_PASSWORD_LENGTH {
         Ok(())
     } else {
         Err(FieldError::new(
@@ -198,9 +215,124 @@ pub fn check_password(password: &str) -> Result<(), FieldError> {
     }
 }
 
+/// The longest a token may live: a bound that keeps expiry dates representable.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// A token's lifetime in days: 1 to `MAX_TOKEN_DAYS`.
+pub fn check_token_days(days: u32) -> Result<(), FieldError> {
+    if (1..=MAX_TOKEN_DAYS).contains(&days) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "expires_days",
+            format!("must be 1 to {MAX_TOKEN_DAYS} days"),
+        ))
+    }
+}
+
+/// `next` (where to go after signing in) when it is a path on this console, as a browser
+/// would resolve it; `None` for anything that could leave this origin or break a header.
+///
+/// Browsers (WHATWG URL parsing) strip tabs and newlines, trim spaces and treat `\` as `/`
+/// before resolving, so `/<TAB>/evil.example` becomes `//evil.example`: any control
+/// character, whitespace, backslash or non-ASCII character is refused outright, and so is
+/// the same value once percent-decoded (a layer of encoding must not smuggle one in).
+///
+/// ```
+/// use botconfig::domain::auth::local_redirect;
+/// assert_eq!(local_redirect("/pairs?x=1"), Some("/pairs?x=1"));
+/// assert_eq!(local_redirect("/\t/evil.example"), None);
+/// assert_eq!(local_redirect("//evil.example"), None);
+/// ```
+pub fn local_redirect(next: &str) -> Option<&str> {
+    fn safe_path(path: &[u8]) -> bool {
+        path.first() == Some(&b'/')
+            && !matches!(path.get(1), Some(b'/' | b'\\'))
+            && path.iter().all(|&b| b.is_ascii_graphic() && b != b'\\')
+    }
+    let decoded = percent_decoded(next.as_bytes());
+    (safe_path(next.as_bytes()) && safe_path(&decoded)).then_some(next)
+}
+
+/// `%XX` sequences decoded once (malformed ones kept as they are).
+fn percent_decoded(input: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match (
+            input[i],
+            input.get(i + 1).and_then(|&b| hex(b)),
+            input.get(i + 2).and_then(|&b| hex(b)),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(high * 16 + low);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_returns_only_to_paths_on_this_origin() {
+        for ok in [
+            "/",
+            "/pairs",
+            "/pairs/BTC%2FUSDT/risk?tab=1",
+            "/history?since=2h#top",
+        ] {
+            assert_eq!(local_redirect(ok), Some(ok), "{ok:?}");
+        }
+        for bypass in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/\x0b/evil.example",
+            "/\x0c/evil.example",
+            "/\0/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "%2F%2Fevil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%5Cevil.example",
+            "/%5c%5cevil.example",
+            "javascript:alert(1)",
+            "https://evil.example/",
+            "https:evil.example",
+            "http://127.0.0.1:3000@evil.example/",
+            "evil.example",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(local_redirect(bypass), None, "{bypass:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_of_spaces_and_endless_tokens_are_refused() {
+        assert!(check_password("            ").is_err());
+        assert!(check_password(" \t  \u{3000}          ").is_err());
+        assert!(check_password("a long passphrase").is_ok());
+        assert!(check_token_days(0).is_err());
+        assert!(check_token_days(MAX_TOKEN_DAYS).is_ok());
+        assert!(check_token_days(MAX_TOKEN_DAYS + 1).is_err());
+        assert!(check_token_days(u32::MAX).is_err());
+    }
 
     #[test]
     fn roles_and_scopes_are_ladders() {

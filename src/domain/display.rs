@@ -57,6 +57,7 @@ pub fn history_cells(change: &super::history::ChangeRecord) -> Vec<String> {
 pub const TOKEN_COLUMNS: &[Column] = &[
     Column::text("Name"),
     Column::text("Scope"),
+    Column::text("Secrets"),
     Column::text("State"),
     Column::text("Created by"),
     Column::text("Expires (UTC)"),
@@ -73,6 +74,7 @@ pub fn token_cells(t: &super::auth::TokenInfo) -> Vec<String> {
     vec![
         t.name.clone(),
         t.scope.to_string(),
+        if t.reads_secrets { "reads" } else { "no" }.to_owned(),
         t.state().to_owned(),
         t.created_by.clone(),
         minute(t.expires_at),

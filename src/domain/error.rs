@@ -107,7 +107,16 @@ pub enum ConfigError {
     Request(String),
 }
 
+/// How every "the database did not answer in time" message begins (see `is_deadline`).
+pub const NO_ANSWER: &str = "the database did not answer";
+
 impl ConfigError {
+    /// Whether this is a deadline that passed (the operation's, or a statement timeout),
+    /// rather than a broken connection: retrying on a fresh connection cannot help it.
+    pub fn is_deadline(&self) -> bool {
+        matches!(self, ConfigError::Unavailable(message) if message.starts_with(NO_ANSWER))
+    }
+
     /// A single-field validation error.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError::Invalid(FieldErrors(vec![FieldError::new(field, message)]))

@@ -57,26 +57,6 @@ impl Actor {
         Self::new("botconfig", Source::System)
     }
 
-    /// The operator at this terminal: `cli:<os user>`.
-    pub fn cli_user() -> Self {
-        let from_env = ["USER", "LOGNAME", "USERNAME"]
-            .iter()
-            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
-        // Shells started by services (cron, CI) often set none of them.
-        let user = from_env
-            .or_else(|| {
-                std::process::Command::new("id")
-                    .arg("-un")
-                    .output()
-                    .ok()
-                    .and_then(|o| String::from_utf8(o.stdout).ok())
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-            })
-            .unwrap_or_else(|| "unknown".into());
-        Self::new(format!("cli:{user}"), Source::Cli)
-    }
-
     pub fn with_source(mut self, source: Source) -> Self {
         self.source = source;
         self

@@ -2,7 +2,8 @@
 //! cached configuration, so it works on the store directly.
 
 use crate::domain::auth::{
-    check_password, check_token_name, check_user_name, Role, Scope, TokenInfo, UserInfo, UserView,
+    check_password, check_token_days, check_token_name, check_user_name, Role, Scope,
+    SignInAttempt, TokenInfo, UserInfo, UserView,
 };
 use crate::domain::{ConfigError, FieldErrors};
 use crate::store::accounts as store;
@@ -15,6 +16,47 @@ pub const ACCOUNT_FAILURES_ALLOWED: i64 = 5;
 pub const ADDRESS_FAILURES_ALLOWED: i64 = 20;
 /// The window failures are counted in, and how long a lockout lasts after the first.
 pub const LOGIN_WINDOW_MINUTES: i64 = 15;
+
+/// A browser or address the account signed in from within this many days is trusted: the
+/// account's lock does not refuse it (it has a limit of its own).
+pub const TRUSTED_SOURCE_DAYS: i64 = 30;
+
+/// When an attempt is refused until (see the README's "Sign-in limits"):
+/// - from a browser the account signed in from before: after `ACCOUNT_FAILURES_ALLOWED`
+///   failures of the account from that browser;
+/// - else from an address the account signed in from before: after as many from it;
+/// - else (an unknown source): after `ACCOUNT_FAILURES_ALLOWED` failures of the account,
+///   or `ADDRESS_FAILURES_ALLOWED` from the address on any account.
+///
+/// A lock lasts until `LOGIN_WINDOW_MINUTES` after the first of the failures that caused
+/// it, so guesses made from elsewhere never lock the account's owner out.
+fn refused_until(context: &store::AttemptContext, window: Duration) -> Option<DateTime<Utc>> {
+    let locked = |failures: store::FailureCount, allowed: i64| {
+        if failures.count >= allowed {
+            failures.first.map(|first| first + window)
+        } else {
+            None
+        }
+    };
+    if context.trusted_device {
+        locked(context.account_device, ACCOUNT_FAILURES_ALLOWED)
+    } else if context.trusted_address {
+        locked(context.account_address, ACCOUNT_FAILURES_ALLOWED)
+    } else {
+        locked(context.account, ACCOUNT_FAILURES_ALLOWED)
+            .or_else(|| locked(context.address, ADDRESS_FAILURES_ALLOWED))
+    }
+}
+
+/// A refused name as the log shows it: an existing user's name, else only a digest (a
+/// password typed into the name field must not end up in the log).
+fn logged_account(account: &str, is_user: bool) -> String {
+    if is_user {
+        account.to_owned()
+    } else {
+        format!("(unknown, sha256 {})", &store::digest(account)[..12])
+    }
+}
 
 /// The message for any failed sign-in: it never says which of name or password was wrong.
 pub const SIGN_IN_FAILED: &str = "wrong user name or password";
@@ -39,7 +81,7 @@ fn db(error: crate::store::StoreError) -> ConfigError {
 }
 
 /// 32 random bytes, hex.
-fn random_secret() -> Result<String, ConfigError> {
+pub fn random_secret() -> Result<String, ConfigError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| ConfigError::Internal(format!("no randomness available: {e}")))?;
@@ -99,38 +141,62 @@ impl AccountService {
         }
     }
 
-    /// Checks a sign-in, counting failures per account and per address.
+    /// Checks a sign-in from `address` (the key the limits use), with no browser known.
     pub async fn sign_in(
         &self,
         name: &str,
         password: &str,
         address: &str,
     ) -> Result<SignedIn, ConfigError> {
+        self.sign_in_from(name, password, address, None).await
+    }
+
+    /// Checks a sign-in (see `SIGN_IN_POLICY`): counted before the password is verified, in
+    /// one step with the count, so a burst of guesses gets `ACCOUNT_FAILURES_ALLOWED` checks
+    /// at most; `device` is the digest of the browser's device cookie, if it sent one.
+    pub async fn sign_in_from(
+        &self,
+        name: &str,
+        password: &str,
+        address: &str,
+        device: Option<&str>,
+    ) -> Result<SignedIn, ConfigError> {
         let name = name.trim();
-        let window_start = Utc::now() - Duration::minutes(LOGIN_WINDOW_MINUTES);
-        let (by_account, by_address, account_first, address_first) =
-            store::recent_failures(&self.pool, name, address, window_start)
-                .await
-                .map_err(db)?;
-        let locked_until = |first: Option<DateTime<Utc>>| {
-            first.map(|f| f + Duration::minutes(LOGIN_WINDOW_MINUTES))
+        // Kept as typed, but storable: text cannot hold NUL, and no user name is this long.
+        let account: String = name.replace('\0', "\u{fffd}").chars().take(128).collect();
+        let now = Utc::now();
+        let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+        let source = store::AttemptSource {
+            account: &account,
+            address,
+            device,
         };
-        let lock = if by_account >= ACCOUNT_FAILURES_ALLOWED {
-            locked_until(account_first)
-        } else if by_address >= ADDRESS_FAILURES_ALLOWED {
-            locked_until(address_first)
+        let attempt = store::begin_attempt(
+            &self.pool,
+            source,
+            now - window,
+            now - Duration::days(TRUSTED_SOURCE_DAYS),
+            |context| refused_until(context, window),
+        )
+        .await
+        .map_err(db)?;
+        let id = match attempt {
+            store::Attempt::Checking(id) => id,
+            store::Attempt::Refused(until) => {
+                tracing::warn!(account = %logged_account(&account, false), %address, "sign-in refused: locked");
+                let minutes = ((until - Utc::now()).num_seconds().max(0) + 59) / 60;
+                return Err(ConfigError::TooManyAttempts(format!(
+                    "too many failed sign-ins: try again in {} minute{}",
+                    minutes.max(1),
+                    if minutes > 1 { "s" } else { "" }
+                )));
+            }
+        };
+        let user = if account == name {
+            store::user_by_name(&self.pool, name).await.map_err(db)?
         } else {
             None
         };
-        if let Some(until) = lock {
-            let minutes = ((until - Utc::now()).num_seconds().max(0) + 59) / 60;
-            return Err(ConfigError::TooManyAttempts(format!(
-                "too many failed sign-ins: try again in {} minute{}",
-                minutes.max(1),
-                if minutes > 1 { "s" } else { "" }
-            )));
-        }
-        let user = store::user_by_name(&self.pool, name).await.map_err(db)?;
         let verified = match &user {
             Some(user) => password_matches(password, &user.password_hash).await && !user.disabled,
             None => {
@@ -139,24 +205,64 @@ impl AccountService {
                 false
             }
         };
+        store::finish_attempt(&self.pool, id, verified)
+            .await
+            .map_err(db)?;
         match user {
-            Some(user) if verified => {
-                store::clear_failures(&self.pool, name).await.map_err(db)?;
-                Ok(SignedIn {
-                    id: user.id,
-                    view: UserView {
-                        name: user.name,
-                        role: user.role,
-                    },
-                })
-            }
-            _ => {
-                store::record_failure(&self.pool, name, address)
-                    .await
-                    .map_err(db)?;
+            Some(user) if verified => Ok(SignedIn {
+                id: user.id,
+                view: UserView {
+                    name: user.name,
+                    role: user.role,
+                },
+            }),
+            known => {
+                tracing::warn!(account = %logged_account(&account, known.is_some()), %address, "sign-in failed");
                 Err(ConfigError::Unauthenticated(SIGN_IN_FAILED.into()))
             }
         }
+    }
+
+    /// Lifts the sign-in lock of user `name`: failures so far no longer count.
+    pub async fn unlock(&self, name: &str) -> Result<(), ConfigError> {
+        if store::unlock(&self.pool, name).await.map_err(db)? {
+            Ok(())
+        } else {
+            Err(ConfigError::NotFound(format!("user {name}")))
+        }
+    }
+
+    /// Creates or updates the database role bots log in as (see `store::roles`); true when
+    /// it was created.
+    pub async fn bot_role(&self, name: &str, password: &str) -> Result<bool, ConfigError> {
+        let mut errors = FieldErrors::default();
+        let valid_name = name.len() <= 63
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_name {
+            errors.push(
+                "name",
+                "must be 1 to 63 lower case letters, digits or _, not starting with a digit",
+            );
+        }
+        errors.take(check_password(password));
+        errors.finish(|| ())?;
+        crate::store::roles::ensure_bot_role(&self.pool, name, password)
+            .await
+            .map_err(db)
+    }
+
+    /// The latest sign-in attempts, newest first (of one account, when named).
+    pub async fn sign_in_attempts(
+        &self,
+        account: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<SignInAttempt>, ConfigError> {
+        store::sign_in_attempts(&self.pool, account, i64::from(limit))
+            .await
+            .map_err(db)
     }
 
     /// The user a session belongs to, if they still exist and are enabled.
@@ -224,8 +330,21 @@ impl AccountService {
         store::end_sessions(&self.pool, user_id).await.map_err(db)
     }
 
+    /// Every user, with when their lock ends if they are locked.
     pub async fn users(&self) -> Result<Vec<UserInfo>, ConfigError> {
-        store::list_users(&self.pool).await.map_err(db)
+        let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+        let mut users = store::list_users(&self.pool).await.map_err(db)?;
+        let failing =
+            store::failing_accounts(&self.pool, Utc::now() - window, ACCOUNT_FAILURES_ALLOWED)
+                .await
+                .map_err(db)?;
+        for user in &mut users {
+            user.locked_until = failing
+                .iter()
+                .find(|(account, _)| *account == user.name)
+                .map(|(_, first)| *first + window);
+        }
+        Ok(users)
     }
 
     /// Creates a token and returns it: the only time it is shown.
@@ -236,10 +355,25 @@ impl AccountService {
         expires_in_days: Option<u32>,
         created_by: &str,
     ) -> Result<String, ConfigError> {
-        check_token_name(name)?;
-        if expires_in_days == Some(0) {
-            return Err(ConfigError::invalid("expires", "must be at least 1 day"));
+        self.create_token_with(name, scope, expires_in_days, false, created_by)
+            .await
+    }
+
+    /// Creates a token that may also read secret settings when `reads_secrets`.
+    pub async fn create_token_with(
+        &self,
+        name: &str,
+        scope: Scope,
+        expires_in_days: Option<u32>,
+        reads_secrets: bool,
+        created_by: &str,
+    ) -> Result<String, ConfigError> {
+        let mut errors = FieldErrors::default();
+        errors.take(check_token_name(name));
+        if let Some(days) = expires_in_days {
+            errors.take(check_token_days(days));
         }
+        errors.finish(|| ())?;
         let token = format!("bcfg_{}", random_secret()?);
         let expires_at = expires_in_days.map(|d| Utc::now() + Duration::days(i64::from(d)));
         store::create_token(
@@ -249,6 +383,7 @@ impl AccountService {
             &store::digest(&token),
             created_by,
             expires_at,
+            reads_secrets,
         )
         .await
         .map_err(|e| match db(e) {
@@ -276,7 +411,7 @@ impl AccountService {
     pub async fn authenticate_token(
         &self,
         token: &str,
-    ) -> Result<Option<(String, Scope, Option<DateTime<Utc>>)>, ConfigError> {
+    ) -> Result<Option<store::LiveToken>, ConfigError> {
         store::use_token(&self.pool, &store::digest(token))
             .await
             .map_err(db)

@@ -215,7 +215,18 @@ impl ConfigService {
             .redacted())
     }
 
-    /// Creates a setting, or sets it when it exists (of the same type).
+    /// Makes an existing setting secret: from now on it is shown, exported and recorded
+    /// only as "set", and its earlier values leave the history.
+    pub async fn make_setting_secret(&self, key: &str) -> Result<SystemSetting, ConfigError> {
+        Ok(self
+            .manager
+            .make_setting_secret(key, None)
+            .await?
+            .redacted())
+    }
+
+    /// Creates a setting, or sets it when it exists (of the same type); a secret one
+    /// (`new.is_secret`) makes an existing setting secret too.
     pub async fn create_or_set_setting(
         &self,
         new: &NewSetting,
@@ -230,6 +241,11 @@ impl ConfigService {
                     new.value_type.as_str()
                 ),
             )),
+            Ok(existing) if new.is_secret && !existing.is_secret => Ok(self
+                .manager
+                .make_setting_secret(&new.key, Some(input))
+                .await?
+                .redacted()),
             Ok(_) => self.set_setting(&new.key, input).await,
             Err(ConfigError::NotFound(_)) => {
                 Ok(self.manager.create_setting(new, input).await?.redacted())

@@ -75,6 +75,12 @@ impl ConfigService {
         self.manager.clear().await
     }
 
+    /// Whether invalidating `pattern` would drop every entry, like a clear, and so needs the
+    /// rights a clear needs (`Role::Admin`, `Scope::Admin`).
+    pub fn invalidation_clears(pattern: &str) -> Result<bool, ConfigError> {
+        Ok(crate::cache::Pattern::new(pattern)?.matches_everything())
+    }
+
     /// Drops the entries matching an operator's pattern; returns how many.
     pub async fn invalidate(&self, pattern: &str) -> Result<u64, ConfigError> {
         self.manager.invalidate_pattern(pattern).await

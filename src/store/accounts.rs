@@ -2,7 +2,7 @@
 //! store over this pool).
 
 use super::{StoreError, StoreResult};
-use crate::domain::auth::{Role, Scope, TokenInfo, UserInfo};
+use crate::domain::auth::{Role, Scope, SignInAttempt, TokenInfo, UserInfo};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -99,6 +99,7 @@ pub async fn list_users(pool: &PgPool) -> StoreResult<Vec<UserInfo>> {
                 name: r.name,
                 disabled: r.disabled,
                 created_at: r.created_at,
+                locked_until: None,
             })
         })
         .collect()
@@ -159,45 +160,198 @@ pub async fn end_sessions(pool: &PgPool, user_id: i64) -> StoreResult<u64> {
     )
 }
 
-/// Failed sign-ins since `since` for the account and for the address.
-pub async fn recent_failures(
-    pool: &PgPool,
-    account: &str,
-    address: &str,
-    since: DateTime<Utc>,
-) -> StoreResult<(i64, i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
-    let r = sqlx::query!(
-        r#"SELECT
-             (SELECT count(*) FROM login_failures WHERE account = $1 AND failed_at >= $3) AS "account!",
-             (SELECT count(*) FROM login_failures WHERE address = $2 AND failed_at >= $3) AS "address!",
-             (SELECT min(failed_at) FROM login_failures WHERE account = $1 AND failed_at >= $3) AS account_first,
-             (SELECT min(failed_at) FROM login_failures WHERE address = $2 AND failed_at >= $3) AS address_first"#,
-        account,
-        address,
-        since
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok((r.account, r.address, r.account_first, r.address_first))
+/// Unfinished and failed sign-ins within a window, counted for one attempt by the sources
+/// it could be limited by, with the first of each (a lock lasts from the first).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailureCount {
+    pub count: i64,
+    pub first: Option<DateTime<Utc>>,
 }
 
-pub async fn record_failure(pool: &PgPool, account: &str, address: &str) -> StoreResult<()> {
+/// What is known of an attempt's account and sources when it is made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AttemptContext {
+    /// Failures of the account (since an admin last unlocked it).
+    pub account: FailureCount,
+    /// Failures from the address, on any account.
+    pub address: FailureCount,
+    /// Failures of the account from this browser (its device cookie).
+    pub account_device: FailureCount,
+    /// Failures of the account from this address.
+    pub account_address: FailureCount,
+    /// The account signed in from this browser before (within the trust period).
+    pub trusted_device: bool,
+    /// The account signed in from this address before (within the trust period).
+    pub trusted_address: bool,
+}
+
+/// Where an attempt comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptSource<'a> {
+    pub account: &'a str,
+    pub address: &'a str,
+    /// The digest of the browser's device cookie, when it sent one.
+    pub device: Option<&'a str>,
+}
+
+/// A counted attempt, or a refusal recorded instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted (as a failure until `finish_attempt` says otherwise); check the password.
+    Checking(i64),
+    /// Refused without checking, until then.
+    Refused(DateTime<Utc>),
+}
+
+/// Counts and records a sign-in attempt as one step: under a lock per account and per
+/// address (always taken in that order), `decide` sees the failures so far and either
+/// refuses (recorded as 'refused') or lets it be checked (recorded as 'checking', and so
+/// counted by every attempt after it). Simultaneous attempts are therefore counted one
+/// after the other, before any password is verified.
+pub async fn begin_attempt(
+    pool: &PgPool,
+    source: AttemptSource<'_>,
+    window_start: DateTime<Utc>,
+    trusted_since: DateTime<Utc>,
+    decide: impl FnOnce(&AttemptContext) -> Option<DateTime<Utc>>,
+) -> StoreResult<Attempt> {
+    let mut tx = pool.begin().await?;
     sqlx::query!(
-        "INSERT INTO login_failures (account, address) VALUES ($1, $2)",
-        account,
-        address
+        "SELECT pg_advisory_xact_lock(hashtextextended('botconfig sign-in account ' || $1, 0)), \
+                pg_advisory_xact_lock(hashtextextended('botconfig sign-in address ' || $2, 0))",
+        source.account,
+        source.address
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let r = sqlx::query!(
+        r#"WITH since AS (
+               SELECT greatest($4::timestamptz, coalesce((SELECT unlocked_at FROM users WHERE name = $1), '-infinity')) AS at),
+           failures AS (
+               SELECT account, address, device, attempted_at FROM sign_in_attempts
+               WHERE outcome IN ('checking', 'failed') AND attempted_at >= $4
+                 AND (account = $1 OR address = $2))
+           SELECT
+             (SELECT count(*) FROM failures, since WHERE account = $1 AND attempted_at >= since.at) AS "account!",
+             (SELECT min(attempted_at) FROM failures, since WHERE account = $1 AND attempted_at >= since.at) AS account_first,
+             (SELECT count(*) FROM failures WHERE address = $2) AS "address!",
+             (SELECT min(attempted_at) FROM failures WHERE address = $2) AS address_first,
+             (SELECT count(*) FROM failures, since WHERE account = $1 AND device = $3 AND attempted_at >= since.at) AS "account_device!",
+             (SELECT min(attempted_at) FROM failures, since WHERE account = $1 AND device = $3 AND attempted_at >= since.at) AS account_device_first,
+             (SELECT count(*) FROM failures, since WHERE account = $1 AND address = $2 AND attempted_at >= since.at) AS "account_address!",
+             (SELECT min(attempted_at) FROM failures, since WHERE account = $1 AND address = $2 AND attempted_at >= since.at) AS account_address_first,
+             EXISTS (SELECT 1 FROM sign_in_attempts WHERE account = $1 AND device = $3
+                     AND outcome = 'succeeded' AND attempted_at >= $5) AS "trusted_device!",
+             EXISTS (SELECT 1 FROM sign_in_attempts WHERE account = $1 AND address = $2
+                     AND outcome = 'succeeded' AND attempted_at >= $5) AS "trusted_address!""#,
+        source.account,
+        source.address,
+        source.device,
+        window_start,
+        trusted_since
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let context = AttemptContext {
+        account: FailureCount {
+            count: r.account,
+            first: r.account_first,
+        },
+        address: FailureCount {
+            count: r.address,
+            first: r.address_first,
+        },
+        account_device: FailureCount {
+            count: r.account_device,
+            first: r.account_device_first,
+        },
+        account_address: FailureCount {
+            count: r.account_address,
+            first: r.account_address_first,
+        },
+        trusted_device: r.trusted_device,
+        trusted_address: r.trusted_address,
+    };
+    let refused_until = decide(&context);
+    let id = sqlx::query_scalar!(
+        "INSERT INTO sign_in_attempts (account, address, device, outcome) VALUES ($1, $2, $3, $4) RETURNING id",
+        source.account,
+        source.address,
+        source.device,
+        if refused_until.is_some() { "refused" } else { "checking" }
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(match refused_until {
+        Some(until) => Attempt::Refused(until),
+        None => Attempt::Checking(id),
+    })
+}
+
+/// Records how a checked attempt ended.
+pub async fn finish_attempt(pool: &PgPool, id: i64, succeeded: bool) -> StoreResult<()> {
+    sqlx::query!(
+        "UPDATE sign_in_attempts SET outcome = $2 WHERE id = $1",
+        id,
+        if succeeded { "succeeded" } else { "failed" }
     )
     .execute(pool)
     .await?;
     Ok(())
 }
 
-/// Forgets an account's failures after it signed in.
-pub async fn clear_failures(pool: &PgPool, account: &str) -> StoreResult<()> {
-    sqlx::query!("DELETE FROM login_failures WHERE account = $1", account)
-        .execute(pool)
-        .await?;
-    Ok(())
+/// The accounts with at least `allowed` failures since `window_start` (and since they were
+/// last unlocked), with the first of them.
+pub async fn failing_accounts(
+    pool: &PgPool,
+    window_start: DateTime<Utc>,
+    allowed: i64,
+) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+    Ok(sqlx::query!(
+        r#"SELECT a.account, min(a.attempted_at) AS "first!" FROM sign_in_attempts a
+           LEFT JOIN users u ON u.name = a.account
+           WHERE a.outcome IN ('checking', 'failed') AND a.attempted_at >= $1
+             AND a.attempted_at >= coalesce(u.unlocked_at, '-infinity')
+           GROUP BY a.account HAVING count(*) >= $2"#,
+        window_start,
+        allowed
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.account, r.first))
+    .collect())
+}
+
+/// Lifts an account's lock: its failures so far no longer count. False for no such user.
+pub async fn unlock(pool: &PgPool, name: &str) -> StoreResult<bool> {
+    Ok(sqlx::query!(
+        "UPDATE users SET unlocked_at = clock_timestamp() WHERE name = $1",
+        name
+    )
+    .execute(pool)
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// The latest sign-in attempts, newest first (of one account, when named).
+pub async fn sign_in_attempts(
+    pool: &PgPool,
+    account: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<SignInAttempt>> {
+    Ok(sqlx::query_as!(
+        SignInAttempt,
+        "SELECT account, address, attempted_at, outcome \
+         FROM sign_in_attempts WHERE ($1::text IS NULL OR account = $1) \
+         ORDER BY attempted_at DESC, id DESC LIMIT $2",
+        account,
+        limit
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 pub async fn create_token(
@@ -207,14 +361,16 @@ pub async fn create_token(
     token_hash: &str,
     created_by: &str,
     expires_at: Option<DateTime<Utc>>,
+    reads_secrets: bool,
 ) -> StoreResult<i64> {
     Ok(sqlx::query_scalar!(
-        "INSERT INTO api_tokens (name, scope, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO api_tokens (name, scope, token_hash, created_by, expires_at, reads_secrets) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         name,
         scope.as_str(),
         token_hash,
         created_by,
-        expires_at
+        expires_at,
+        reads_secrets
     )
     .fetch_one(pool)
     .await?)
@@ -222,7 +378,7 @@ pub async fn create_token(
 
 pub async fn list_tokens(pool: &PgPool) -> StoreResult<Vec<TokenInfo>> {
     sqlx::query!(
-        "SELECT id, name, scope, created_by, created_at, expires_at, revoked_at, last_used_at \
+        "SELECT id, name, scope, created_by, created_at, expires_at, revoked_at, last_used_at, reads_secrets \
          FROM api_tokens ORDER BY revoked_at IS NOT NULL, name"
     )
     .fetch_all(pool)
@@ -238,6 +394,7 @@ pub async fn list_tokens(pool: &PgPool) -> StoreResult<Vec<TokenInfo>> {
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
             last_used_at: r.last_used_at,
+            reads_secrets: r.reads_secrets,
         })
     })
     .collect()
@@ -255,28 +412,41 @@ pub async fn revoke_token(pool: &PgPool, name: &str) -> StoreResult<bool> {
         > 0)
 }
 
+/// A live token, as a request presenting it is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveToken {
+    pub name: String,
+    pub scope: Scope,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub reads_secrets: bool,
+}
+
 /// The live token with this hash: its name and scope, noting its use. Every API request
 /// asks, so the use is written at most once a minute per token: a read, not a write, per
 /// request.
-pub async fn use_token(
-    pool: &PgPool,
-    token_hash: &str,
-) -> StoreResult<Option<(String, Scope, Option<DateTime<Utc>>)>> {
+pub async fn use_token(pool: &PgPool, token_hash: &str) -> StoreResult<Option<LiveToken>> {
     let row = sqlx::query!(
         r#"WITH live AS (
-               SELECT id, name, scope, expires_at, last_used_at FROM api_tokens
+               SELECT id, name, scope, expires_at, last_used_at, reads_secrets FROM api_tokens
                WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())),
            noted AS (
                UPDATE api_tokens SET last_used_at = now()
                WHERE id IN (SELECT id FROM live
                             WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
-           SELECT name AS "name!", scope AS "scope!", expires_at FROM live"#,
+           SELECT name AS "name!", scope AS "scope!", expires_at, reads_secrets AS "reads_secrets!" FROM live"#,
         token_hash
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| Ok((r.name, scope(&r.scope)?, r.expires_at)))
-        .transpose()
+    row.map(|r| {
+        Ok(LiveToken {
+            scope: scope(&r.scope)?,
+            name: r.name,
+            expires_at: r.expires_at,
+            reads_secrets: r.reads_secrets,
+        })
+    })
+    .transpose()
 }
 
 /// The console's sessions, in `sessions`. Ids are kept hashed; each record carries the

@@ -7,6 +7,7 @@ pub mod benchmarks;
 pub mod history;
 pub mod pairs;
 pub mod risk;
+pub mod roles;
 pub mod strategies;
 pub mod system;
 pub mod transfer;
@@ -28,6 +29,12 @@ pub enum StoreError {
     Corrupt { what: String, message: String },
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// One statement got no answer within its deadline.
+    #[error("{} to one statement within {} ms", crate::domain::error::NO_ANSWER, .0.as_millis())]
+    TimedOut(Duration),
+    /// A request the store will not carry out, with why.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl StoreError {
@@ -80,9 +87,16 @@ impl From<StoreError> for ConfigError {
                     Some("22003" | "22001" | "22P02") => {
                         ConfigError::invalid("value", db.message().to_owned())
                     }
+                    // character_not_in_repertoire, untranslatable_character: a NUL in text
+                    // or JSON, which Postgres cannot hold.
+                    Some("22021" | "22P05") => ConfigError::invalid(
+                        "value",
+                        "contains a NUL character, which cannot be stored",
+                    ),
                     // query_canceled: our statement timeout fired.
                     Some("57014") => ConfigError::Unavailable(format!(
-                        "the database did not answer in time ({})",
+                        "{} within the statement timeout ({})",
+                        crate::domain::error::NO_ANSWER,
                         db.message()
                     )),
                     _ => internal(&db),
@@ -94,6 +108,8 @@ impl From<StoreError> for ConfigError {
                 internal(&format!("stored {what} is invalid: {message}"))
             }
             StoreError::Migrate(e) => internal(&e),
+            StoreError::Refused(message) => ConfigError::invalid("name", message),
+            timed_out @ StoreError::TimedOut(_) => ConfigError::Unavailable(timed_out.to_string()),
         }
     }
 }

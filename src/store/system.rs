@@ -157,3 +157,29 @@ pub async fn set_many(
     tx.commit().await?;
     Ok(UpdateOutcome::Updated(saved))
 }
+
+/// Makes an existing setting secret, setting its value too when one is given, in one
+/// statement: the history's trigger then records this change, and takes every earlier
+/// value of the setting out of the history, as "(secret)".
+pub async fn make_secret(
+    writer: Writer<'_>,
+    key: &str,
+    value: Option<&SettingValue>,
+) -> StoreResult<UpdateOutcome<SystemSetting>> {
+    let mut tx = writer.begin().await?;
+    let updated = sqlx::query!(
+        "UPDATE system_config SET is_secret = true, config_value = coalesce($2, config_value) \
+         WHERE config_key = $1 AND is_active",
+        key,
+        value.map(ToString::to_string)
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let current = get(&mut *tx, key).await?;
+    tx.commit().await?;
+    Ok(match (updated, current) {
+        (1, Some(current)) => UpdateOutcome::Updated(current),
+        _ => UpdateOutcome::NotFound,
+    })
+}

@@ -1,31 +1,49 @@
 //! Applying a whole configuration document in one transaction.
 
-use super::StoreResult;
-use super::Writer;
+use super::{StoreError, StoreResult, Writer};
 use crate::domain::strategy::params_to_json;
 use crate::domain::system::SettingValue;
 use crate::domain::transfer::ConfigDocument;
+use std::time::Duration;
+
+/// `statement` within `deadline`: a transaction of many statements is bounded one statement
+/// at a time, so a large import that keeps making progress is never cut off, while one
+/// that stops hearing from the database still fails.
+async fn bounded<T>(
+    deadline: Duration,
+    statement: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> StoreResult<T> {
+    tokio::time::timeout(deadline, statement)
+        .await
+        .map_err(|_| StoreError::TimedOut(deadline))?
+        .map_err(StoreError::from)
+}
 
 /// Writes every setting, pair, risk and strategy the document names; all or nothing.
-/// `settings` are the document's values already typed by the caller.
+/// `settings` are the document's values already typed by the caller. Each statement has
+/// `deadline`; returns how many rows it changed.
 pub async fn apply(
     writer: Writer<'_>,
     doc: &ConfigDocument,
     settings: &[(String, SettingValue)],
-) -> StoreResult<()> {
-    let mut tx = writer.begin().await?;
+    deadline: Duration,
+) -> StoreResult<u64> {
+    let mut changed = 0;
+    let mut tx = bounded(deadline, writer.pool.begin()).await?;
+    bounded(deadline, super::record_as(&mut tx, writer.actor)).await?;
     for (key, value) in settings {
-        sqlx::query!(
+        changed += bounded(deadline, sqlx::query!(
             "UPDATE system_config SET config_value = $2 WHERE config_key = $1 AND config_value IS DISTINCT FROM $2",
             key,
             value.to_string()
         )
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *tx))
+        .await?
+        .rows_affected();
     }
     for pair in &doc.pairs {
         let s = &pair.settings;
-        let pair_id = sqlx::query_scalar!(
+        let pair_id = bounded(deadline, sqlx::query_scalar!(
             "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, is_active, initial_balance, trade_size_usd, \
              max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -51,23 +69,27 @@ pub async fn apply(
             s.price_precision,
             s.amount_precision,
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *tx))
         .await?;
+        changed += u64::from(pair_id.is_some());
         // An unchanged row is not written (no version bump, no false conflict for anyone
         // with a form open), so it returns nothing: look its id up.
         let pair_id: i64 = match pair_id {
             Some(id) => id,
             None => {
-                sqlx::query_scalar!(
-                    "SELECT id FROM trading_pairs WHERE symbol = $1",
-                    pair.symbol.as_str()
+                bounded(
+                    deadline,
+                    sqlx::query_scalar!(
+                        "SELECT id FROM trading_pairs WHERE symbol = $1",
+                        pair.symbol.as_str()
+                    )
+                    .fetch_one(&mut *tx),
                 )
-                .fetch_one(&mut *tx)
                 .await?
             }
         };
         let r = &pair.risk;
-        sqlx::query!(
+        changed += bounded(deadline, sqlx::query!(
             "INSERT INTO pair_risk_config (pair_id, stop_loss_percent, take_profit_percent, max_daily_trades, \
              max_daily_loss_percent, trailing_stop_enabled, trailing_stop_percent, max_drawdown_percent, \
              position_sizing_method, volatility_lookback_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -93,10 +115,11 @@ pub async fn apply(
             r.position_sizing_method.as_str(),
             r.volatility_lookback_days,
         )
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *tx))
+        .await?
+        .rows_affected();
         for (name, strategy) in &pair.strategies {
-            sqlx::query!(
+            changed += bounded(deadline, sqlx::query!(
                 "INSERT INTO pair_strategy_config (pair_id, strategy_id, is_enabled, weight, parameters) \
                  SELECT $1, id, $3, $4, $5 FROM strategies WHERE strategy_name = $2 \
                  ON CONFLICT (pair_id, strategy_id) DO UPDATE SET is_enabled = EXCLUDED.is_enabled, \
@@ -109,10 +132,11 @@ pub async fn apply(
                 strategy.weight,
                 params_to_json(&strategy.parameters),
             )
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *tx))
+            .await?
+            .rows_affected();
         }
     }
-    tx.commit().await?;
-    Ok(())
+    bounded(deadline, tx.commit()).await?;
+    Ok(changed)
 }

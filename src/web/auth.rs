@@ -12,15 +12,11 @@ use leptos_router::hooks::use_query_map;
 /// The sign-in server function's path: public, like the page.
 pub const SIGN_IN_PATH: &str = "/api/sign_in";
 
-/// Only a path on this console, never another site.
-#[cfg(feature = "ssr")]
-fn local_path(next: Option<String>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
-        _ => "/".into(),
-    }
+/// Only a path on this console, never another site (see `local_redirect`).
+fn local_path(next: Option<&str>) -> String {
+    next.and_then(crate::domain::auth::local_redirect)
+        .unwrap_or("/")
+        .to_owned()
 }
 
 /// Signs in and returns to `next`; a failure returns to the sign-in page with the reason,
@@ -31,17 +27,25 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), ConfigError> {
-    use crate::access::{SIGNED_IN_AT, USER_ID};
+    use crate::access::{AccessPolicy, DEVICE_COOKIE, SIGNED_IN_AT, USER_ID};
+    use axum::http::{header, HeaderMap, HeaderValue};
     let session: tower_sessions::Session = leptos_axum::extract()
         .await
         .map_err(|e| ConfigError::Internal(format!("no session: {e}")))?;
+    let policy = use_context::<AccessPolicy>().unwrap_or_default();
+    let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await
-        .map(|c| c.0.ip().to_string())
+        .map(|c| crate::address::limit_key(policy.trusted_proxies.client(c.0.ip(), &headers)))
         .unwrap_or_else(|_| "unknown".into());
+    let device = cookie(&headers, DEVICE_COOKIE);
     let accounts = crate::web::context_service()?.accounts();
-    let next = local_path(next);
-    match accounts.sign_in(&name, &password, &address).await {
+    let next = local_path(next.as_deref());
+    let device_digest = device.as_deref().map(crate::store::accounts::digest);
+    match accounts
+        .sign_in_from(&name, &password, &address, device_digest.as_deref())
+        .await
+    {
         Ok(user) => {
             let store_failed = |e: tower_sessions::session::Error| {
                 ConfigError::Unavailable(format!("sessions: {e}"))
@@ -57,16 +61,47 @@ pub async fn sign_in(
                 .insert(SIGNED_IN_AT, now)
                 .await
                 .map_err(store_failed)?;
+            if device.is_none() {
+                // This browser is known from now on: others' failures do not lock it out.
+                let value = format!(
+                    "{DEVICE_COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
+                    crate::service::accounts::random_secret()?,
+                    crate::service::accounts::TRUSTED_SOURCE_DAYS * 86_400,
+                    if policy.secure_cookies {
+                        "; Secure"
+                    } else {
+                        ""
+                    }
+                );
+                if let (Some(response), Ok(value)) = (
+                    use_context::<leptos_axum::ResponseOptions>(),
+                    HeaderValue::from_str(&value),
+                ) {
+                    response.append_header(header::SET_COOKIE, value);
+                }
+            }
             tracing::info!(user = %user.view.name, %address, "signed in");
             leptos_axum::redirect(&next);
         }
         Err(error) => {
-            tracing::warn!(account = %name.trim(), %address, %error, "sign-in refused");
             let page = crate::access::login_url(&[("error", &error.to_string()), ("next", &next)]);
             leptos_axum::redirect(&page);
         }
     }
     Ok(())
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+#[cfg(feature = "ssr")]
+fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
 }
 
 /// Ends this session.
@@ -146,7 +181,7 @@ pub fn UserMenu() -> impl IntoView {
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let error = move || query.read().get("error");
-    let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
+    let next = move || local_path(query.read().get("next").as_deref());
     view! {
         <section class="login">
             <h1>"Sign in"</h1>

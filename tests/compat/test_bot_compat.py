@@ -28,7 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, declarative_base
 
-DATABASE_URL = os.environ["E2E_DATABASE_URL"].replace("postgres://", "postgresql+psycopg2://", 1)
+# The bot logs in as its own role (`botconfig db bot-role`), as the README says bots should.
+BOT_ROLE = os.environ.get("BOT_ROLE")
+DATABASE_URL = os.environ.get("BOT_DATABASE_URL", os.environ["E2E_DATABASE_URL"]).replace(
+    "postgres://", "postgresql+psycopg2://", 1)
 BASE_URL = os.environ["BASE_URL"]
 BOTCONFIG_BIN = os.environ["BOTCONFIG_BIN"]
 # The API needs a token (`botconfig token create NAME --scope read`).
@@ -249,3 +252,24 @@ def test_a_setting_the_bot_adds_through_its_model_gets_its_stamps(session):
     session.commit()
     added = session.query(SystemConfig).filter_by(config_key="bot_model_flag").one()
     assert added.created_by == "system" and added.created_at is not None
+
+
+def test_under_its_own_role_the_bot_cannot_touch_the_history_and_is_recorded_truthfully(session):
+    if not BOT_ROLE:
+        pytest.skip("BOT_ROLE is not set: the bot runs as botconfig's own role")
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+    session.rollback()
+    session.execute(text("SELECT set_config('botconfig.actor', 'admin', true)"))
+    session.execute(text("UPDATE system_config SET config_value = '77' WHERE config_key = 'check_interval'"))
+    session.commit()
+    for forbidden in ("SELECT count(*) FROM config_changes", "DELETE FROM config_changes",
+                      "SELECT count(*) FROM users", "SELECT count(*) FROM api_tokens"):
+        with pytest.raises(ProgrammingError):
+            session.execute(text(forbidden))
+        session.rollback()
+    env = dict(os.environ, DATABASE_URL=os.environ["E2E_DATABASE_URL"], RUST_LOG="warn")
+    out = subprocess.run([BOTCONFIG_BIN, "history", "--json", "--limit", "5"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    newest = json.loads(out)[0]
+    assert newest["actor"] == f"sql:{BOT_ROLE}", newest

@@ -185,14 +185,14 @@ pub async fn session_cookie(
         .get(axum::http::header::LOCATION)
         .map(|l| l.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    match response.headers().get(axum::http::header::SET_COOKIE) {
-        Some(cookie) if location == "/" => Ok(cookie
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()),
+    let session = response
+        .headers()
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("botconfig_session="));
+    match session {
+        Some(cookie) if location == "/" => Ok(cookie),
         _ => Err(location),
     }
 }

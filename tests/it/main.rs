@@ -12,6 +12,7 @@ mod auth;
 mod cache;
 mod cli;
 mod faults;
+mod hardening;
 mod history;
 mod http;
 mod schema;

@@ -3,8 +3,8 @@
 
 use super::fail;
 use crate::cli::output::{show, Column};
-use crate::cli::{Exit, Failure, TokenCommand, UserCommand};
-use crate::domain::auth::{TokenInfo, UserInfo};
+use crate::cli::{DbCommand, Exit, Failure, TokenCommand, UserCommand};
+use crate::domain::auth::{SignInAttempt, TokenInfo, UserInfo};
 use crate::domain::display::{minute, token_cells, TOKEN_COLUMNS};
 use crate::service::accounts::AccountService;
 use std::io::BufRead;
@@ -14,6 +14,14 @@ const USERS: &[Column] = &[
     Column::text("Role"),
     Column::text("State"),
     Column::text("Created (UTC)"),
+    Column::text("Sign-in locked until (UTC)"),
+];
+
+const SIGN_INS: &[Column] = &[
+    Column::text("When (UTC)"),
+    Column::text("Account"),
+    Column::text("From"),
+    Column::text("Outcome"),
 ];
 
 /// The new password: one line from standard input with `--password-stdin`, otherwise a
@@ -78,10 +86,58 @@ pub async fn user(accounts: &AccountService, command: UserCommand) -> Result<Exi
                             u.role.to_string(),
                             if u.disabled { "disabled" } else { "active" }.into(),
                             minute(Some(u.created_at)),
+                            minute(u.locked_until),
                         ]
                     })
                     .collect()
             });
+        }
+        UserCommand::Unlock { name } => {
+            accounts.unlock(&name).await?;
+            println!("unlocked {name}: their failed sign-ins so far no longer count");
+        }
+        UserCommand::SignIns { name, limit, json } => {
+            let attempts = accounts.sign_in_attempts(name.as_deref(), limit).await?;
+            return show(
+                &attempts,
+                json,
+                SIGN_INS,
+                |attempts: &Vec<SignInAttempt>| {
+                    attempts
+                        .iter()
+                        .map(|a| {
+                            vec![
+                                a.attempted_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                                a.account.clone(),
+                                a.address.clone(),
+                                a.outcome.clone(),
+                            ]
+                        })
+                        .collect()
+                },
+            );
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// `db bot-role NAME`: the role bots log in as.
+pub async fn db(accounts: &AccountService, command: DbCommand) -> Result<Exit, Failure> {
+    match command {
+        DbCommand::BotRole {
+            name,
+            password_stdin,
+        } => {
+            let (password, generated) = new_password(password_stdin)?;
+            let created = accounts.bot_role(&name, &password).await?;
+            println!(
+                "{} role {name}: it may read and write the five configuration tables, nothing else; \
+                 its changes are recorded as sql:{name}",
+                if created { "created" } else { "updated" }
+            );
+            if generated {
+                println!("password: {password}  (shown once)");
+            }
         }
     }
     Ok(Exit::Success)
@@ -93,17 +149,20 @@ pub async fn token(accounts: &AccountService, command: TokenCommand) -> Result<E
             name,
             scope,
             expires_days,
+            secrets,
         } => {
             let scope = scope.parse().map_err(crate::domain::ConfigError::from)?;
             let token = accounts
-                .create_token(
+                .create_token_with(
                     &name,
                     scope,
                     expires_days,
-                    &crate::domain::history::Actor::cli_user().name,
+                    secrets,
+                    &crate::cli::operator().name,
                 )
                 .await?;
-            println!("created token {name} ({scope}); it is shown once:");
+            let reads = if secrets { ", reads secrets" } else { "" };
+            println!("created token {name} ({scope}{reads}); it is shown once:");
             println!("{token}");
         }
         TokenCommand::List { json } => {

@@ -41,6 +41,9 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::User { command } => {
             accounts::user(&service(&settings, &reason).await?.accounts(), command).await
         }
+        Command::Db { command } => {
+            accounts::db(&service(&settings, &reason).await?.accounts(), command).await
+        }
         Command::Token { command } => {
             accounts::token(&service(&settings, &reason).await?.accounts(), command).await
         }
@@ -94,6 +97,6 @@ async fn service(settings: &Settings, reason: &str) -> Result<ConfigService, Fai
     let pool = crate::server::open_database(settings).await?;
     Ok(
         ConfigService::new(ConfigManager::new(pool, settings.cache()))
-            .acting_as(crate::domain::history::Actor::cli_user().with_reason(reason)),
+            .acting_as(super::operator().with_reason(reason)),
     )
 }

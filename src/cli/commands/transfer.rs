@@ -56,13 +56,25 @@ pub async fn export(service: &ConfigService, file: Option<PathBuf>) -> Result<Ex
 
 /// Applies (or with `dry_run` only shows) a document written by `export`.
 pub async fn import(service: &ConfigService, file: &Path, dry_run: bool) -> Result<Exit, Failure> {
+    let too_large = std::fs::metadata(file)
+        .is_ok_and(|m| m.len() > crate::domain::transfer::MAX_DOCUMENT_BYTES as u64);
+    if too_large {
+        return Err(fail(
+            Exit::BadInput,
+            format!(
+                "{} is larger than the {} MiB a document may be",
+                file.display(),
+                crate::domain::transfer::MAX_DOCUMENT_BYTES >> 20
+            ),
+        ));
+    }
     let text = std::fs::read_to_string(file).map_err(|e| {
         fail(
             Exit::BadInput,
             format!("cannot read {}: {e}", file.display()),
         )
     })?;
-    let doc: ConfigDocument = serde_json::from_str(&text).map_err(|e| {
+    let doc: ConfigDocument = crate::domain::transfer::parse(&text).map_err(|e| {
         fail(
             Exit::BadInput,
             format!("{} is not a botconfig document: {e}", file.display()),
@@ -73,9 +85,13 @@ pub async fn import(service: &ConfigService, file: &Path, dry_run: bool) -> Resu
         println!("{line}");
     }
     let verb = if dry_run { "would change" } else { "changed" };
+    let changed = changes
+        .iter()
+        .filter(|line| !line.ends_with(crate::domain::transfer::LEFT_AS_IT_IS))
+        .count();
     println!(
         "{} {verb}{}",
-        plural(changes.len(), "value"),
+        plural(changed, "value"),
         if dry_run {
             " (dry run: nothing saved)"
         } else {

@@ -48,9 +48,12 @@ pub async fn clear_cache() -> Result<u64, ConfigError> {
 pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigError> {
     crate::web::answer(
         async move {
-            let dropped = crate::web::service(Role::Editor)?
-                .invalidate(&pattern)
-                .await?;
+            let needed = if crate::service::ConfigService::invalidation_clears(&pattern)? {
+                Role::Admin
+            } else {
+                Role::Editor
+            };
+            let dropped = crate::web::service(needed)?.invalidate(&pattern).await?;
             Ok((pattern, dropped))
         }
         .await,

@@ -29,6 +29,21 @@ pub async fn save_settings(form: SettingsForm) -> Result<Vec<SystemSetting>, Con
     )
 }
 
+/// Makes an existing setting secret (admins): its value is hidden from then on, and its
+/// earlier values leave the history.
+#[server]
+pub async fn make_setting_secret(key: String) -> Result<String, ConfigError> {
+    crate::web::answer(
+        async move {
+            crate::web::service(Role::Admin)?
+                .make_setting_secret(&key)
+                .await
+                .map(|s| s.key)
+        }
+        .await,
+    )
+}
+
 #[allow(
     clippy::ptr_arg,
     reason = "SaveOutcome takes fn(&T) and T is the server function's Vec"
@@ -40,28 +55,68 @@ fn saved_message(saved: &Vec<SystemSetting>) -> String {
 #[component]
 pub fn SystemPage() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
+    let make_secret = ServerAction::<MakeSettingSecret>::new();
     let saved = reload_after_save(save.value());
-    let settings = Resource::new(move || saved.get(), |_| list_settings());
+    let made_secret = reload_after_save(make_secret.value());
+    let settings = Resource::new(
+        move || (saved.get(), made_secret.get()),
+        |_| list_settings(),
+    );
     view! {
         <h1>"System"</h1>
         <SaveOutcome value=save.value() success=saved_message/>
+        <SaveOutcome value=make_secret.value() success=made_secret_message/>
         <Transition fallback=|| view! { <p>"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(list) => Either::Left(
-                        Category::ALL
+                    Ok(list) => Either::Left(view! {
+                        {Category::ALL
                             .into_iter()
                             .map(|category| {
                                 let group: Vec<SystemSetting> = list.iter().filter(|s| s.category == category).cloned().collect();
                                 view! { <SettingsGroup category settings=group save/> }
                             })
-                            .collect_view(),
-                    ),
+                            .collect_view()}
+                        <MakeSecretForm settings=list.clone() action=make_secret/>
+                    }),
                     Err(error) => Either::Right(view! { <ErrorNote error/> }),
                 }
             })}
         </Transition>
     }
+}
+
+#[allow(clippy::ptr_arg, reason = "SaveOutcome takes fn(&T)")]
+fn made_secret_message(key: &String) -> String {
+    format!("{key} is a secret now; its earlier values were removed from the history.")
+}
+
+/// For admins: turn a setting that holds a key or a token into a secret.
+#[component]
+fn MakeSecretForm(
+    settings: Vec<SystemSetting>,
+    action: ServerAction<MakeSettingSecret>,
+) -> impl IntoView {
+    let plain: Vec<String> = settings
+        .into_iter()
+        .filter(|s| !s.is_secret && s.value_type == ValueType::String)
+        .map(|s| s.key)
+        .collect();
+    crate::web::auth::allowed(Role::Admin).then(move || view! {
+            <section class="card" aria-labelledby="make-secret-title">
+                <h2 id="make-secret-title">"Secrets"</h2>
+                <ActionForm action attr:class="form-grid" attr:aria-label="Make a setting secret">
+                    <div class="field">
+                        <label for="secret-key">"Setting to keep secret"</label>
+                        <select id="secret-key" name="key">
+                            {plain.into_iter().map(|k| { let label = k.clone(); view! { <option value=k>{label}</option> } }).collect_view()}
+                        </select>
+                        <small class="help">"Its value is then never shown, exported or recorded, and its earlier values leave the history."</small>
+                    </div>
+                    <div class="actions"><button type="submit">"Make secret"</button></div>
+                </ActionForm>
+            </section>
+    })
 }
 
 #[component]

@@ -26,6 +26,7 @@ pub async fn create_token(
     name: String,
     scope: String,
     expires_days: String,
+    reads_secrets: String,
 ) -> Result<(String, String), ConfigError> {
     crate::web::answer(
         async move {
@@ -38,10 +39,27 @@ pub async fn create_token(
                     ConfigError::invalid("expires_days", "must be a whole number of days")
                 })?),
             };
+            let reads_secrets = match reads_secrets.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(ConfigError::invalid(
+                        "reads_secrets",
+                        "must be true or false",
+                    ))
+                }
+            };
             let token = service
                 .accounts()
-                .create_token(name.trim(), scope, expires, &user.view.name)
+                .create_token_with(name.trim(), scope, expires, reads_secrets, &user.view.name)
                 .await?;
+            // Shown once: no cache, proxy or back button may keep a copy.
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.insert_header(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("no-store"),
+                );
+            }
             tracing::info!(token = %name.trim(), %scope, by = %user.view.name, "token created");
             Ok((name.trim().to_owned(), token))
         }
@@ -71,6 +89,7 @@ const TOKEN_COLUMNS_WITH_ACTION: &[Column] = &[
     TOKEN_COLUMNS[3],
     TOKEN_COLUMNS[4],
     TOKEN_COLUMNS[5],
+    TOKEN_COLUMNS[6],
     Column::text("Action"),
 ];
 
@@ -123,6 +142,13 @@ pub fn TokensPage() -> impl IntoView {
             <div class="field">
                 <label for="token-expires">"Expires in (days)"</label>
                 <input id="token-expires" name="expires_days" type="text" inputmode="numeric" placeholder="never"/>
+            </div>
+            <div class="field">
+                <label for="token-secrets">"Reads secret settings"</label>
+                <select id="token-secrets" name="reads_secrets">
+                    <option value="false">"No"</option>
+                    <option value="true">"Yes"</option>
+                </select>
             </div>
             <div class="actions"><button type="submit">"Create token"</button></div>
         </ActionForm>

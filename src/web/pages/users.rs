@@ -1,7 +1,7 @@
 //! `/users` (admins): who may sign in, with which role; add a user, disable or enable one,
 //! end all of a user's sessions.
 
-use crate::domain::auth::{Role, UserInfo};
+use crate::domain::auth::{Role, SignInAttempt, UserInfo};
 use crate::domain::display::{minute, Column};
 use crate::domain::ConfigError;
 use crate::web::components::{Loaded, SaveOutcome, TableHead};
@@ -57,6 +57,42 @@ pub async fn set_user_disabled(name: String, disabled: bool) -> Result<String, C
     )
 }
 
+/// Lifts a user's sign-in lock: their failed sign-ins so far no longer count.
+#[server]
+pub async fn unlock_user(name: String) -> Result<String, ConfigError> {
+    crate::web::answer(
+        async move {
+            crate::web::service(crate::domain::auth::Role::Admin)?
+                .accounts()
+                .unlock(&name)
+                .await?;
+            Ok(format!("Unlocked {name}."))
+        }
+        .await,
+    )
+}
+
+/// The latest sign-in attempts, for admins.
+#[server]
+pub async fn list_sign_ins() -> Result<Vec<SignInAttempt>, ConfigError> {
+    crate::web::answer(
+        async move {
+            crate::web::service(crate::domain::auth::Role::Admin)?
+                .accounts()
+                .sign_in_attempts(None, 50)
+                .await
+        }
+        .await,
+    )
+}
+
+const SIGN_IN_COLUMNS: &[Column] = &[
+    Column::text("When (UTC)"),
+    Column::text("Account"),
+    Column::text("From"),
+    Column::text("Outcome"),
+];
+
 /// A server function's sentence, as the outcome note shows it.
 #[allow(clippy::ptr_arg, reason = "SaveOutcome takes fn(&T) and T is String")]
 fn said(message: &String) -> String {
@@ -68,6 +104,7 @@ const USER_COLUMNS: &[Column] = &[
     Column::text("Role"),
     Column::text("State"),
     Column::text("Created (UTC)"),
+    Column::text("Sign-in"),
     Column::text("Action"),
 ];
 
@@ -75,14 +112,23 @@ const USER_COLUMNS: &[Column] = &[
 pub fn UsersPage() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let toggle = ServerAction::<SetUserDisabled>::new();
+    let unlock = ServerAction::<UnlockUser>::new();
     let users = Resource::new(
-        move || (add.version().get(), toggle.version().get()),
+        move || {
+            (
+                add.version().get(),
+                toggle.version().get(),
+                unlock.version().get(),
+            )
+        },
         |_| list_users(),
     );
+    let sign_ins = Resource::new(move || unlock.version().get(), |_| list_sign_ins());
     view! {
         <h1>"Users"</h1>
         <SaveOutcome value=add.value() success=said/>
         <SaveOutcome value=toggle.value() success=said/>
+        <SaveOutcome value=unlock.value() success=said/>
         <ActionForm action=add attr:class="form-grid" attr:aria-label="Add a user">
             <div class="field">
                 <label for="user-name">"User name"</label>
@@ -101,12 +147,18 @@ pub fn UsersPage() -> impl IntoView {
             </div>
             <div class="actions"><button type="submit">"Add user"</button></div>
         </ActionForm>
-        <Loaded resource=users loading="Loading users…" show={move |list: Vec<UserInfo>| view! { <UserTable users=list toggle/> }}/>
+        <Loaded resource=users loading="Loading users…" show={move |list: Vec<UserInfo>| view! { <UserTable users=list toggle unlock/> }}/>
+        <h2>"Sign-ins"</h2>
+        <Loaded resource=sign_ins loading="Loading sign-ins…" show={move |list: Vec<SignInAttempt>| view! { <SignInTable attempts=list/> }}/>
     }
 }
 
 #[component]
-fn UserTable(users: Vec<UserInfo>, toggle: ServerAction<SetUserDisabled>) -> impl IntoView {
+fn UserTable(
+    users: Vec<UserInfo>,
+    toggle: ServerAction<SetUserDisabled>,
+    unlock: ServerAction<UnlockUser>,
+) -> impl IntoView {
     let rows = users
         .into_iter()
         .map(|u| {
@@ -122,7 +174,17 @@ fn UserTable(users: Vec<UserInfo>, toggle: ServerAction<SetUserDisabled>) -> imp
                     <td>{u.role.as_str()}</td>
                     <td>{if u.disabled { "disabled" } else { "active" }}</td>
                     <td>{minute(Some(u.created_at))}</td>
+                    <td>{u.locked_until.map_or_else(|| "open".to_owned(), |at| format!("locked until {}", minute(Some(at))))}</td>
                     <td>
+                        {u.locked_until.is_some().then(|| {
+                            let name = name.clone();
+                            view! {
+                                <ActionForm action=unlock>
+                                    <input type="hidden" name="name" value=name.clone()/>
+                                    <button type="submit" aria-label=format!("Unlock {name}")>"Unlock"</button>
+                                </ActionForm>
+                            }
+                        })}
                         <ActionForm action=toggle>
                             <input type="hidden" name="name" value=name.clone()/>
                             <input type="hidden" name="disabled" value=disable.to_string()/>
@@ -134,4 +196,22 @@ fn UserTable(users: Vec<UserInfo>, toggle: ServerAction<SetUserDisabled>) -> imp
         })
         .collect_view();
     view! { <table><TableHead columns=USER_COLUMNS/><tbody>{rows}</tbody></table> }
+}
+
+#[component]
+fn SignInTable(attempts: Vec<SignInAttempt>) -> impl IntoView {
+    let rows = attempts
+        .into_iter()
+        .map(|a| {
+            view! {
+                <tr>
+                    <td>{a.attempted_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                    <td>{a.account}</td>
+                    <td>{a.address}</td>
+                    <td>{a.outcome}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! { <table><TableHead columns=SIGN_IN_COLUMNS/><tbody>{rows}</tbody></table> }
 }

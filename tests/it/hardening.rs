@@ -1,0 +1,741 @@
+//! The holes an attack and a fault probe found (issue 17), each reproduced: redirects after
+//! sign-in, secrets set on existing settings, the sign-in limit under a burst, locking the
+//! admin out, odd input, the history forged by a bot's login, and the smaller ones.
+
+use crate::helpers::{self, api_token, router, send, sign_in_as, CONSOLE, PASSWORD};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use botconfig::domain::auth::{Role, Scope};
+use botconfig::domain::system::{Category, NewSetting, ValueType};
+use botconfig::domain::ConfigError;
+use botconfig::service::accounts::{AccountService, ACCOUNT_FAILURES_ALLOWED};
+use botconfig::service::ConfigService;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+/// Signs in as `name` with `next`: the response's `Location`.
+async fn sign_in_to(app: &axum::Router, name: &str, password: &str, next: &str) -> String {
+    let body = format!(
+        "name={name}&password={}&next={}",
+        password.replace(' ', "+"),
+        next
+    );
+    let request = Request::post(botconfig::web::auth::SIGN_IN_PATH)
+        .header(header::HOST, CONSOLE)
+        .header(header::ORIGIN, format!("http://{CONSOLE}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert!(
+        response.status().is_redirection(),
+        "{name} → {next}: {}",
+        response.status()
+    );
+    response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// 1 and 5: after a real sign-in, `next` never leads off this origin, and odd characters
+/// in it (which used to panic the redirect) lead home.
+#[sqlx::test]
+async fn sign_in_never_redirects_off_site_nor_panics_on_odd_next(pool: PgPool) {
+    let (app, _) = router(&pool);
+    sign_in_as(&app, &pool, "vera", Role::Viewer).await;
+    // Form-encoded as a browser sends the link's query: %25 keeps a literal percent.
+    for next in [
+        "%2F%09%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "%2F%0D%2Fevil.example",
+        "%2F%0B%2Fevil.example",
+        "%2F%0C%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%2F%2Fevil.example",
+        "%2F%252F%252Fevil.example",
+        "%2F%2509%2Fevil.example",
+        "%2F%255Cevil.example",
+        "javascript%3Aalert(1)",
+        "https%3A%2F%2Fevil.example%2F",
+        "http%3A%2F%2F127.0.0.1%3A3000%40evil.example%2F",
+        "%09%2F%2Fevil.example",
+    ] {
+        let location = sign_in_to(&app, "vera", PASSWORD, next).await;
+        assert_eq!(location, "/", "next={next}");
+    }
+    assert_eq!(
+        sign_in_to(&app, "vera", PASSWORD, "%2Fhistory%3Fsince%3D2h").await,
+        "/history?since=2h"
+    );
+    // The sign-in page never carries such a `next` in its form.
+    let app = helpers::TestApp {
+        router: app,
+        cookie: String::new(),
+        token: String::new(),
+    };
+    let page = Request::get("/login?next=/%09/evil.example")
+        .header(header::HOST, CONSOLE)
+        .header("x-test-anonymous", "1")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = send(&app, page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!body.contains("evil.example"), "{body}");
+}
+
+/// The outcome of every attempt recorded for `account`.
+async fn outcomes(pool: &PgPool, account: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT outcome FROM sign_in_attempts WHERE account = $1 ORDER BY id")
+        .bind(account)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// 3: thirty guesses at once, the right one among them, from one address and then from
+/// thirty: at most `ACCOUNT_FAILURES_ALLOWED` passwords are ever checked, and a success
+/// erases nothing.
+#[sqlx::test]
+async fn a_burst_of_guesses_gets_five_checks_at_most(pool: PgPool) {
+    let accounts = AccountService::new(pool.clone());
+    accounts
+        .add_user("carol", Role::Editor, PASSWORD)
+        .await
+        .unwrap();
+    for spread in [false, true] {
+        sqlx::query("DELETE FROM sign_in_attempts")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(30));
+        let guesses = (0..30).map(|i| {
+            let (accounts, barrier) = (accounts.clone(), barrier.clone());
+            tokio::spawn(async move {
+                let password = if i == 17 {
+                    PASSWORD.to_owned()
+                } else {
+                    format!("guess number {i}")
+                };
+                let address = if spread {
+                    format!("192.0.2.{i}")
+                } else {
+                    "192.0.2.1".into()
+                };
+                barrier.wait().await;
+                accounts.sign_in(&"carol", &password, &address).await
+            })
+        });
+        let results = futures::future::join_all(guesses).await;
+        let recorded = outcomes(&pool, "carol").await;
+        let checked = recorded
+            .iter()
+            .filter(|o| *o == "failed" || *o == "succeeded")
+            .count();
+        let refused = results
+            .iter()
+            .filter(|r| matches!(r, Ok(Err(ConfigError::TooManyAttempts(_)))))
+            .count();
+        println!(
+            "spread over addresses: {spread}: {checked} checked, {refused} refused: {recorded:?}"
+        );
+        assert!(checked as i64 <= ACCOUNT_FAILURES_ALLOWED, "{recorded:?}");
+        assert_eq!(checked + refused, 30);
+        assert_eq!(recorded.len(), 30, "every attempt is kept");
+    }
+}
+
+/// 4: failures from elsewhere never lock the account's owner out of a browser (or an
+/// address) they signed in from before; an admin can lift a lock.
+#[sqlx::test]
+async fn guesses_from_elsewhere_do_not_lock_the_owner_out(pool: PgPool) {
+    let accounts = AccountService::new(pool.clone());
+    accounts
+        .add_user("root2", Role::Admin, PASSWORD)
+        .await
+        .unwrap();
+    // The owner signs in from their browser and their office.
+    accounts
+        .sign_in_from("root2", PASSWORD, "198.51.100.7", Some("browser-of-root2"))
+        .await
+        .unwrap();
+    // An attacker fails five times, from a new address each time.
+    for i in 0..ACCOUNT_FAILURES_ALLOWED {
+        let refused = accounts
+            .sign_in(&"root2", "wrong guess", &format!("203.0.113.{i}"))
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, ConfigError::Unauthenticated(_)));
+    }
+    // Unknown sources are locked out now, even with the right password...
+    let locked = accounts
+        .sign_in("root2", PASSWORD, "203.0.113.200")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(locked, ConfigError::TooManyAttempts(_)),
+        "{locked:?}"
+    );
+    // ...but the owner's browser and the owner's address are not.
+    accounts
+        .sign_in_from("root2", PASSWORD, "203.0.113.99", Some("browser-of-root2"))
+        .await
+        .unwrap();
+    accounts
+        .sign_in("root2", PASSWORD, "198.51.100.7")
+        .await
+        .unwrap();
+    // The Users page says the account is locked; unlocking lifts it.
+    let users = accounts.users().await.unwrap();
+    assert!(users
+        .iter()
+        .any(|u| u.name == "root2" && u.locked_until.is_some()));
+    accounts.unlock("root2").await.unwrap();
+    accounts
+        .sign_in("root2", PASSWORD, "203.0.113.200")
+        .await
+        .unwrap();
+    assert!(accounts
+        .users()
+        .await
+        .unwrap()
+        .iter()
+        .all(|u| u.locked_until.is_none()));
+    // The record keeps all of it, for admins.
+    let record = accounts.sign_in_attempts(Some("root2"), 50).await.unwrap();
+    assert_eq!(record.len(), 10, "{record:?}");
+    assert_eq!(record.iter().filter(|a| a.outcome == "refused").count(), 1);
+    assert!(matches!(
+        accounts.unlock("nobody").await,
+        Err(ConfigError::NotFound(_))
+    ));
+}
+
+/// 2: `--secret` on a setting that exists makes it secret, and takes its earlier values
+/// out of the history; so does flagging it secret in plain SQL.
+#[sqlx::test]
+async fn making_an_existing_setting_secret_redacts_its_history(pool: PgPool) {
+    let service = ConfigService::new(helpers::manager(&pool));
+    let new = |secret: bool| NewSetting {
+        key: "exchange_api_key".into(),
+        value_type: ValueType::String,
+        category: Category::General,
+        description: String::new(),
+        is_secret: secret,
+    };
+    service
+        .create_or_set_setting(&new(false), "plain-key-one")
+        .await
+        .unwrap();
+    service
+        .create_or_set_setting(&new(false), "plain-key-two")
+        .await
+        .unwrap();
+    let saved = service
+        .create_or_set_setting(&new(true), "secret-key-three")
+        .await
+        .unwrap();
+    assert!(saved.is_secret);
+    let history: String =
+        sqlx::query_scalar("SELECT coalesce(string_agg(before::text || after::text, ' '), '') FROM config_changes WHERE subject = 'exchange_api_key'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    for plain in ["plain-key-one", "plain-key-two", "secret-key-three"] {
+        assert!(!history.contains(plain), "{plain} in {history}");
+    }
+    assert!(service
+        .settings()
+        .await
+        .unwrap()
+        .iter()
+        .any(|s| s.key == "exchange_api_key" && s.is_secret && s.value.to_string().is_empty()));
+    assert_eq!(
+        helpers::setting(&pool, "exchange_api_key").await,
+        "secret-key-three"
+    );
+
+    // By SQL, later: the same.
+    sqlx::query("INSERT INTO system_config (config_key, config_value, config_type) VALUES ('chat_token', 'visible-token', 'string')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE system_config SET is_secret = true WHERE config_key = 'chat_token'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let history: String =
+        sqlx::query_scalar("SELECT string_agg(coalesce(before::text, '') || coalesce(after::text, ''), ' ') FROM config_changes WHERE subject = 'chat_token'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(!history.contains("visible-token"), "{history}");
+    // The console's way, for admins.
+    sqlx::query("INSERT INTO system_config (config_key, config_value, config_type) VALUES ('webhook_secret', 'visible-hook', 'string')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    service.make_setting_secret("webhook_secret").await.unwrap();
+    let listed = service.settings().await.unwrap();
+    let hook = listed.iter().find(|s| s.key == "webhook_secret").unwrap();
+    assert!(hook.is_secret);
+    assert!(!hook.value.to_string().contains("visible-hook"));
+}
+
+/// 5: expiry days past any date, on the service and the CLI: a field error, exit 2.
+#[sqlx::test]
+async fn token_lifetimes_past_any_date_are_refused(pool: PgPool) {
+    let accounts = AccountService::new(pool.clone());
+    for days in [3651, 2_147_483_647, u32::MAX] {
+        let refused = accounts
+            .create_token("far-future", Scope::Read, Some(days), "test")
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, ConfigError::Invalid(_)), "{refused:?}");
+    }
+    let output = helpers::botconfig(&pool)
+        .args([
+            "token",
+            "create",
+            "far-future",
+            "--expires-days",
+            "2147483647",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        helpers::stderr(&output)
+    );
+    assert!(!helpers::stderr(&output).contains("panicked"));
+}
+
+/// 5: a reader that goes away ends the CLI quietly: no panic, no backtrace.
+#[sqlx::test]
+async fn a_closed_output_pipe_ends_the_cli_quietly(pool: PgPool) {
+    use std::os::unix::process::ExitStatusExt;
+    let service = ConfigService::new(helpers::manager(&pool));
+    for i in 0..200 {
+        service
+            .set_setting("check_interval", &(30 + i % 5).to_string())
+            .await
+            .unwrap();
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_botconfig"))
+        .env("DATABASE_URL", helpers::database_url(&pool, None))
+        .args(["history", "--limit", "200"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101));
+    assert!(
+        output.status.success() || output.status.signal() == Some(libc_sigpipe()),
+        "{:?}",
+        output.status
+    );
+}
+
+fn libc_sigpipe() -> i32 {
+    13
+}
+
+/// 6: a NUL, which Postgres text cannot hold, is invalid input everywhere: 422 or a field
+/// error, nothing written, and a sign-in with one counted as a failure.
+#[sqlx::test]
+async fn a_nul_character_is_invalid_input_not_a_server_error(pool: PgPool) {
+    let (app, _) = helpers::console(&pool).await;
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM config_changes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let put = |path: &str, body: &str| {
+        Request::builder()
+            .method(Method::PUT)
+            .uri(path)
+            .header(header::HOST, CONSOLE)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let version: i32 =
+        sqlx::query_scalar("SELECT version FROM system_config WHERE config_key = 'log_level'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let (status, body) = send(
+        &app,
+        put(
+            "/api/v1/settings/log_level",
+            &format!(r#"{{"value": "IN\u0000FO", "version": {version}}}"#),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = send(
+        &app,
+        put(
+            "/api/v1/settings/log%00level",
+            r#"{"value": "INFO", "version": 1}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM config_changes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after, "nothing written");
+
+    let service = ConfigService::new(helpers::manager(&pool));
+    let filter = botconfig::domain::history::HistoryFilter {
+        actor: Some("adm\0in".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(matches!(
+        service.history(&filter).await,
+        Err(ConfigError::Invalid(_))
+    ));
+    let accounts = AccountService::new(pool.clone());
+    assert!(matches!(
+        accounts.revoke_token("bad\0name").await,
+        Err(ConfigError::Invalid(_))
+    ));
+    assert!(matches!(
+        accounts.set_disabled("bad\0name", true).await,
+        Err(ConfigError::Invalid(_))
+    ));
+    let refused = accounts
+        .sign_in("root-\0admin", "whatever it is", "192.0.2.50")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ConfigError::Unauthenticated(_)),
+        "{refused:?}"
+    );
+    let failures: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sign_in_attempts WHERE address = '192.0.2.50' AND outcome = 'failed'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(failures, 1, "counted as a failed sign-in");
+}
+
+/// A connection to the test database as `role`.
+async fn connect_as(pool: &PgPool, role: &str, password: &str) -> sqlx::PgConnection {
+    use sqlx::{ConnectOptions, Connection};
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(&helpers::database_url(pool, None))
+        .unwrap()
+        .username(role)
+        .password(password);
+    sqlx::PgConnection::connect_with(&options.disable_statement_logging())
+        .await
+        .unwrap()
+}
+
+/// 7: a bot's own role reads and writes the configuration, and cannot forge, rewrite or
+/// delete the history, nor read accounts; what it claims to be is not recorded.
+#[sqlx::test]
+async fn a_bots_role_cannot_forge_or_rewrite_the_history(pool: PgPool) {
+    let role = format!("bot_{}", std::process::id());
+    let password = "a long bot password";
+    let accounts = AccountService::new(pool.clone());
+    assert!(accounts.bot_role(&role, password).await.unwrap());
+    assert!(
+        !accounts.bot_role(&role, password).await.unwrap(),
+        "updated"
+    );
+    assert!(matches!(
+        accounts.bot_role("postgres", password).await,
+        Err(ConfigError::Invalid(_))
+    ));
+    let mut bot = connect_as(&pool, &role, password).await;
+
+    // What bots do works, and is recorded truthfully.
+    sqlx::query("UPDATE system_config SET config_value = '45' WHERE config_key = 'check_interval'")
+        .execute(&mut bot)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO trading_pairs (symbol, base_currency, quote_currency) VALUES ('XRP/USDT', 'XRP', 'USDT')")
+        .execute(&mut bot)
+        .await
+        .unwrap();
+    // Forgeries, one by one.
+    let mut forged = sqlx::Connection::begin(&mut bot).await.unwrap();
+    sqlx::query("SELECT set_config('botconfig.actor', 'editor1', true), set_config('botconfig.source', 'console', true)")
+        .execute(&mut *forged)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE system_config SET config_value = '50' WHERE config_key = 'check_interval'")
+        .execute(&mut *forged)
+        .await
+        .unwrap();
+    let hidden = sqlx::query("DELETE FROM config_changes WHERE txid = txid_current()")
+        .execute(&mut *forged)
+        .await;
+    assert!(hidden.is_err(), "deleting its own change");
+    drop(forged);
+    let mut forged = sqlx::Connection::begin(&mut bot).await.unwrap();
+    sqlx::query("SELECT set_config('botconfig.actor', 'editor1', true)")
+        .execute(&mut *forged)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE system_config SET config_value = '55' WHERE config_key = 'check_interval'")
+        .execute(&mut *forged)
+        .await
+        .unwrap();
+    forged.commit().await.unwrap();
+    for forgery in [
+        "UPDATE config_changes SET actor = 'editor1'",
+        "DELETE FROM config_changes",
+        "TRUNCATE config_changes",
+        "INSERT INTO config_changes (actor, source, table_name, operation, subject) VALUES ('editor1', 'console', 'system_config', 'update', 'x')",
+        "UPDATE botconfig_revision SET revision = 0",
+        "SELECT * FROM users",
+        "SELECT * FROM sessions",
+        "SELECT * FROM api_tokens",
+        "SELECT * FROM sign_in_attempts",
+    ] {
+        let result = sqlx::query(forgery).execute(&mut bot).await;
+        assert!(result.is_err(), "{forgery} was allowed");
+    }
+    let actors: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor, source FROM config_changes WHERE actor <> 'botconfig adopt' AND changed_at > now() - interval '1 hour' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let recorded: Vec<_> = actors
+        .iter()
+        .filter(|(actor, _)| actor.starts_with("sql:bot_") || actor == "editor1")
+        .collect();
+    assert!(!recorded.is_empty());
+    for (actor, source) in &recorded {
+        assert_eq!(actor, &format!("sql:{role}"));
+        assert_eq!(source, "sql");
+    }
+    assert_eq!(helpers::setting(&pool, "check_interval").await, "55");
+
+    // A role granted UPDATE on the history by hand still cannot rewrite it.
+    sqlx::query(&format!("GRANT UPDATE, DELETE ON config_changes TO {role}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let rewrite = sqlx::query("UPDATE config_changes SET actor = 'editor1'")
+        .execute(&mut bot)
+        .await
+        .unwrap_err();
+    assert!(rewrite.to_string().contains("append-only"), "{rewrite}");
+    drop(bot);
+    sqlx::query(&format!("DROP OWNED BY {role}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP ROLE {role}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+}
+
+/// 8: an invalidation that drops everything needs the rights of a clear.
+#[sqlx::test]
+async fn invalidating_everything_needs_the_admin_scope(pool: PgPool) {
+    let (app, _) = router(&pool);
+    let app = helpers::TestApp {
+        router: app,
+        cookie: String::new(),
+        token: String::new(),
+    };
+    let write = api_token(&pool, "writer", Scope::Write).await;
+    let admin = api_token(&pool, "admin-token", Scope::Admin).await;
+    let invalidate = |token: &str, pattern: &str| {
+        Request::post("/api/v1/cache/invalidate")
+            .header(header::HOST, CONSOLE)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(format!(r#"{{"pattern": "{pattern}"}}"#)))
+            .unwrap()
+    };
+    for everything in ["*", "*:*", "_"] {
+        assert_eq!(
+            send(&app, invalidate(&write, everything)).await.0,
+            StatusCode::FORBIDDEN,
+            "{everything}"
+        );
+        assert_eq!(
+            send(&app, invalidate(&admin, everything)).await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        send(&app, invalidate(&write, "pair_risk:*")).await.0,
+        StatusCode::OK
+    );
+}
+
+/// 8: the API's writes refuse fields they do not know and keys given twice.
+#[sqlx::test]
+async fn api_writes_refuse_unknown_fields_and_duplicate_keys(pool: PgPool) {
+    let (app, _) = helpers::console(&pool).await;
+    let version: i32 =
+        sqlx::query_scalar("SELECT version FROM system_config WHERE config_key = 'check_interval'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let put = |body: String| {
+        Request::put("/api/v1/settings/check_interval")
+            .header(header::HOST, CONSOLE)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (status, body) = send(
+        &app,
+        put(format!(
+            r#"{{"value": 47, "version": {version}, "is_secret": true}}"#
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("is_secret"), "{body}");
+    let (status, body) = send(
+        &app,
+        put(format!(
+            r#"{{"value": 47, "value": 48, "version": {version}}}"#
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("duplicate"), "{body}");
+    let pair = Request::put("/api/v1/pairs/BTC%2FUSDT/risk")
+        .header(header::HOST, CONSOLE)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            r#"{"version": 1, "stop_loss_percent": 3, "stop_loss_percent": 4}"#,
+        ))
+        .unwrap();
+    let (status, body) = send(&app, pair).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(helpers::setting(&pool, "check_interval").await, "60");
+}
+
+/// 8: a read token gets no secret in `/api/v1/pairs`; a token made to read secrets does.
+/// The body's keys are the symbols and `system`, nothing else, so a bot can loop over them.
+#[sqlx::test]
+async fn secrets_reach_only_tokens_that_read_secrets(pool: PgPool) {
+    let service = ConfigService::new(helpers::manager(&pool));
+    service
+        .create_or_set_setting(
+            &NewSetting {
+                key: "exchange_api_key".into(),
+                value_type: ValueType::String,
+                category: Category::General,
+                description: String::new(),
+                is_secret: true,
+            },
+            "sk-live-123",
+        )
+        .await
+        .unwrap();
+    let (app, _) = router(&pool);
+    let app = helpers::TestApp {
+        router: app,
+        cookie: String::new(),
+        token: String::new(),
+    };
+    let accounts = AccountService::new(pool.clone());
+    let read = api_token(&pool, "plain-reader", Scope::Read).await;
+    let secret_reader = accounts
+        .create_token_with("secret-reader", Scope::Read, None, true, "test")
+        .await
+        .unwrap();
+    let get = |token: &str| {
+        Request::get("/api/v1/pairs")
+            .header(header::HOST, CONSOLE)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, body) = send(&app, get(&read)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!body.contains("sk-live-123"), "{body}");
+    let listed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&body).unwrap();
+    for key in listed.keys().filter(|k| *k != "system") {
+        botconfig::domain::pair::Symbol::parse(key).expect("every other key is a symbol");
+    }
+    let (_, body) = send(&app, get(&secret_reader)).await;
+    assert!(body.contains("sk-live-123"), "{body}");
+}
+
+/// 8: pages and API answers are not kept by caches; static files may be.
+#[sqlx::test]
+async fn pages_and_answers_are_no_store(pool: PgPool) {
+    let (app, _) = helpers::console(&pool).await;
+    for path in ["/", "/system", "/api/v1/pairs", "/login"] {
+        let request = Request::get(path)
+            .header(header::HOST, CONSOLE)
+            .body(Body::empty())
+            .unwrap();
+        let response = app
+            .router
+            .clone()
+            .oneshot(with_credentials(&app, request))
+            .await
+            .unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+}
+
+fn with_credentials(app: &helpers::TestApp, mut request: Request<Body>) -> Request<Body> {
+    let headers = request.headers_mut();
+    headers.insert(header::COOKIE, app.cookie.parse().unwrap());
+    if request.uri().path().starts_with("/api/v1/") {
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.token).parse().unwrap(),
+        );
+    }
+    request
+}
+
+/// 8: a session in use keeps going: each use (at most one write a minute) moves its idle
+/// expiry on.
+#[sqlx::test]
+async fn using_a_session_moves_its_idle_expiry_on(pool: PgPool) {
+    let (app, _) = helpers::console(&pool).await;
+    // 29 minutes and 50 seconds into its 30, and last seen in an earlier minute.
+    sqlx::query(
+        "UPDATE sessions SET expires_at = now() + interval '10 seconds', data = data - 'seen_minute'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let page = Request::get("/")
+        .header(header::HOST, CONSOLE)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, page).await.0, StatusCode::OK);
+    let left: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM max(expires_at) - now())::float8 FROM sessions",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(left > 29.0 * 60.0, "{left} seconds left");
+}
