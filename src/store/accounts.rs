@@ -505,12 +505,14 @@ impl SessionStore for PgSessionStore {
         }
     }
 
+    /// Updates the session if it still exists: a session ended meanwhile (signed out
+    /// everywhere, a password change, disabled) is never brought back by a request that
+    /// was still using it. New sessions go through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_value(&record.data).map_err(backend)?;
         let user_id = record.data.get(SESSION_USER_ID).and_then(|v| v.as_i64());
         sqlx::query!(
-            "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, to_timestamp($4)) \
-             ON CONFLICT (id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at",
+            "UPDATE sessions SET user_id = $2, data = $3, expires_at = to_timestamp($4) WHERE id_hash = $1",
             digest(&record.id.to_string()),
             user_id,
             data,

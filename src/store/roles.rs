@@ -50,7 +50,9 @@ pub async fn ensure_bot_role(pool: &PgPool, name: &str, password: &str) -> Store
     .fetch_one(&mut *tx)
     .await?;
     // Audited: built by the server's format() with %I and %L, which quote every value.
-    sqlx::raw_sql(sqlx::AssertSqlSafe(statements)).execute(&mut *tx).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statements))
+        .execute(&mut *tx)
+        .await?;
     let grants = sqlx::query_scalar!(
         r#"SELECT format(
                'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %1$I; '
@@ -68,7 +70,9 @@ pub async fn ensure_bot_role(pool: &PgPool, name: &str, password: &str) -> Store
     )
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(grants)).execute(&mut *tx).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(grants))
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(existing.is_none())
 }

@@ -22,20 +22,24 @@ async fn sign_in_to(app: &axum::Router, name: &str, password: &str, next: &str) 
     );
     let request = Request::post(botconfig::web::auth::SIGN_IN_PATH)
         .header(header::HOST, CONSOLE)
+        .header(header::ACCEPT, "text/html")
         .header(header::ORIGIN, format!("http://{CONSOLE}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(body))
         .unwrap();
     let response = app.clone().oneshot(request).await.unwrap();
-    assert!(
-        response.status().is_redirection(),
-        "{name} → {next}: {}",
-        response.status()
-    );
-    response.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_owned()
+    let status = response.status();
+    let headers = response.headers().clone();
+    if !status.is_redirection() {
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        panic!(
+            "{name} → {next}: {status} {headers:?} {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    headers[header::LOCATION].to_str().unwrap().to_owned()
 }
 
 /// 1 and 5: after a real sign-in, `next` never leads off this origin, and odd characters
@@ -465,7 +469,7 @@ async fn a_bots_role_cannot_forge_or_rewrite_the_history(pool: PgPool) {
         .execute(&mut bot)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO trading_pairs (symbol, base_currency, quote_currency) VALUES ('XRP/USDT', 'XRP', 'USDT')")
+    sqlx::query("INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, max_position_percent) VALUES ('XRP/USDT', 'XRP', 'USDT', 1000, 50, 10)")
         .execute(&mut bot)
         .await
         .unwrap();
@@ -526,21 +530,23 @@ async fn a_bots_role_cannot_forge_or_rewrite_the_history(pool: PgPool) {
     assert_eq!(helpers::setting(&pool, "check_interval").await, "55");
 
     // A role granted UPDATE on the history by hand still cannot rewrite it.
-    sqlx::query(&format!("GRANT UPDATE, DELETE ON config_changes TO {role}"))
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "GRANT UPDATE, DELETE ON config_changes TO {role}"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
     let rewrite = sqlx::query("UPDATE config_changes SET actor = 'editor1'")
         .execute(&mut bot)
         .await
         .unwrap_err();
     assert!(rewrite.to_string().contains("append-only"), "{rewrite}");
     drop(bot);
-    sqlx::query(&format!("DROP OWNED BY {role}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP OWNED BY {role}")))
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query(&format!("DROP ROLE {role}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP ROLE {role}")))
         .execute(&pool)
         .await
         .unwrap();

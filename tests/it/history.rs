@@ -215,9 +215,15 @@ async fn the_cli_records_its_user_and_lists_and_reverts(pool: PgPool) {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let changes: Vec<ChangeRecord> = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(changes.len(), 1, "{changes:?}");
+    // Named by the process's real user, not by $USER, which anyone sets.
+    let os_user = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let os_user = String::from_utf8(os_user.stdout).unwrap();
     assert_eq!(
         (changes[0].actor.as_str(), changes[0].source.as_str()),
-        ("cli:ops", "cli")
+        (format!("cli:{}", os_user.trim()).as_str(), "cli")
     );
     assert_eq!(
         changes[0].reason.as_deref(),
@@ -227,7 +233,7 @@ async fn the_cli_records_its_user_and_lists_and_reverts(pool: PgPool) {
     let out = botconfig(&pool).args(["history"]).output().unwrap();
     let table = stdout(&out);
     assert!(
-        table.contains("stop loss 5% → 2.5%") && table.contains("cli:ops"),
+        table.contains("stop loss 5% → 2.5%") && table.contains(&format!("cli:{}", os_user.trim())),
         "{table}"
     );
 
