@@ -127,7 +127,7 @@ async fn a_burst_of_guesses_gets_five_checks_at_most(pool: PgPool) {
                     "192.0.2.1".into()
                 };
                 barrier.wait().await;
-                accounts.sign_in(&"carol", &password, &address).await
+                accounts.sign_in("carol", &password, &address).await
             })
         });
         let results = futures::future::join_all(guesses).await;
@@ -166,7 +166,7 @@ async fn guesses_from_elsewhere_do_not_lock_the_owner_out(pool: PgPool) {
     // An attacker fails five times, from a new address each time.
     for i in 0..ACCOUNT_FAILURES_ALLOWED {
         let refused = accounts
-            .sign_in(&"root2", "wrong guess", &format!("203.0.113.{i}"))
+            .sign_in("root2", "wrong guess", &format!("203.0.113.{i}"))
             .await
             .unwrap_err();
         assert!(matches!(refused, ConfigError::Unauthenticated(_)));
