@@ -745,3 +745,78 @@ async fn using_a_session_moves_its_idle_expiry_on(pool: PgPool) {
     .unwrap();
     assert!(left > 29.0 * 60.0, "{left} seconds left");
 }
+
+/// 9: an import that takes far longer than the operation deadline, while every statement
+/// answers in time, succeeds: the deadline bounds statements, not the whole transaction.
+/// A no-op re-import then changes (and counts) nothing, and an unknown field anywhere in
+/// the document is refused.
+#[sqlx::test]
+async fn a_long_import_is_not_an_outage(pool: PgPool) {
+    use botconfig::cache::{CacheSettings, ConfigManager};
+    let settings = CacheSettings {
+        operation_timeout: std::time::Duration::from_millis(150),
+        ..CacheSettings::default()
+    };
+    let service = ConfigService::new(ConfigManager::new(pool.clone(), settings));
+    let mut doc = service.export().await.unwrap();
+    let template = doc.pairs[0].clone();
+    for i in 0..1500 {
+        let mut pair = template.clone();
+        pair.symbol = botconfig::domain::pair::Symbol::parse(&format!("IMP{i}/USDT")).unwrap();
+        doc.pairs.push(pair);
+    }
+    let started = std::time::Instant::now();
+    let changes = service.import(&doc, false).await.unwrap();
+    let took = started.elapsed();
+    println!("imported {} pairs in {took:?} under a 150 ms operation deadline", doc.pairs.len());
+    assert!(took > std::time::Duration::from_millis(150), "the import must outlast the deadline to prove anything");
+    assert!(!changes.is_empty());
+    let pairs: i64 = sqlx::query_scalar("SELECT count(*) FROM trading_pairs WHERE symbol LIKE 'IMP%'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(pairs, 1500);
+
+    let again = service.import(&service.export().await.unwrap(), true).await.unwrap();
+    let changed: Vec<_> = again
+        .iter()
+        .filter(|l| !l.ends_with(botconfig::domain::transfer::LEFT_AS_IT_IS))
+        .collect();
+    assert!(changed.is_empty(), "{changed:?}");
+
+    let mut text = serde_json::to_value(&doc).unwrap();
+    text["pairs"][0]["risk"]["stop_los_percent"] = serde_json::json!(3);
+    let refused = botconfig::domain::transfer::parse(&text.to_string()).unwrap_err();
+    assert!(refused.contains("risk.stop_los_percent"), "{refused}");
+    let mut text = serde_json::to_value(&doc).unwrap();
+    text["pairs"][1]["settings"]["leverage"] = serde_json::json!(3);
+    assert!(botconfig::domain::transfer::parse(&text.to_string()).is_err());
+}
+
+/// 9: a read that waits behind a lock fails at its deadline once; a deadline is not
+/// retried as if the connection had broken.
+#[sqlx::test]
+async fn a_read_behind_a_lock_waits_one_deadline(pool: PgPool) {
+    use botconfig::cache::{CacheSettings, ConfigManager};
+    let deadline = std::time::Duration::from_millis(400);
+    let manager = ConfigManager::new(
+        pool.clone(),
+        CacheSettings {
+            operation_timeout: deadline,
+            ..CacheSettings::default()
+        },
+    );
+    let mut locker = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE system_config IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *locker)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let failed = manager.system_config().await.unwrap_err();
+    let waited = started.elapsed();
+    locker.rollback().await.unwrap();
+    println!("failed after {waited:?}: {failed}");
+    assert!(failed.is_deadline(), "{failed:?}");
+    assert!(failed.to_string().contains("400 ms operation deadline"), "{failed}");
+    assert!(waited < deadline * 2, "retried: waited {waited:?}");
+}
