@@ -768,16 +768,26 @@ async fn a_long_import_is_not_an_outage(pool: PgPool) {
     let started = std::time::Instant::now();
     let changes = service.import(&doc, false).await.unwrap();
     let took = started.elapsed();
-    println!("imported {} pairs in {took:?} under a 150 ms operation deadline", doc.pairs.len());
-    assert!(took > std::time::Duration::from_millis(150), "the import must outlast the deadline to prove anything");
+    println!(
+        "imported {} pairs in {took:?} under a 150 ms operation deadline",
+        doc.pairs.len()
+    );
+    assert!(
+        took > std::time::Duration::from_millis(150),
+        "the import must outlast the deadline to prove anything"
+    );
     assert!(!changes.is_empty());
-    let pairs: i64 = sqlx::query_scalar("SELECT count(*) FROM trading_pairs WHERE symbol LIKE 'IMP%'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let pairs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM trading_pairs WHERE symbol LIKE 'IMP%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(pairs, 1500);
 
-    let again = service.import(&service.export().await.unwrap(), true).await.unwrap();
+    let again = service
+        .import(&service.export().await.unwrap(), true)
+        .await
+        .unwrap();
     let changed: Vec<_> = again
         .iter()
         .filter(|l| !l.ends_with(botconfig::domain::transfer::LEFT_AS_IT_IS))
@@ -817,6 +827,9 @@ async fn a_read_behind_a_lock_waits_one_deadline(pool: PgPool) {
     locker.rollback().await.unwrap();
     println!("failed after {waited:?}: {failed}");
     assert!(failed.is_deadline(), "{failed:?}");
-    assert!(failed.to_string().contains("400 ms operation deadline"), "{failed}");
+    assert!(
+        failed.to_string().contains("400 ms operation deadline"),
+        "{failed}"
+    );
     assert!(waited < deadline * 2, "retried: waited {waited:?}");
 }
