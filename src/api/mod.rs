@@ -1,6 +1,7 @@
 //! The HTTP API for bots and operator tools: thin handlers over the service layer, JSON in
 //! and out, errors as JSON bodies with fitting status codes.
 
+mod json;
 mod writes;
 
 use crate::domain::system::{SettingValue, SystemSetting};
@@ -264,39 +265,26 @@ async fn cache_clear(State(service): State<ConfigService>) -> Response {
     Json(json!({ "cleared": cleared })).into_response()
 }
 
-/// The pattern to invalidate.
-#[derive(serde::Deserialize)]
-struct InvalidateRequest {
-    pattern: String,
-}
-
 async fn cache_invalidate(
     State(service): State<ConfigService>,
     caller: Option<axum::Extension<crate::access::ApiCaller>>,
-    body: Result<Json<InvalidateRequest>, axum::extract::rejection::JsonRejection>,
+    json::StrictJson(body): json::StrictJson,
 ) -> Result<Response, ApiError> {
-    let Json(request) = match body {
-        Ok(json) => json,
-        // Too large, or not JSON at all: say so with its own status, not as a field error.
-        Err(rejection) if rejection.status() != StatusCode::UNPROCESSABLE_ENTITY => {
-            let status = rejection.status();
-            return Ok((
-                status,
-                Json(json!({ "error": rejection.body_text(), "fields": [] })),
-            )
-                .into_response());
-        }
-        Err(rejection) => return Err(ConfigError::invalid("pattern", rejection.body_text()).into()),
-    };
-    if ConfigService::invalidation_clears(&request.pattern)?
+    json::only_fields(&body, &["pattern"])?;
+    let pattern = body
+        .get("pattern")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| {
+            ConfigError::invalid("pattern", "is required: the keys to drop, e.g. pair_risk:*")
+        })?;
+    if ConfigService::invalidation_clears(pattern)?
         && !caller.is_some_and(|c| c.scope.allows(crate::domain::auth::Scope::Admin))
     {
         return Err(ConfigError::Forbidden(format!(
-            "pattern {:?} matches every entry, like a clear: it needs an admin token",
-            request.pattern
+            "pattern {pattern:?} matches every entry, like a clear: it needs an admin token"
         ))
         .into());
     }
-    let invalidated = service.invalidate(&request.pattern).await?;
-    Ok(Json(json!({ "pattern": request.pattern, "invalidated": invalidated })).into_response())
+    let invalidated = service.invalidate(pattern).await?;
+    Ok(Json(json!({ "pattern": pattern, "invalidated": invalidated })).into_response())
 }

@@ -149,26 +149,19 @@ impl ConfigManager {
         .await
     }
 
-    /// Sets a setting from text, checked against its type and rules.
-    pub async fn set_setting(
-        &self,
-        key: &str,
-        input: &str,
-        expected_version: Option<i32>,
-    ) -> Result<SystemSetting, ConfigError> {
-        let current = self
-            .db(store::system::get(self.pool(), key))
+    /// The stored setting `key`, to check a new value against its type.
+    async fn existing_setting(&self, key: &str) -> Result<SystemSetting, ConfigError> {
+        self.db(store::system::get(self.pool(), key))
             .await?
-            .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))?;
-        let value = parse_setting(key, current.value_type, input)?;
-        let outcome = self
-            .db(store::system::set(
-                self.writer(),
-                key,
-                &value,
-                expected_version,
-            ))
-            .await?;
+            .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))
+    }
+
+    /// Finishes a write of one setting: invalidates it, or says why it was not written.
+    async fn finish_setting_write(
+        &self,
+        outcome: UpdateOutcome<SystemSetting>,
+        key: &str,
+    ) -> Result<SystemSetting, ConfigError> {
         self.finish_write(
             outcome,
             Change::Setting {
@@ -179,6 +172,26 @@ impl ConfigManager {
         .await
     }
 
+    /// Sets a setting from text, checked against its type and rules.
+    pub async fn set_setting(
+        &self,
+        key: &str,
+        input: &str,
+        expected_version: Option<i32>,
+    ) -> Result<SystemSetting, ConfigError> {
+        let current = self.existing_setting(key).await?;
+        let value = parse_setting(key, current.value_type, input)?;
+        let outcome = self
+            .db(store::system::set(
+                self.writer(),
+                key,
+                &value,
+                expected_version,
+            ))
+            .await?;
+        self.finish_setting_write(outcome, key).await
+    }
+
     /// Makes an existing setting secret (its history redacted), with a new value from text
     /// when one is given.
     pub async fn make_setting_secret(
@@ -186,10 +199,7 @@ impl ConfigManager {
         key: &str,
         input: Option<&str>,
     ) -> Result<SystemSetting, ConfigError> {
-        let current = self
-            .db(store::system::get(self.pool(), key))
-            .await?
-            .ok_or_else(|| ConfigError::NotFound(format!("setting {key}")))?;
+        let current = self.existing_setting(key).await?;
         let value = input
             .map(|input| parse_setting(key, current.value_type, input))
             .transpose()?;
@@ -200,14 +210,7 @@ impl ConfigManager {
                 value.as_ref(),
             ))
             .await?;
-        self.finish_write(
-            outcome,
-            Change::Setting {
-                key: key.to_owned(),
-            },
-            || format!("setting {key}"),
-        )
-        .await
+        self.finish_setting_write(outcome, key).await
     }
 
     /// Creates a setting that does not exist yet, its value checked against its type.

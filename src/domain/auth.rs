@@ -198,6 +198,24 @@ pub fn check_token_name(name: &str) -> Result<(), FieldError> {
     }
 }
 
+/// A database role's name as `botconfig db bot-role` takes it: what Postgres needs no
+/// quoting for, so operators can type it in a connection URL as it is.
+pub fn check_role_name(name: &str) -> Result<(), FieldError> {
+    let valid = name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "name",
+            "must be 1 to 63 lower case letters, digits or _, not starting with a digit",
+        ))
+    }
+}
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LENGTH: usize = 12;
 
@@ -320,6 +338,24 @@ mod tests {
             "",
         ] {
             assert_eq!(local_redirect(bypass), None, "{bypass:?}");
+        }
+    }
+
+    #[test]
+    fn role_names_need_no_quoting() {
+        for ok in ["trading_bot", "_bot", "bot2"] {
+            assert!(check_role_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2bot",
+            "Bot",
+            "bot-1",
+            "bot;drop",
+            "bot\"x",
+            &"b".repeat(64),
+        ] {
+            assert!(check_role_name(bad).is_err(), "{bad}");
         }
     }
 

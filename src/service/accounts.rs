@@ -2,8 +2,8 @@
 //! cached configuration, so it works on the store directly.
 
 use crate::domain::auth::{
-    check_password, check_token_days, check_token_name, check_user_name, Role, Scope,
-    SignInAttempt, TokenInfo, UserInfo, UserView,
+    check_password, check_role_name, check_token_days, check_token_name, check_user_name, Role,
+    Scope, SignInAttempt, TokenInfo, UserInfo, UserView,
 };
 use crate::domain::{ConfigError, FieldErrors};
 use crate::store::accounts as store;
@@ -151,7 +151,7 @@ impl AccountService {
         self.sign_in_from(name, password, address, None).await
     }
 
-    /// Checks a sign-in (see `SIGN_IN_POLICY`): counted before the password is verified, in
+    /// Checks a sign-in (see `refused_until`): counted before the password is verified, in
     /// one step with the count, so a burst of guesses gets `ACCOUNT_FAILURES_ALLOWED` checks
     /// at most; `device` is the digest of the browser's device cookie, if it sent one.
     pub async fn sign_in_from(
@@ -236,17 +236,7 @@ impl AccountService {
     /// it was created.
     pub async fn bot_role(&self, name: &str, password: &str) -> Result<bool, ConfigError> {
         let mut errors = FieldErrors::default();
-        let valid_name = name.len() <= 63
-            && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid_name {
-            errors.push(
-                "name",
-                "must be 1 to 63 lower case letters, digits or _, not starting with a digit",
-            );
-        }
+        errors.take(check_role_name(name));
         errors.take(check_password(password));
         errors.finish(|| ())?;
         crate::store::roles::ensure_bot_role(&self.pool, name, password)

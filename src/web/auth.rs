@@ -32,7 +32,8 @@ pub async fn sign_in(
     let session: tower_sessions::Session = leptos_axum::extract()
         .await
         .map_err(|e| ConfigError::Internal(format!("no session: {e}")))?;
-    let policy = use_context::<AccessPolicy>().unwrap_or_default();
+    let policy = use_context::<AccessPolicy>()
+        .ok_or_else(|| ConfigError::Internal("the access policy is not provided".into()))?;
     let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await
