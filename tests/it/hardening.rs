@@ -833,3 +833,58 @@ async fn a_read_behind_a_lock_waits_one_deadline(pool: PgPool) {
     );
     assert!(waited < deadline * 2, "retried: waited {waited:?}");
 }
+
+/// 9: while the server cannot vouch for its cache (the link to Postgres blackholed), the
+/// pair list is still keyed by symbols and `system` only: the staleness is in the header,
+/// so a bot looping over the keys as symbols never meets a boolean.
+#[sqlx::test]
+async fn a_stale_pair_list_is_still_keyed_by_symbols(pool: PgPool) {
+    use crate::proxy::{FaultProxy, Mode};
+    use std::time::{Duration, Instant};
+    let proxy = FaultProxy::start(helpers::server_addr()).await;
+    let (manager, _listener) = helpers::serving_manager(
+        &helpers::database_url(&pool, Some(proxy.port)),
+        botconfig::cache::CacheSettings::default(),
+    )
+    .await;
+    let router = helpers::router_over(&manager, Default::default());
+    let token = api_token(&pool, "bot", Scope::Read).await;
+    let read = || {
+        let router = router.clone();
+        let token = token.clone();
+        async move {
+            let request = Request::get("/api/v1/pairs")
+                .header(header::HOST, CONSOLE)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let stale = response
+                .headers()
+                .get(botconfig::api::STALE_HEADER)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let body: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(&body).unwrap();
+            (stale, body)
+        }
+    };
+    assert_eq!(read().await.0, None, "current before the outage");
+    proxy.set(Mode::Blackhole);
+    let outage = Instant::now();
+    let (stale, body) = loop {
+        let (stale, body) = read().await;
+        if stale.is_some() || outage.elapsed() > Duration::from_secs(20) {
+            break (stale, body);
+        }
+    };
+    assert!(stale.is_some(), "marked stale in the header within 20 s");
+    println!("stale after {:?}: X-Botconfig-Stale: {stale:?}", outage.elapsed());
+    for key in body.keys().filter(|k| *k != "system") {
+        botconfig::domain::pair::Symbol::parse(key)
+            .unwrap_or_else(|_| panic!("{key:?} is not a symbol in a stale pair list"));
+    }
+    proxy.set(Mode::Pass);
+}
