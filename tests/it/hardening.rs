@@ -759,7 +759,10 @@ async fn a_long_import_is_not_an_outage(pool: PgPool) {
     };
     let service = ConfigService::new(ConfigManager::new(pool.clone(), settings));
     let mut doc = service.export().await.unwrap();
-    let template = doc.pairs[0].clone();
+    let mut template = doc.pairs[0].clone();
+    // Written as a generator might: 1000.000 for 1000, 5.0 for 5.
+    template.settings.initial_balance = rust_decimal::Decimal::new(1_000_000, 3);
+    template.risk.stop_loss_percent = rust_decimal::Decimal::new(50, 1);
     for i in 0..1500 {
         let mut pair = template.clone();
         pair.symbol = botconfig::domain::pair::Symbol::parse(&format!("IMP{i}/USDT")).unwrap();
