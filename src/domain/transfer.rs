@@ -189,14 +189,19 @@ mod tests {
         let stored = flat(serde_json::json!({"balance": "1000", "stop": 5, "name": "x"}));
         let written = flat(serde_json::json!({"balance": "1000.000", "stop": 5.0, "name": "x"}));
         assert_eq!(stored, written);
-        assert_ne!(stored, flat(serde_json::json!({"balance": "1000.001", "stop": 5, "name": "x"})));
+        assert_ne!(
+            stored,
+            flat(serde_json::json!({"balance": "1000.001", "stop": 5, "name": "x"}))
+        );
     }
 
     #[test]
     fn unknown_fields_are_refused_at_any_depth() {
-        assert!(parse(r#"{"format": "botconfig/1", "settings": {}, "pairs": [], "extra": 1}"#)
-            .unwrap_err()
-            .contains("extra"));
+        assert!(
+            parse(r#"{"format": "botconfig/1", "settings": {}, "pairs": [], "extra": 1}"#)
+                .unwrap_err()
+                .contains("extra")
+        );
         assert!(parse(r#"{"format": "botconfig/1", "settings": {}, "pairs": []}"#).is_ok());
     }
 }
