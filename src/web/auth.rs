@@ -39,12 +39,17 @@ pub async fn sign_in(
         .await
         .map(|c| crate::address::limit_key(policy.trusted_proxies.client(c.0.ip(), &headers)))
         .unwrap_or_else(|_| "unknown".into());
-    let device = cookie(&headers, DEVICE_COOKIE);
+    // A browser without a device cookie gets one now, so that the attempt is recorded
+    // under it: if it succeeds, this browser is known from then on.
+    let (device, new_device) = match cookie(&headers, DEVICE_COOKIE) {
+        Some(device) => (device, false),
+        None => (crate::service::accounts::random_secret()?, true),
+    };
     let accounts = crate::web::context_service()?.accounts();
     let next = local_path(next.as_deref());
-    let device_digest = device.as_deref().map(crate::store::accounts::digest);
+    let device_digest = crate::store::accounts::digest(&device);
     match accounts
-        .sign_in_from(&name, &password, &address, device_digest.as_deref())
+        .sign_in_from(&name, &password, &address, Some(&device_digest))
         .await
     {
         Ok(user) => {
@@ -62,11 +67,10 @@ pub async fn sign_in(
                 .insert(SIGNED_IN_AT, now)
                 .await
                 .map_err(store_failed)?;
-            if device.is_none() {
-                // This browser is known from now on: others' failures do not lock it out.
+            if new_device {
+                // Known from now on: others' failures do not lock this browser out.
                 let value = format!(
-                    "{DEVICE_COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
-                    crate::service::accounts::random_secret()?,
+                    "{DEVICE_COOKIE}={device}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
                     crate::service::accounts::TRUSTED_SOURCE_DAYS * 86_400,
                     if policy.secure_cookies {
                         "; Secure"

@@ -900,3 +900,67 @@ async fn a_stale_pair_list_is_still_keyed_by_symbols(pool: PgPool) {
     }
     proxy.set(Mode::Pass);
 }
+
+/// 4, through the sign-in form as a browser uses it: the device cookie a first sign-in
+/// sets makes that browser known, so five failures from its own address by someone else
+/// (no cookie) lock out the address but not the browser.
+#[sqlx::test]
+async fn a_browser_that_signed_in_before_is_not_locked_out(pool: PgPool) {
+    let (app, _) = router(&pool);
+    AccountService::new(pool.clone())
+        .add_user("dana", Role::Admin, PASSWORD)
+        .await
+        .unwrap();
+    let post = |password: &str, cookie: Option<&str>| {
+        let mut request = Request::post(botconfig::web::auth::SIGN_IN_PATH)
+            .header(header::HOST, CONSOLE)
+            .header(header::ACCEPT, "text/html")
+            .header(header::ORIGIN, format!("http://{CONSOLE}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request
+            .body(Body::from(format!(
+                "name=dana&password={}&next=%2F",
+                password.replace(' ', "+")
+            )))
+            .unwrap()
+    };
+    let first = app.clone().oneshot(post(PASSWORD, None)).await.unwrap();
+    let device = first
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("botconfig_device="))
+        .expect("a first sign-in marks the browser");
+    for i in 0..ACCOUNT_FAILURES_ALLOWED {
+        let failed = app
+            .clone()
+            .oneshot(post(&format!("guess {i}"), None))
+            .await
+            .unwrap();
+        assert!(failed.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("wrong"));
+    }
+    let location = |response: axum::response::Response| {
+        response.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let stranger = app.clone().oneshot(post(PASSWORD, None)).await.unwrap();
+    assert!(
+        location(stranger).contains("too%20many"),
+        "no cookie: locked"
+    );
+    let known = app
+        .clone()
+        .oneshot(post(PASSWORD, Some(&device)))
+        .await
+        .unwrap();
+    assert_eq!(location(known), "/", "the browser that signed in before");
+}
