@@ -152,3 +152,54 @@ test("an admin adds a user on the Users page, and disabling them ends their sess
   await expect(nina.getByRole("alert")).toContainText("wrong user name or password");
   await nina.close();
 });
+
+test("five wrong passwords lock a stranger out, the admin sees it and unlocks, and the user's own browser was never locked", async ({ page, browser }) => {
+  addUser("lena", "viewer");
+  // Lena signs in once from her browser, which is known from then on.
+  const lena = await browser.newPage({ storageState: { cookies: [], origins: [] } });
+  await signIn(lena, "lena");
+  await expect(lena.getByText("Signed in as lena (viewer)")).toBeVisible();
+  await lena.context().clearCookies({ name: "botconfig_session" });
+
+  // Someone else guesses from another browser.
+  const stranger = await browser.newPage({ storageState: { cookies: [], origins: [] } });
+  for (let i = 0; i < 5; i++) {
+    await signIn(stranger, "lena", `wrong guess number ${i}`);
+    await expect(stranger.getByRole("alert")).toContainText("wrong user name or password");
+  }
+  await signIn(stranger, "lena");
+  await expect(stranger.getByRole("alert")).toContainText("too many failed sign-ins");
+
+  // Her own browser still signs in.
+  await signIn(lena, "lena");
+  await expect(lena.getByText("Signed in as lena (viewer)")).toBeVisible();
+
+  // The admin sees the lock and the record, and lifts it.
+  await page.goto("/users");
+  await waitForHydration(page);
+  await expect(page.getByRole("row", { name: /^lena/ })).toContainText("locked until");
+  await expect(page.getByRole("row", { name: /lena.*refused/ }).first()).toBeVisible();
+  await page.getByRole("button", { name: "Unlock lena" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Unlocked" })).toHaveText("Unlocked lena.");
+  await expect(page.getByRole("row", { name: /^lena/ })).toContainText("open");
+  await signIn(stranger, "lena");
+  await expect(stranger.getByText("Signed in as lena (viewer)")).toBeVisible();
+  await lena.close();
+  await stranger.close();
+});
+
+test("an admin makes a setting secret: its value leaves the page and the history", async ({ page }) => {
+  execFileSync(process.env.BOTCONFIG_BIN!, ["set-config", "e2e_exchange_key", "visible-key-123", "--type", "string"], {
+    env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL },
+    stdio: "pipe",
+  });
+  await page.goto("/system");
+  await waitForHydration(page);
+  await expect(page.getByLabel("E2e exchange key")).toHaveValue("visible-key-123");
+  await page.getByLabel("Setting to keep secret").selectOption("e2e_exchange_key");
+  await page.getByRole("button", { name: "Make secret" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "secret now" })).toContainText("e2e_exchange_key is a secret now");
+  await expect(page.getByLabel("E2e exchange key")).toHaveValue("");
+  await page.goto("/history");
+  await expect(page.getByRole("main")).not.toContainText("visible-key-123");
+});
