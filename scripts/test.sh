@@ -16,6 +16,9 @@ trap drop_schema_database EXIT
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "layout: no cycle between the files of src/, none over 600 lines before its tests"
+python3 scripts/check-layout.py
+
 step "clippy (ssr, all targets)"
 cargo clippy --features ssr --all-targets -- -D warnings
 

@@ -28,8 +28,7 @@ pub const SEEN_MINUTE: &str = "seen_minute";
 /// `service::accounts::refused_until`): random, kept as a digest in the sign-in record.
 pub const DEVICE_COOKIE: &str = "botconfig_device";
 
-/// The path of the sign-in page.
-pub const LOGIN_PATH: &str = "/login";
+pub use crate::http::paths::LOGIN_PATH;
 
 /// How sessions and tokens are handled.
 #[derive(Debug, Clone)]
@@ -174,7 +173,7 @@ async fn token_caller(state: &AccessState, token: &str) -> Result<ApiCaller, Res
             .verified
             .recall(&hash)
             .ok_or_else(|| api_refusal(StatusCode::SERVICE_UNAVAILABLE, message)),
-        Err(e) => Err(api_refusal(crate::api::status_of(&e), e.to_string())),
+        Err(e) => Err(api_refusal(crate::http::status_of(&e), e.to_string())),
     }
 }
 
@@ -182,7 +181,7 @@ async fn token_caller(state: &AccessState, token: &str) -> Result<ApiCaller, Res
 /// static files, health. The API (`/api/v1`) has its own check.
 fn is_public(path: &str) -> bool {
     path == LOGIN_PATH
-        || path == crate::web::auth::SIGN_IN_PATH
+        || path == crate::http::paths::SIGN_IN_PATH
         || path == "/healthz"
         || path.starts_with("/pkg/")
         || path == "/favicon.ico"

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod domain;
+pub mod http;
 pub mod web;
 
 #[cfg(feature = "ssr")]

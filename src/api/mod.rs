@@ -27,20 +27,7 @@ impl From<ConfigError> for ApiError {
     }
 }
 
-/// The HTTP status that fits an error; the API and the server functions both answer with it.
-pub fn status_of(error: &ConfigError) -> StatusCode {
-    match error {
-        ConfigError::NotFound(_) => StatusCode::NOT_FOUND,
-        ConfigError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ConfigError::Conflict(_) => StatusCode::CONFLICT,
-        ConfigError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        ConfigError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        ConfigError::Request(_) => StatusCode::BAD_REQUEST,
-        ConfigError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        ConfigError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ConfigError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-    }
-}
+pub use crate::http::status_of;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

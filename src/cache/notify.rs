@@ -15,6 +15,7 @@ use crate::domain::ConfigError;
 use crate::store;
 use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
@@ -208,5 +209,68 @@ impl ConfigManager {
     /// as down.
     pub(crate) fn heartbeat_timeout(&self) -> Duration {
         (self.settings().heartbeat_interval * 2).max(Duration::from_millis(500))
+    }
+}
+
+// Confirming the cache current, beside the heartbeat: a read past the staleness bound asks
+// the database for its revision as the listener's heartbeat does.
+impl ConfigManager {
+    /// Past the staleness bound: asks the database for its revision (one query). If this
+    /// server has applied it, the cache is current; if it has not, notifications were
+    /// missed and the cache is cleared. If the database cannot be asked, nothing changes:
+    /// cached values are served, and `staleness` says how old they may be.
+    pub(super) async fn confirm_current(&self) {
+        let inner = &*self.inner;
+        let freshness = &inner.freshness;
+        // Another reader is confirming: this one serves what is cached meanwhile (marked
+        // stale if the confirmation has not landed by the time the answer is made).
+        let Ok(_confirming) = freshness.confirming.try_lock() else {
+            return;
+        };
+        let now = Instant::now();
+        // A listener that lost its link is already probing the database (reconnecting);
+        // a reader waiting for a timeout of its own would only add latency.
+        if freshness.is_fresh(now)
+            || !inner.counters.listener_connected.load(Ordering::Relaxed)
+            || freshness.failed_within(now, inner.settings.max_staleness)
+        {
+            return;
+        }
+        let asked_at = Instant::now();
+        let limit = self.heartbeat_timeout();
+        match store::within(limit, store::revision(self.pool())).await {
+            Ok(revision) => {
+                self.catch_up_to(revision).await;
+                freshness.confirm(asked_at);
+            }
+            Err(error) => {
+                freshness.note_failure(now);
+                tracing::warn!(%error, "cannot confirm the cache is current; serving cached values marked stale");
+            }
+        }
+    }
+
+    /// Brings the cache up to `revision`, which the database just reported as current: a
+    /// server that has not applied it missed notifications, and drops everything cached.
+    pub(crate) async fn catch_up_to(&self, revision: u64) {
+        let freshness = &self.inner.freshness;
+        let applied = freshness.applied_revision();
+        if revision != applied {
+            let dropped = self.clear().await;
+            tracing::info!(
+                revision,
+                applied,
+                dropped,
+                "this server had not applied the database's revision; cache cleared"
+            );
+            freshness.applied(revision);
+        }
+    }
+
+    /// `Some(age)` when cached answers can no longer be vouched for: the server could not
+    /// confirm within the staleness bound that it has applied every committed change.
+    /// Answers made now must say so.
+    pub fn staleness(&self) -> Option<Duration> {
+        self.inner.freshness.staleness(Instant::now())
     }
 }

@@ -9,8 +9,7 @@ use crate::domain::ConfigError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The sign-in server function's path: public, like the page.
-pub const SIGN_IN_PATH: &str = "/api/sign_in";
+pub use crate::http::paths::SIGN_IN_PATH;
 
 /// Only a path on this console, never another site (see `local_redirect`).
 fn local_path(next: Option<&str>) -> String {
@@ -119,7 +118,7 @@ pub async fn sign_out() -> Result<(), ConfigError> {
         .flush()
         .await
         .map_err(|e| ConfigError::Unavailable(format!("sessions: {e}")))?;
-    leptos_axum::redirect(crate::access::LOGIN_PATH);
+    leptos_axum::redirect(crate::http::paths::LOGIN_PATH);
     Ok(())
 }
 
@@ -132,7 +131,7 @@ pub async fn sign_out_everywhere() -> Result<(), ConfigError> {
         .sign_out_everywhere(user.id)
         .await?;
     tracing::info!(user = %user.view.name, ended, "signed out everywhere");
-    leptos_axum::redirect(crate::access::LOGIN_PATH);
+    leptos_axum::redirect(crate::http::paths::LOGIN_PATH);
     Ok(())
 }
 

@@ -48,7 +48,7 @@ pub(crate) fn answer<T>(
 ) -> Result<T, crate::domain::ConfigError> {
     if let Err(error) = &result {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(crate::api::status_of(error));
+            response.set_status(crate::http::status_of(error));
         }
     }
     result
