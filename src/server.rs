@@ -27,6 +27,13 @@ pub enum StartupError {
     Migrate { url: String, cause: String },
     #[error("cannot listen on {addr}: {cause}")]
     Listen { addr: String, cause: String },
+    /// A bot's tables whose rows break botconfig's rules: nothing was changed. The report
+    /// says which rows, for the edge that prints it.
+    #[error("{url} holds a bot's configuration tables ({}) that botconfig did not create, and cannot adopt them yet", report.tables.join(", "))]
+    Unadoptable {
+        url: String,
+        report: Box<store::adopt::AdoptReport>,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -72,13 +79,10 @@ pub async fn open_database(settings: &Settings) -> Result<PgPool, StartupError> 
                     cause: root_cause(&e),
                 })?;
         if report.refused() {
-            return Err(StartupError::Other(format!(
-                "{url} holds a bot's configuration tables ({}) that botconfig did not create, and \
-                 cannot adopt them yet.\n{}`botconfig adopt --dry-run` shows this list and what adopting does; \
-                 `botconfig adopt --fix` also mends what cannot change meaning.",
-                report.tables.join(", "),
-                report.render(options)
-            )));
+            return Err(StartupError::Unadoptable {
+                url: url.clone(),
+                report: Box::new(report),
+            });
         }
         for change in &report.changes {
             tracing::info!(database = %url, "adopted the bot's database: {change}");

@@ -410,9 +410,17 @@ impl From<crate::domain::ConfigError> for Failure {
 
 impl From<crate::server::StartupError> for Failure {
     fn from(error: crate::server::StartupError) -> Self {
+        let message = match &error {
+            crate::server::StartupError::Unadoptable { report, .. } => format!(
+                "{error}.\n{}`botconfig adopt --dry-run` shows this list and what adopting does; \
+                 `botconfig adopt --fix` also mends what cannot change meaning.",
+                commands::render_adopt_report(report, Default::default())
+            ),
+            _ => error.to_string(),
+        };
         Failure {
             code: Exit::Failure,
-            message: error.to_string(),
+            message,
         }
     }
 }

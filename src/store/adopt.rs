@@ -42,54 +42,6 @@ impl AdoptReport {
     pub fn refused(&self) -> bool {
         !self.review.violations.is_empty()
     }
-
-    /// The report as an operator reads it: what breaks the rules, the fixes, the changes.
-    pub fn render(&self, options: AdoptOptions) -> String {
-        let mut out = String::new();
-        let mut section = |title: String, lines: Vec<String>| {
-            if !lines.is_empty() {
-                out.push_str(&title);
-                out.push('\n');
-                for line in lines {
-                    out.push_str(&format!("  {line}\n"));
-                }
-            }
-        };
-        if self.tables.is_empty() {
-            return "This database holds none of a bot's tables that botconfig did not create: \
-                    nothing to adopt (`botconfig migrate` creates or updates botconfig's own)\n"
-                .into();
-        }
-        let violations = &self.review.violations;
-        section(
-            format!(
-                "{} in the bot's tables break botconfig's rules; fix {}, then adopt again:",
-                plural(violations.len(), "row problem"),
-                if violations.len() == 1 { "it" } else { "them" }
-            ),
-            violations.iter().map(ToString::to_string).collect(),
-        );
-        let fixes = self.review.fixes.iter().map(ToString::to_string).collect();
-        let fixes_title = match (options.fix, self.adopted) {
-            (true, true) => "Fixed (meaning kept):",
-            (true, false) => "Fixes (meaning kept) adopting applies:",
-            (false, _) => "Fixes `--fix` would apply (meaning kept):",
-        };
-        section(fixes_title.into(), fixes);
-        let changes_title = if self.adopted {
-            "Adopted, in one transaction:".to_owned()
-        } else if self.refused() {
-            "Nothing was changed. Once the rows are fixed, adopting will:".to_owned()
-        } else {
-            "Dry run, nothing was changed. Adopting will, in one transaction:".to_owned()
-        };
-        section(changes_title, self.changes.clone());
-        out
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Adopts the bot's tables in `pool`'s database, or reports why not.

@@ -10,6 +10,8 @@ mod history;
 mod list;
 mod transfer;
 
+pub use transfer::render_adopt_report;
+
 use super::{Cli, Command, Exit, Failure};
 use crate::cache::ConfigManager;
 use crate::service::ConfigService;

@@ -5,6 +5,7 @@ use crate::cli::output::json;
 use crate::cli::{Exit, Failure};
 use crate::domain::transfer::ConfigDocument;
 use crate::service::ConfigService;
+use crate::store::adopt::{AdoptOptions, AdoptReport};
 use std::path::{Path, PathBuf};
 
 /// Errors and warnings; exit code 1 when there are errors.
@@ -107,10 +108,60 @@ pub async fn adopt(
     options: crate::store::adopt::AdoptOptions,
 ) -> Result<Exit, Failure> {
     let report = crate::server::adopt_database(settings, options).await?;
-    print!("{}", report.render(options));
+    print!("{}", render_adopt_report(&report, options));
     Ok(if report.refused() {
         Exit::Failure
     } else {
         Exit::Success
     })
+}
+
+/// An adoption's report as an operator reads it: what breaks the rules, the fixes, the
+/// changes. Shared by `botconfig adopt` and the refusal `serve` and `migrate` print.
+pub fn render_adopt_report(report: &AdoptReport, options: AdoptOptions) -> String {
+    let mut out = String::new();
+    let mut section = |title: String, lines: Vec<String>| {
+        if !lines.is_empty() {
+            out.push_str(&title);
+            out.push('\n');
+            for line in lines {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    };
+    if report.tables.is_empty() {
+        return "This database holds none of a bot's tables that botconfig did not create: \
+                nothing to adopt (`botconfig migrate` creates or updates botconfig's own)\n"
+            .into();
+    }
+    let violations = &report.review.violations;
+    section(
+        format!(
+            "{} in the bot's tables break botconfig's rules; fix {}, then adopt again:",
+            plural(violations.len(), "row problem"),
+            if violations.len() == 1 { "it" } else { "them" }
+        ),
+        violations.iter().map(ToString::to_string).collect(),
+    );
+    let fixes = report
+        .review
+        .fixes
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let fixes_title = match (options.fix, report.adopted) {
+        (true, true) => "Fixed (meaning kept):",
+        (true, false) => "Fixes (meaning kept) adopting applies:",
+        (false, _) => "Fixes `--fix` would apply (meaning kept):",
+    };
+    section(fixes_title.into(), fixes);
+    let changes_title = if report.adopted {
+        "Adopted, in one transaction:".to_owned()
+    } else if report.refused() {
+        "Nothing was changed. Once the rows are fixed, adopting will:".to_owned()
+    } else {
+        "Dry run, nothing was changed. Adopting will, in one transaction:".to_owned()
+    };
+    section(changes_title, report.changes.clone());
+    out
 }
