@@ -39,6 +39,26 @@ pub(crate) fn current_user() -> Result<crate::access::CurrentUser, crate::domain
         .ok_or_else(|| crate::domain::ConfigError::Unauthenticated("sign in first".into()))
 }
 
+/// A server function's work, done by the service acting as the signed-in user when their
+/// role allows `needed`, and answered with the status that fits its error (see `answer`):
+/// the one wrapper every server function that reads or writes uses.
+///
+/// `crate::web::as_role(Role::Viewer, move |service| async move { service.all_pairs().await }).await`
+#[cfg(feature = "ssr")]
+pub(crate) async fn as_role<T, Fut>(
+    needed: crate::domain::auth::Role,
+    work: impl FnOnce(crate::service::ConfigService) -> Fut,
+) -> Result<T, crate::domain::ConfigError>
+where
+    Fut: std::future::Future<Output = Result<T, crate::domain::ConfigError>>,
+{
+    let result = match service(needed) {
+        Ok(service) => work(service).await,
+        Err(refused) => Err(refused),
+    };
+    answer(result)
+}
+
 /// A server function's answer, with the HTTP status that fits its error (422 invalid, 409
 /// conflict, 404, 503 unavailable, 500 internal), so an operator's typo is not a server
 /// error in the logs.

@@ -13,16 +13,18 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn run_benchmark() -> Result<BenchmarkReport, ConfigError> {
-    crate::web::answer(
-        async move { crate::web::service(Role::Editor)?.quick_benchmark().await }.await,
-    )
+    crate::web::as_role(Role::Editor, move |service| async move {
+        service.quick_benchmark().await
+    })
+    .await
 }
 
 #[server]
 pub async fn benchmark_history() -> Result<Vec<BenchmarkReport>, ConfigError> {
-    crate::web::answer(
-        async move { crate::web::service(Role::Viewer)?.benchmark_history().await }.await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service.benchmark_history().await
+    })
+    .await
 }
 
 const HISTORY_COLUMNS: &[Column] = &[

@@ -12,52 +12,58 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn get_cache_stats() -> Result<CacheStats, ConfigError> {
-    crate::web::answer(
-        async move { Ok(crate::web::service(Role::Viewer)?.cache_stats().await) }.await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        Ok(service.cache_stats().await)
+    })
+    .await
 }
 
 #[server]
 pub async fn get_portfolio() -> Result<PortfolioSettings, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Viewer)?
-                .portfolio(crate::service::ReadFrom::Cache)
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service.portfolio(crate::service::ReadFrom::Cache).await
+    })
+    .await
 }
 
 #[server]
 pub async fn get_validation_report() -> Result<ValidationReport, ConfigError> {
-    crate::web::answer(async move { crate::web::service(Role::Viewer)?.validate().await }.await)
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service.validate().await
+    })
+    .await
 }
 
 #[server]
 pub async fn warm_cache() -> Result<WarmReport, ConfigError> {
-    crate::web::answer(async move { crate::web::service(Role::Editor)?.warm().await }.await)
+    crate::web::as_role(
+        Role::Editor,
+        move |service| async move { service.warm().await },
+    )
+    .await
 }
 
 #[server]
 pub async fn clear_cache() -> Result<u64, ConfigError> {
-    crate::web::answer(async move { Ok(crate::web::service(Role::Admin)?.clear().await) }.await)
+    crate::web::as_role(Role::Admin, move |service| async move {
+        Ok(service.clear().await)
+    })
+    .await
 }
 
 #[server]
 pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigError> {
-    crate::web::answer(
-        async move {
-            let needed = if crate::service::ConfigService::invalidation_clears(&pattern)? {
-                Role::Admin
-            } else {
-                Role::Editor
-            };
-            let dropped = crate::web::service(needed)?.invalidate(&pattern).await?;
-            Ok((pattern, dropped))
-        }
-        .await,
-    )
+    // A pattern that drops everything is a clear, and needs the rights of one.
+    let needed = match crate::service::ConfigService::invalidation_clears(&pattern) {
+        Ok(true) => Role::Admin,
+        Ok(false) => Role::Editor,
+        Err(invalid) => return crate::web::answer(Err(invalid)),
+    };
+    crate::web::as_role(needed, move |service| async move {
+        let dropped = service.invalidate(&pattern).await?;
+        Ok((pattern, dropped))
+    })
+    .await
 }
 
 /// A signal that ticks every `period` while the page is open in a browser.

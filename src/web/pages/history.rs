@@ -25,65 +25,58 @@ pub async fn list_history(
     actor: String,
     since: String,
 ) -> Result<HistoryView, ConfigError> {
-    crate::web::answer(
-        async move {
-            let service = crate::web::service(Role::Viewer)?;
-            let given = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-            let since = given(since)
-                .map(|s| crate::domain::history::parse_since(&s, chrono::Utc::now()))
-                .transpose()?;
-            let pair = given(pair)
-                .map(|p| crate::service::parse_symbol(&p).map(|s| s.to_string()))
-                .transpose()?;
-            let filter = crate::domain::history::HistoryFilter {
-                symbol: pair,
-                table: given(table),
-                actor: given(actor),
-                since,
-                until: None,
-                limit: 200,
-            };
-            Ok(HistoryView {
-                changes: service.history(&filter).await?,
-                actors: service.history_actors().await?,
-            })
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        let given = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let since = given(since)
+            .map(|s| crate::domain::history::parse_since(&s, chrono::Utc::now()))
+            .transpose()?;
+        let pair = given(pair)
+            .map(|p| crate::service::parse_symbol(&p).map(|s| s.to_string()))
+            .transpose()?;
+        let filter = crate::domain::history::HistoryFilter {
+            symbol: pair,
+            table: given(table),
+            actor: given(actor),
+            since,
+            until: None,
+            limit: 200,
+        };
+        Ok(HistoryView {
+            changes: service.history(&filter).await?,
+            actors: service.history_actors().await?,
+        })
+    })
+    .await
 }
 
 /// Reverts change `id` (with `whole`, everything made with it). An editor may revert their
 /// own changes, an admin anyone's; without `confirm`, a row changed since is left alone.
 #[server]
 pub async fn roll_back(id: i64, whole: bool, confirm: bool) -> Result<String, ConfigError> {
-    crate::web::answer(
-        async move {
-            let user = crate::web::current_user()?;
-            let service = crate::web::service(Role::Editor)?;
-            if !user.view.role.allows(Role::Admin)
-                && service.change(id).await?.actor != user.view.name
-            {
-                return Err(ConfigError::Forbidden(format!(
-                    "{} is an editor: only an admin may roll back someone else's change",
-                    user.view.name
-                )));
-            }
-            let ids = service.revert(id, whole, confirm).await?;
-            Ok(format!(
-                "Rolled back change #{id}{}; recorded as #{}.",
-                if whole {
-                    " and everything made with it"
-                } else {
-                    ""
-                },
-                ids.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", #")
-            ))
+    crate::web::as_role(Role::Editor, move |service| async move {
+        let user = crate::web::current_user()?;
+        if !user.view.role.allows(Role::Admin) && service.change(id).await?.actor != user.view.name
+        {
+            return Err(ConfigError::Forbidden(format!(
+                "{} is an editor: only an admin may roll back someone else's change",
+                user.view.name
+            )));
         }
-        .await,
-    )
+        let ids = service.revert(id, whole, confirm).await?;
+        Ok(format!(
+            "Rolled back change #{id}{}; recorded as #{}.",
+            if whole {
+                " and everything made with it"
+            } else {
+                ""
+            },
+            ids.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", #")
+        ))
+    })
+    .await
 }
 
 #[component]

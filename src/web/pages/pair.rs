@@ -18,14 +18,10 @@ use leptos_router::hooks::use_params_map;
 /// One pair, read fresh.
 #[server]
 pub async fn get_pair(symbol: String) -> Result<TradingPair, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Viewer)?
-                .pair(&crate::service::parse_symbol(&symbol)?)
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service.pair(&crate::service::parse_symbol(&symbol)?).await
+    })
+    .await
 }
 
 /// Saves a pair's settings if it is still at `version`.
@@ -35,30 +31,26 @@ pub async fn save_pair(
     version: i32,
     form: PairForm,
 ) -> Result<TradingPair, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Editor)?
-                .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Editor, move |service| async move {
+        service
+            .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
+            .await
+    })
+    .await
 }
 
 /// Whether bots may trade the pair now, as they are told.
 #[server]
 pub async fn get_trade_decision(symbol: String) -> Result<TradeDecision, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Viewer)?
-                .should_trade_pair(
-                    &crate::service::parse_symbol(&symbol)?,
-                    crate::service::ReadFrom::Cache,
-                )
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service
+            .should_trade_pair(
+                &crate::service::parse_symbol(&symbol)?,
+                crate::service::ReadFrom::Cache,
+            )
+            .await
+    })
+    .await
 }
 
 /// The symbol named by the route's `base` and `quote` segments.

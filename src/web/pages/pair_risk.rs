@@ -13,27 +13,21 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Viewer)?
-                .risk(&crate::service::parse_symbol(&symbol)?)
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service.risk(&crate::service::parse_symbol(&symbol)?).await
+    })
+    .await
 }
 
 /// Saves a pair's risk settings if they are still at `form.version`.
 #[server]
 pub async fn save_risk(symbol: String, form: RiskForm) -> Result<RiskConfig, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Editor)?
-                .update_risk(&crate::service::parse_symbol(&symbol)?, &form)
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Editor, move |service| async move {
+        service
+            .update_risk(&crate::service::parse_symbol(&symbol)?, &form)
+            .await
+    })
+    .await
 }
 
 #[component]

@@ -27,23 +27,20 @@ pub struct PairStrategiesView {
 
 #[server]
 pub async fn get_pair_strategies(symbol: String) -> Result<PairStrategiesView, ConfigError> {
-    crate::web::answer(
-        async move {
-            let service = crate::web::service(Role::Viewer)?;
-            let symbol = crate::service::parse_symbol(&symbol)?;
-            let pair = service.pair(&symbol).await?;
-            let strategies = service.strategies().await?;
-            let rows = service.pair_strategy_rows(&symbol).await?;
-            let normalized = service.trading_config(&symbol).await?.strategies.clone();
-            Ok(PairStrategiesView {
-                symbol: pair.symbol.to_string(),
-                strategies,
-                rows,
-                normalized,
-            })
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        let symbol = crate::service::parse_symbol(&symbol)?;
+        let pair = service.pair(&symbol).await?;
+        let strategies = service.strategies().await?;
+        let rows = service.pair_strategy_rows(&symbol).await?;
+        let normalized = service.trading_config(&symbol).await?.strategies.clone();
+        Ok(PairStrategiesView {
+            symbol: pair.symbol.to_string(),
+            strategies,
+            rows,
+            normalized,
+        })
+    })
+    .await
 }
 
 #[server]
@@ -52,25 +49,23 @@ pub async fn save_pair_strategy(
     strategy: String,
     form: PairStrategyForm,
 ) -> Result<PairStrategy, ConfigError> {
-    crate::web::answer(
-        async move {
-            use crate::domain::{FieldError, FieldErrors};
-            // Several strategy forms share the page: name each error after its strategy too.
-            crate::web::service(Role::Editor)?
-                .save_pair_strategy(&crate::service::parse_symbol(&symbol)?, &strategy, &form)
-                .await
-                .map_err(|e| match e {
-                    ConfigError::Invalid(FieldErrors(errors)) => ConfigError::Invalid(FieldErrors(
-                        errors
-                            .into_iter()
-                            .map(|f| FieldError::new(format!("{strategy}.{}", f.field), f.message))
-                            .collect(),
-                    )),
-                    other => other,
-                })
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Editor, move |service| async move {
+        use crate::domain::{FieldError, FieldErrors};
+        // Several strategy forms share the page: name each error after its strategy too.
+        service
+            .save_pair_strategy(&crate::service::parse_symbol(&symbol)?, &strategy, &form)
+            .await
+            .map_err(|e| match e {
+                ConfigError::Invalid(FieldErrors(errors)) => ConfigError::Invalid(FieldErrors(
+                    errors
+                        .into_iter()
+                        .map(|f| FieldError::new(format!("{strategy}.{}", f.field), f.message))
+                        .collect(),
+                )),
+                other => other,
+            })
+    })
+    .await
 }
 
 fn saved_strategy(s: &PairStrategy) -> String {

@@ -14,28 +14,30 @@ use leptos::prelude::*;
 /// Every pair, active or not, by symbol.
 #[server]
 pub async fn list_pairs() -> Result<Vec<TradingPair>, ConfigError> {
-    crate::web::answer(async move { crate::web::service(Role::Viewer)?.all_pairs().await }.await)
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service.all_pairs().await
+    })
+    .await
 }
 
 /// Activates or deactivates a pair.
 #[server]
 pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Editor)?
-                .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Editor, move |service| async move {
+        service
+            .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
+            .await
+    })
+    .await
 }
 
 /// Creates a pair (default risk, no strategies yet).
 #[server]
 pub async fn add_pair(form: PairForm) -> Result<TradingPair, ConfigError> {
-    crate::web::answer(
-        async move { crate::web::service(Role::Editor)?.create_pair(&form).await }.await,
-    )
+    crate::web::as_role(Role::Editor, move |service| async move {
+        service.create_pair(&form).await
+    })
+    .await
 }
 
 /// The console's address for a pair's pages: `/pairs/BTC/USDT`.

@@ -8,14 +8,11 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_risk() -> Result<Vec<RiskConfig>, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(crate::domain::auth::Role::Viewer)?
-                .all_risk()
-                .await
-        }
-        .await,
+    crate::web::as_role(
+        crate::domain::auth::Role::Viewer,
+        move |service| async move { service.all_risk().await },
     )
+    .await
 }
 
 #[component]

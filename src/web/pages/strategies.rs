@@ -9,14 +9,11 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_strategies() -> Result<Vec<Strategy>, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(crate::domain::auth::Role::Viewer)?
-                .strategies()
-                .await
-        }
-        .await,
+    crate::web::as_role(
+        crate::domain::auth::Role::Viewer,
+        move |service| async move { service.strategies().await },
     )
+    .await
 }
 
 const PARAMETER_COLUMNS: &[Column] = &[

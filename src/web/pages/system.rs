@@ -13,35 +13,29 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_settings() -> Result<Vec<SystemSetting>, ConfigError> {
-    crate::web::answer(async move { crate::web::service(Role::Viewer)?.settings().await }.await)
+    crate::web::as_role(Role::Viewer, move |service| async move {
+        service.settings().await
+    })
+    .await
 }
 
 /// Saves one category's settings in one transaction.
 #[server]
 pub async fn save_settings(form: SettingsForm) -> Result<Vec<SystemSetting>, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Editor)?
-                .save_settings(&form)
-                .await
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Editor, move |service| async move {
+        service.save_settings(&form).await
+    })
+    .await
 }
 
 /// Makes an existing setting secret (admins): its value is hidden from then on, and its
 /// earlier values leave the history.
 #[server]
 pub async fn make_setting_secret(key: String) -> Result<String, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(Role::Admin)?
-                .make_setting_secret(&key)
-                .await
-                .map(|s| s.key)
-        }
-        .await,
-    )
+    crate::web::as_role(Role::Admin, move |service| async move {
+        service.make_setting_secret(&key).await.map(|s| s.key)
+    })
+    .await
 }
 
 #[allow(

@@ -9,15 +9,11 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_tokens() -> Result<Vec<TokenInfo>, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(crate::domain::auth::Role::Admin)?
-                .accounts()
-                .tokens()
-                .await
-        }
-        .await,
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move { service.accounts().tokens().await },
     )
+    .await
 }
 
 /// Creates a token and returns it: the only time anyone sees it.
@@ -28,9 +24,9 @@ pub async fn create_token(
     expires_days: String,
     reads_secrets: String,
 ) -> Result<(String, String), ConfigError> {
-    crate::web::answer(
-        async move {
-            let service = crate::web::service(crate::domain::auth::Role::Admin)?;
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move {
             let user = crate::web::current_user()?;
             let scope: Scope = scope.parse()?;
             let expires = match expires_days.trim() {
@@ -62,23 +58,21 @@ pub async fn create_token(
             }
             tracing::info!(token = %name.trim(), %scope, by = %user.view.name, "token created");
             Ok((name.trim().to_owned(), token))
-        }
-        .await,
+        },
     )
+    .await
 }
 
 #[server]
 pub async fn revoke_token(name: String) -> Result<String, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(crate::domain::auth::Role::Admin)?
-                .accounts()
-                .revoke_token(&name)
-                .await?;
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move {
+            service.accounts().revoke_token(&name).await?;
             Ok(name)
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// The shared token columns, and the revoke button's.

@@ -9,39 +9,35 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_users() -> Result<Vec<UserInfo>, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(crate::domain::auth::Role::Admin)?
-                .accounts()
-                .users()
-                .await
-        }
-        .await,
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move { service.accounts().users().await },
     )
+    .await
 }
 
 /// Adds a user with a password the admin passes on to them.
 #[server]
 pub async fn add_user(name: String, role: String, password: String) -> Result<String, ConfigError> {
-    crate::web::answer(
-        async move {
-            let service = crate::web::service(crate::domain::auth::Role::Admin)?;
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move {
             let role: Role = role.parse()?;
             let name = name.trim().to_owned();
             service.accounts().add_user(&name, role, &password).await?;
             Ok(format!("Added {name} ({role})."))
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// Disables (signing them out everywhere) or enables a user; an admin cannot disable
 /// themselves, so an installation always keeps someone who can sign in.
 #[server]
 pub async fn set_user_disabled(name: String, disabled: bool) -> Result<String, ConfigError> {
-    crate::web::answer(
-        async move {
-            let service = crate::web::service(crate::domain::auth::Role::Admin)?;
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move {
             let me = crate::web::current_user()?;
             if disabled && me.view.name == name {
                 return Err(ConfigError::invalid("name", "you cannot disable yourself"));
@@ -52,38 +48,32 @@ pub async fn set_user_disabled(name: String, disabled: bool) -> Result<String, C
             } else {
                 format!("Enabled {name}.")
             })
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// Lifts a user's sign-in lock: their failed sign-ins so far no longer count.
 #[server]
 pub async fn unlock_user(name: String) -> Result<String, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(crate::domain::auth::Role::Admin)?
-                .accounts()
-                .unlock(&name)
-                .await?;
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move {
+            service.accounts().unlock(&name).await?;
             Ok(format!("Unlocked {name}."))
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// The latest sign-in attempts, for admins.
 #[server]
 pub async fn list_sign_ins() -> Result<Vec<SignInAttempt>, ConfigError> {
-    crate::web::answer(
-        async move {
-            crate::web::service(crate::domain::auth::Role::Admin)?
-                .accounts()
-                .sign_in_attempts(None, 50)
-                .await
-        }
-        .await,
+    crate::web::as_role(
+        crate::domain::auth::Role::Admin,
+        move |service| async move { service.accounts().sign_in_attempts(None, 50).await },
     )
+    .await
 }
 
 const SIGN_IN_COLUMNS: &[Column] = &[
