@@ -839,10 +839,11 @@ async fn a_read_behind_a_lock_waits_one_deadline(pool: PgPool) {
     println!("failed after {waited:?}: {failed}");
     assert!(failed.is_deadline(), "{failed:?}");
     assert!(
-        failed.to_string().contains("400 ms operation deadline"),
+        failed.to_string().contains("1000 ms operation deadline"),
         "{failed}"
     );
-    assert!(waited < deadline * 2, "retried: waited {waited:?}");
+    // One deadline and some slack for a loaded machine; a retry would wait two.
+    assert!(waited < deadline * 17 / 10, "retried: waited {waited:?}");
 }
 
 /// 9: while the server cannot vouch for its cache (the link to Postgres blackholed), the
