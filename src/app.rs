@@ -1,13 +1,14 @@
 //! The console's HTML shell, layout, navigation and routes.
 
 use crate::web::auth::{LoginPage, UserMenu};
+use crate::web::components::not_found::NotFound;
 use crate::web::pages::history::HistoryPage;
 use crate::web::pages::tokens::TokensPage;
 use crate::web::pages::users::UsersPage;
 use crate::web::pages::{
-    benchmark::BenchmarkPage, dashboard::DashboardPage, not_found::NotFound, pair::PairPage,
-    pair_risk::PairRiskPage, pair_strategies::PairStrategiesPage, pairs::PairsPage,
-    risk::RiskOverviewPage, strategies::StrategiesPage, system::SystemPage,
+    benchmark::BenchmarkPage, dashboard::DashboardPage, pair::PairPage, pair_risk::PairRiskPage,
+    pair_strategies::PairStrategiesPage, pairs::PairsPage, risk::RiskOverviewPage,
+    strategies::StrategiesPage, system::SystemPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -1,6 +1,8 @@
 //! Pieces every page uses: labelled fields, error notes, save outcomes, status badges.
 
+pub mod not_found;
 pub mod pair_form;
+pub mod pair_scope;
 
 use crate::domain::display::Column;
 use crate::domain::ConfigError;

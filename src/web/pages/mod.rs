@@ -1,9 +1,9 @@
-//! One module per page, each with the server functions it calls.
+//! One module per page, each with the server functions it calls; what pages share lives
+//! in `web::components`, so no page imports another.
 
 pub mod benchmark;
 pub mod dashboard;
 pub mod history;
-pub mod not_found;
 pub mod pair;
 pub mod pair_risk;
 pub mod pair_strategies;

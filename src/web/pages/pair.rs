@@ -6,14 +6,11 @@ use crate::domain::trading::TradeDecision;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::pair_form::PairSettingsFields;
+use crate::web::components::pair_scope::{pair_scoped, use_route_symbol, SetPairActive};
 use crate::web::components::{
-    reload_after_save, submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome,
+    reload_after_save, submission_errors, ActiveBadge, Loaded, SaveOutcome,
 };
-use crate::web::pages::not_found::{set_not_found_status, NotFound};
-use crate::web::pages::pairs::SetPairActive;
-use leptos::either::EitherOf3;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 /// One pair, read fresh.
 #[server]
@@ -51,35 +48,6 @@ pub async fn get_trade_decision(symbol: String) -> Result<TradeDecision, ConfigE
             .await
     })
     .await
-}
-
-/// The symbol named by the route's `base` and `quote` segments.
-pub fn use_route_symbol() -> Memo<String> {
-    let params = use_params_map();
-    Memo::new(move |_| {
-        let p = params.read();
-        format!(
-            "{}/{}",
-            p.get("base").unwrap_or_default(),
-            p.get("quote").unwrap_or_default()
-        )
-    })
-}
-
-/// Shows `view` for a loaded pair-scoped value, a 404 page when the pair does not exist,
-/// or the error.
-pub fn pair_scoped<T, V: IntoView + 'static>(
-    result: Result<T, ConfigError>,
-    view: impl FnOnce(T) -> V,
-) -> EitherOf3<V, AnyView, AnyView> {
-    match result {
-        Ok(value) => EitherOf3::A(view(value)),
-        Err(ConfigError::NotFound(_)) | Err(ConfigError::Invalid(_)) => {
-            set_not_found_status();
-            EitherOf3::B(view! { <NotFound/> }.into_any())
-        }
-        Err(error) => EitherOf3::C(view! { <ErrorNote error/> }.into_any()),
-    }
 }
 
 #[component]

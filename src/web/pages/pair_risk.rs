@@ -5,10 +5,10 @@ use crate::domain::fields::{risk::FIELDS, FieldRule};
 use crate::domain::risk::{PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::pair_scope::{pair_scoped, use_route_symbol};
 use crate::web::components::{
     reload_after_save, submission_errors, RuleField, SaveOutcome, ToggleField,
 };
-use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;
 
 #[server]

@@ -8,11 +8,11 @@ use crate::domain::strategy::{parse_weight, PairStrategy, ParamDef, Strategy};
 use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::pair_scope::{pair_scoped, use_route_symbol};
 use crate::web::components::TableHead;
 use crate::web::components::{
     reload_after_save, submission_errors, Field, SaveOutcome, ToggleField,
 };
-use crate::web::pages::pair::{pair_scoped, use_route_symbol};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -6,6 +6,7 @@ use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
+pub use crate::web::components::pair_scope::SetPairActive;
 use crate::web::components::TableHead;
 use crate::web::components::{submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome};
 use leptos::either::Either;
@@ -16,17 +17,6 @@ use leptos::prelude::*;
 pub async fn list_pairs() -> Result<Vec<TradingPair>, ConfigError> {
     crate::web::as_role(Role::Viewer, move |service| async move {
         service.all_pairs().await
-    })
-    .await
-}
-
-/// Activates or deactivates a pair.
-#[server]
-pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair, ConfigError> {
-    crate::web::as_role(Role::Editor, move |service| async move {
-        service
-            .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
-            .await
     })
     .await
 }
