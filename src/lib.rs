@@ -7,8 +7,6 @@ pub mod http;
 pub mod web;
 
 #[cfg(feature = "ssr")]
-pub mod access;
-#[cfg(feature = "ssr")]
 pub mod address;
 #[cfg(feature = "ssr")]
 pub mod api;

@@ -1,17 +1,15 @@
 //! Starting the server: reach Postgres (creating the database and migrating), build the
 //! config manager once, and serve the console and the API.
 
-use crate::access::{AccessPolicy, AccessState};
 use crate::api;
-use crate::app::{shell, App};
 use crate::cache::ConfigManager;
 use crate::guard::{guard, RequestPolicy};
+use crate::http::{AccessPolicy, AppState, RouteInfo, Routes};
 use crate::service::ConfigService;
 use crate::settings::Settings;
 use crate::store::{self, redact_url};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use std::time::Duration;
 use tower_http::trace::TraceLayer;
@@ -220,22 +218,24 @@ pub fn request_policy(settings: &Settings) -> RequestPolicy {
 }
 
 /// The whole HTTP surface: console pages, server functions, API, health, static files,
-/// behind the request guard.
+/// each route with its requirement, behind the request guard.
 pub fn router(
     service: ConfigService,
     leptos_options: LeptosOptions,
     policy: RequestPolicy,
     access: AccessPolicy,
 ) -> Router {
-    let routes = generate_route_list(App);
-    let context_service = service.clone();
-    let context_access = access.clone();
-    let state = AccessState {
-        accounts: service.accounts(),
-        policy: access.clone(),
-        service: service.clone(),
-        verified: Default::default(),
-    };
+    let (router, _) = routes(service, leptos_options, policy, access);
+    router
+}
+
+/// The router `router` serves, and the table of its routes with what each requires.
+pub fn routes(
+    service: ConfigService,
+    leptos_options: LeptosOptions,
+    policy: RequestPolicy,
+    access: AccessPolicy,
+) -> (Router, Vec<RouteInfo>) {
     let sessions = SessionManagerLayer::new(service.accounts().session_store())
         .with_name("botconfig_session")
         .with_http_only(true)
@@ -244,36 +244,16 @@ pub fn router(
         .with_expiry(Expiry::OnInactivity(
             tower_sessions::cookie::time::Duration::seconds(access.session_idle.as_secs() as i64),
         ));
+    let state = AppState::new(service, access, leptos_options);
+    let (router, table) = crate::web::routes::routes(api::routes(Routes::new(state))).finish();
     // Layers run outside in: trace, the request guard (host, origin), security headers,
-    // sessions, then who is asking.
-    Router::new()
-        .merge(api::router(service))
-        .leptos_routes_with_context(
-            &leptos_options,
-            routes,
-            move || {
-                provide_context(context_service.clone());
-                provide_context(context_access.clone());
-            },
-            {
-                let leptos_options = leptos_options.clone();
-                move || shell(leptos_options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos_options)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::access::api_access,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            crate::access::console_access,
-        ))
+    // sessions; then each route's own requirement.
+    let router = router
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(policy, guard))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http());
+    (router, table)
 }
 
 async fn shutdown_signal() {

@@ -170,8 +170,8 @@ fn seconds(input: &str) -> Result<f64, String> {
 
 impl Settings {
     /// How sessions and API tokens are handled.
-    pub fn access(&self) -> crate::access::AccessPolicy {
-        crate::access::AccessPolicy {
+    pub fn access(&self) -> crate::http::AccessPolicy {
+        crate::http::AccessPolicy {
             session_idle: Duration::from_secs(self.session_idle_minutes.max(1) * 60),
             session_max: Duration::from_secs(self.session_max_hours.max(1) * 3600),
             secure_cookies: self.secure_cookies,

@@ -4,68 +4,68 @@
 mod json;
 mod writes;
 
+use crate::domain::auth::Scope;
 use crate::domain::system::{SettingValue, SystemSetting};
 use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
+use crate::http::{ApiCaller, Group, Requirement, Routes};
 use crate::service::ConfigService;
 use crate::service::{parse_symbol, ReadFrom};
 use axum::extract::{Path, State};
+use axum::http::Method;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// A `ConfigError` as an HTTP response.
-pub struct ApiError(pub ConfigError);
+pub use crate::http::{status_of, ApiError};
 
-impl From<ConfigError> for ApiError {
-    fn from(error: ConfigError) -> Self {
-        ApiError(error)
-    }
+/// The API's routes and health, each group with what it requires of its caller.
+pub fn routes(routes: Routes) -> Routes {
+    use crate::http::paths::{api, HEALTH_PATH};
+    routes
+        .group(Requirement::Public, Group::new().get(HEALTH_PATH, healthz))
+        .group(
+            Requirement::Token(Scope::Read),
+            Group::new()
+                .get(api::PAIR_CONFIG, pair_config)
+                .get(api::PAIR_SHOULD_TRADE, should_trade)
+                .get(api::PAIRS, active_pairs)
+                .get(api::PORTFOLIO, portfolio)
+                .get(api::VALIDATE, validate)
+                .get(api::CACHE_STATS, cache_stats)
+                .route(
+                    api::UNKNOWN,
+                    &[Method::GET, Method::POST, Method::PUT, Method::DELETE],
+                    axum::routing::any(unknown_route),
+                ),
+        )
+        .group(
+            Requirement::Token(Scope::Write),
+            Group::new()
+                .post(api::PAIRS, writes::create_pair)
+                .put(api::PAIR, writes::update_pair)
+                .put(api::PAIR_RISK, writes::update_risk)
+                .put(api::PAIR_STRATEGY, writes::update_pair_strategy)
+                .put(api::SETTING, writes::update_setting)
+                .post(api::CACHE_WARM, cache_warm)
+                // Write scope; a pattern that matches everything needs admin (see below).
+                .post(api::CACHE_INVALIDATE, cache_invalidate),
+        )
+        .group(
+            Requirement::Token(Scope::Admin),
+            Group::new().post(api::CACHE_CLEAR, cache_clear),
+        )
 }
 
-pub use crate::http::status_of;
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = status_of(&self.0);
-        let fields = self
-            .0
-            .field_errors()
-            .map(|f| f.0.clone())
-            .unwrap_or_default();
-        (
-            status,
-            Json(json!({ "error": self.0.to_string(), "fields": fields })),
-        )
-            .into_response()
-    }
-}
-
-/// The API's routes, for any router state.
-pub fn router<S: Clone + Send + Sync + 'static>(service: ConfigService) -> Router<S> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/v1/pairs/{symbol}/config", get(pair_config))
-        .route("/api/v1/pairs/{symbol}/should-trade", get(should_trade))
-        .route("/api/v1/pairs", get(active_pairs).post(writes::create_pair))
-        .route("/api/v1/pairs/{symbol}", put(writes::update_pair))
-        .route("/api/v1/pairs/{symbol}/risk", put(writes::update_risk))
-        .route(
-            "/api/v1/pairs/{symbol}/strategies/{strategy}",
-            put(writes::update_pair_strategy),
-        )
-        .route("/api/v1/settings/{key}", put(writes::update_setting))
-        .route("/api/v1/portfolio", get(portfolio))
-        .route("/api/v1/validate", get(validate))
-        .route("/api/v1/cache/stats", get(cache_stats))
-        .route("/api/v1/cache/warm", post(cache_warm))
-        .route("/api/v1/cache/clear", post(cache_clear))
-        .route("/api/v1/cache/invalidate", post(cache_invalidate))
-        .with_state(service)
+/// A path under the API that no route declares.
+async fn unknown_route(uri: axum::http::Uri) -> ApiError {
+    ApiError(ConfigError::NotFound(format!(
+        "no API route {}: see the README's API section",
+        uri.path()
+    )))
 }
 
 /// How long `/healthz` waits for the database before answering "down".
@@ -202,10 +202,10 @@ async fn should_trade(
 /// in the `X-Botconfig-Stale` header.
 async fn active_pairs(
     State(service): State<ConfigService>,
-    caller: Option<axum::Extension<crate::access::ApiCaller>>,
+    caller: ApiCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let reads_secrets = caller.is_some_and(|c| c.reads_secrets);
+    let reads_secrets = caller.reads_secrets;
     let from = read_from(&headers);
     let configs = service.active_trading_configs(from).await?;
     let settings = service.bot_settings(from).await?;
@@ -254,7 +254,7 @@ async fn cache_clear(State(service): State<ConfigService>) -> Response {
 
 async fn cache_invalidate(
     State(service): State<ConfigService>,
-    caller: Option<axum::Extension<crate::access::ApiCaller>>,
+    caller: ApiCaller,
     json::StrictJson(body): json::StrictJson,
 ) -> Result<Response, ApiError> {
     json::only_fields(&body, &["pattern"])?;
@@ -264,9 +264,7 @@ async fn cache_invalidate(
         .ok_or_else(|| {
             ConfigError::invalid("pattern", "is required: the keys to drop, e.g. pair_risk:*")
         })?;
-    if ConfigService::invalidation_clears(pattern)?
-        && !caller.is_some_and(|c| c.scope.allows(crate::domain::auth::Scope::Admin))
-    {
+    if ConfigService::invalidation_clears(pattern)? && !caller.scope.allows(Scope::Admin) {
         return Err(ConfigError::Forbidden(format!(
             "pattern {pattern:?} matches every entry, like a clear: it needs an admin token"
         ))

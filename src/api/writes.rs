@@ -6,15 +6,15 @@
 
 use super::json::{only_fields, StrictJson};
 use super::{ApiError, ConfigError};
-use crate::access::ApiCaller;
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::PairForm;
 use crate::domain::risk::RiskForm;
+use crate::http::ApiCaller;
 use crate::service::{parse_symbol, ConfigService};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -77,7 +77,7 @@ fn acting(service: &ConfigService, caller: &ApiCaller) -> ConfigService {
 /// `POST /api/v1/pairs`: a new pair (default risk, no strategies).
 pub async fn create_pair(
     State(service): State<ConfigService>,
-    Extension(caller): Extension<ApiCaller>,
+    caller: ApiCaller,
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {
     let form: PairForm = form(body)?;
@@ -88,7 +88,7 @@ pub async fn create_pair(
 /// `PUT /api/v1/pairs/{symbol}`: a pair's settings, at `version`.
 pub async fn update_pair(
     State(service): State<ConfigService>,
-    Extension(caller): Extension<ApiCaller>,
+    caller: ApiCaller,
     Path(symbol): Path<String>,
     Json(mut body): Json<Value>,
 ) -> Result<Response, ApiError> {
@@ -111,7 +111,7 @@ pub async fn update_pair(
 /// `PUT /api/v1/pairs/{symbol}/risk`: a pair's risk settings, at `version`.
 pub async fn update_risk(
     State(service): State<ConfigService>,
-    Extension(caller): Extension<ApiCaller>,
+    caller: ApiCaller,
     Path(symbol): Path<String>,
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {
@@ -128,7 +128,7 @@ pub async fn update_risk(
 /// `version` (0 when the pair has no row for it yet).
 pub async fn update_pair_strategy(
     State(service): State<ConfigService>,
-    Extension(caller): Extension<ApiCaller>,
+    caller: ApiCaller,
     Path((symbol, strategy)): Path<(String, String)>,
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {
@@ -155,7 +155,7 @@ pub async fn update_pair_strategy(
 /// `PUT /api/v1/settings/{key}`: `{"value": …, "version": n}`.
 pub async fn update_setting(
     State(service): State<ConfigService>,
-    Extension(caller): Extension<ApiCaller>,
+    caller: ApiCaller,
     Path(key): Path<String>,
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {

@@ -26,13 +26,13 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), ConfigError> {
-    use crate::access::{AccessPolicy, DEVICE_COOKIE, SIGNED_IN_AT, USER_ID};
+    use crate::http::session::{DEVICE_COOKIE, SIGNED_IN_AT, USER_ID};
     use axum::http::{header, HeaderMap, HeaderValue};
     let session: tower_sessions::Session = leptos_axum::extract()
         .await
         .map_err(|e| ConfigError::Internal(format!("no session: {e}")))?;
-    let policy = use_context::<AccessPolicy>()
-        .ok_or_else(|| ConfigError::Internal("the access policy is not provided".into()))?;
+    let state = crate::web::app_state()?;
+    let policy = &state.access;
     let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await
@@ -44,7 +44,7 @@ pub async fn sign_in(
         Some(device) => (device, false),
         None => (crate::service::accounts::random_secret()?, true),
     };
-    let accounts = crate::web::context_service()?.accounts();
+    let accounts = state.service.accounts();
     let next = local_path(next.as_deref());
     let device_digest = crate::store::accounts::digest(&device);
     match accounts
@@ -88,7 +88,8 @@ pub async fn sign_in(
             leptos_axum::redirect(&next);
         }
         Err(error) => {
-            let page = crate::access::login_url(&[("error", &error.to_string()), ("next", &next)]);
+            let page =
+                crate::http::session::login_url(&[("error", &error.to_string()), ("next", &next)]);
             leptos_axum::redirect(&page);
         }
     }
@@ -169,10 +170,10 @@ pub fn UserMenu() -> impl IntoView {
         view! {
             <div class="user-menu">
                 <span>"Signed in as " <strong>{user.name.clone()}</strong> " (" {user.role.as_str()} ")"</span>
-                <form method="post" action="/api/sign_out">
+                <form method="post" action=crate::http::paths::SIGN_OUT_PATH>
                     <button type="submit">"Sign out"</button>
                 </form>
-                <form method="post" action="/api/sign_out_everywhere">
+                <form method="post" action=crate::http::paths::SIGN_OUT_EVERYWHERE_PATH>
                     <button type="submit" class="secondary">"Sign out everywhere"</button>
                 </form>
             </div>

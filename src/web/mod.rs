@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod components;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod routes;
 
 /// The service, acting as the signed-in user, if their role allows `needed`: every server
 /// function that reads or writes goes through here, so a request made by hand is refused
@@ -13,29 +15,30 @@ pub(crate) fn service(
     needed: crate::domain::auth::Role,
 ) -> Result<crate::service::ConfigService, crate::domain::ConfigError> {
     let user = current_user()?;
-    crate::access::require(&user, needed)?;
+    user.require(needed)?;
     Ok(context_service()?.acting_as(user.actor()))
+}
+
+/// The server's state as the router provided it.
+#[cfg(feature = "ssr")]
+pub(crate) fn app_state() -> Result<crate::http::AppState, crate::domain::ConfigError> {
+    leptos::prelude::use_context::<crate::http::AppState>().ok_or_else(|| {
+        crate::domain::ConfigError::Unavailable("the configuration service is not running".into())
+    })
 }
 
 /// The service as the router provided it, acting as nobody in particular.
 #[cfg(feature = "ssr")]
 pub(crate) fn context_service() -> Result<crate::service::ConfigService, crate::domain::ConfigError>
 {
-    leptos::prelude::use_context::<crate::service::ConfigService>().ok_or_else(|| {
-        crate::domain::ConfigError::Unavailable("the configuration service is not running".into())
-    })
+    Ok(app_state()?.service)
 }
 
-/// The signed-in user of the request being served (see `access::console_access`).
+/// The signed-in user of the request being served (see `http::require`).
 #[cfg(feature = "ssr")]
-pub(crate) fn current_user() -> Result<crate::access::CurrentUser, crate::domain::ConfigError> {
+pub(crate) fn current_user() -> Result<crate::http::CurrentUser, crate::domain::ConfigError> {
     leptos::prelude::use_context::<axum::http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<crate::access::CurrentUser>()
-                .cloned()
-        })
+        .and_then(|parts| parts.extensions.get::<crate::http::CurrentUser>().cloned())
         .ok_or_else(|| crate::domain::ConfigError::Unauthenticated("sign in first".into()))
 }
 

@@ -3,9 +3,8 @@
 //! changed by a refusal or a dry run, and once adopted every row kept with its id, the
 //! bot's own tables still pointing at its pairs, and the console showing it.
 
-use crate::helpers::{botconfig, console, send, setting, stderr, stdout, CONSOLE};
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use crate::helpers::{botconfig, console, setting, stderr, stdout};
+use axum::http::StatusCode;
 use sqlx::PgPool;
 
 const BOT_DATABASE: &str = include_str!("../fixtures/bot_database.sql");
@@ -237,13 +236,7 @@ async fn an_adopted_database_keeps_every_row_and_the_console_shows_it(pool: PgPo
 
     // The console shows the adopted pairs and their risk settings.
     let (app, _) = console(&pool).await;
-    let get = |path: &str| {
-        Request::get(path)
-            .header(header::HOST, CONSOLE)
-            .body(Body::empty())
-            .unwrap()
-    };
-    let (status, page) = send(&app, get("/pairs")).await;
+    let (status, page) = app.admin().get("/pairs").await;
     assert_eq!(status, StatusCode::OK);
     for symbol in ["BTC/USDT", "ETH/USDT", "SOL/USDT", "ADA/USDT"] {
         assert!(page.contains(symbol), "{symbol} not on /pairs");
@@ -252,7 +245,7 @@ async fn an_adopted_database_keeps_every_row_and_the_console_shows_it(pool: PgPo
         !page.contains("DOT/USDT"),
         "botconfig's example pairs stay out"
     );
-    let (status, body) = send(&app, get("/api/v1/pairs")).await;
+    let (status, body) = app.admin().get("/api/v1/pairs").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let pairs: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(

@@ -1,27 +1,18 @@
 //! The API's writes for tools: versions, validation and conflicts as the console has them,
 //! recorded under the token's name, and read back through the cache at once.
 
-use crate::helpers::{self, api_token, send, CONSOLE};
+use crate::helpers::{self, api_token, json, request};
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode};
 use botconfig::domain::auth::Scope;
 use sqlx::PgPool;
 
-fn json_request(method: Method, path: &str, token: &str, body: serde_json::Value) -> Request<Body> {
-    let mut r = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, CONSOLE)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if !body.is_null() {
-        r = r.header(header::CONTENT_TYPE, "application/json");
-    }
-    r.body(Body::from(if body.is_null() {
-        String::new()
+fn json_request(method: Method, path: &str, body: serde_json::Value) -> Request<Body> {
+    if body.is_null() {
+        request(method, path).body(Body::empty()).unwrap()
     } else {
-        body.to_string()
-    }))
-    .unwrap()
+        json(method, path, body.to_string())
+    }
 }
 
 async fn call(
@@ -31,7 +22,10 @@ async fn call(
     token: &str,
     body: serde_json::Value,
 ) -> (StatusCode, serde_json::Value) {
-    let (status, text) = send(app, json_request(method, path, token, body)).await;
+    let (status, text) = app
+        .bearer(token)
+        .send(json_request(method, path, body))
+        .await;
     (
         status,
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),

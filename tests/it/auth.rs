@@ -2,11 +2,13 @@
 //! route, the sign-in rate limit, sessions ending, and the security headers.
 
 use crate::helpers::{
-    self, api_token, router, send, session_cookie, sign_in_as, CONSOLE, PASSWORD,
+    self, console, form, get, json, session_cookie, sign_in_as, Caller, TestApp, PASSWORD,
 };
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use botconfig::domain::auth::{Role, Scope};
+use botconfig::http::paths::{SIGN_OUT_EVERYWHERE_PATH, SIGN_OUT_PATH};
+use botconfig::http::{Requirement, RouteInfo};
 use botconfig::service::accounts::{
     AccountService, ACCOUNT_FAILURES_ALLOWED, ADDRESS_FAILURES_ALLOWED, LOGIN_WINDOW_MINUTES,
 };
@@ -14,143 +16,221 @@ use botconfig::web::pages::pairs::SetPairActive;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
-/// A GET of `path` presenting the session `cookie`.
-fn page_with(path: &str, cookie: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::HOST, CONSOLE)
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
-        .unwrap()
+/// A path of `route` to call: each parameter filled with a value that exists.
+fn concrete(route: &RouteInfo) -> String {
+    if route.path == "*" {
+        return "/no-such-page".into();
+    }
+    route
+        .path
+        .split('/')
+        .map(|segment| match segment {
+            "{symbol}" => "BTC%2FUSDT",
+            "{base}" => "BTC",
+            "{quote}" => "USDT",
+            "{strategy}" => "rsi",
+            "{key}" => "check_interval",
+            "{*file}" => "botconfig.css",
+            "{*rest}" => "no-such-route",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
-fn request(method: Method, path: &str, credentials: Option<(&str, &str)>) -> Request<Body> {
-    let mut r = Request::builder()
-        .method(method.clone())
-        .uri(path)
-        .header(header::HOST, CONSOLE)
-        .header("x-test-anonymous", "1");
-    if method == Method::POST || method == Method::PUT {
-        r = r
-            .header(header::ORIGIN, format!("http://{CONSOLE}"))
-            .header(header::CONTENT_TYPE, "application/json");
+/// The request that calls `route`: API writes an empty JSON object (refused as invalid once
+/// past the token check), server functions an empty form.
+fn call(route: &RouteInfo) -> axum::http::Request<Body> {
+    let path = concrete(route);
+    if route.method == Method::GET {
+        return get(&path);
     }
-    if let Some((name, value)) = credentials {
-        r = r.header(name, value);
-    }
-    let body = if path.ends_with("/invalidate") {
-        r#"{"pattern": "pair:*"}"#
-    } else if method == Method::POST || method == Method::PUT {
-        "{}"
+    if path.starts_with("/api/v1/") {
+        let body = if path.ends_with("/invalidate") {
+            r#"{"pattern": "pair:*"}"#
+        } else {
+            "{}"
+        };
+        json(route.method.clone(), &path, body)
     } else {
-        ""
-    };
-    r.body(Body::from(body)).unwrap()
+        form(&path, "")
+    }
 }
 
-/// Every API route against every kind of caller: the status each gets.
+/// Whether a caller of `kind` meets `requirement` (a role's own limits are the server
+/// function's to check).
+fn meets(requirement: Requirement, kind: &str) -> bool {
+    match requirement {
+        Requirement::Public => true,
+        Requirement::SignedIn => matches!(kind, "viewer" | "editor" | "admin"),
+        Requirement::Token(needed) => match kind {
+            "read token" => Scope::Read.allows(needed),
+            "write token" => Scope::Write.allows(needed),
+            "admin token" => Scope::Admin.allows(needed),
+            _ => false,
+        },
+    }
+}
+
+/// The requirement layer's refusal: 401, 403, or a page's redirect to the sign-in page (a
+/// server function that signs out answers 200 and names the sign-in page for the script).
+fn refused(status: StatusCode, location: Option<&str>) -> bool {
+    status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+        || (status == StatusCode::SEE_OTHER && location.is_some_and(|l| l.starts_with("/login")))
+}
+
+/// Every route of the built router, read from the router's own table, called by every kind
+/// of caller: the table of statuses is printed, and a route that answers a caller its
+/// requirement refuses (or refuses one it admits) fails the test.
 #[sqlx::test]
-async fn token_scopes_on_every_api_route(pool: PgPool) {
-    let (app, _) = router(&pool);
-    let app = helpers::TestApp {
-        router: app,
-        cookie: String::new(),
-        token: String::new(),
-    };
-    let read = api_token(&pool, "reader", Scope::Read).await;
-    let write = api_token(&pool, "writer", Scope::Write).await;
-    let admin = api_token(&pool, "admin", Scope::Admin).await;
-    let revoked = api_token(&pool, "old", Scope::Admin).await;
+async fn every_route_answers_only_the_callers_its_requirement_admits(pool: PgPool) {
+    let (app, _) = console(&pool).await;
+    let revoked = helpers::api_token(&pool, "old", Scope::Admin).await;
     AccountService::new(pool.clone())
         .revoke_token("old")
         .await
         .unwrap();
-    let routes: [(Method, &str); 15] = [
-        (Method::GET, "/healthz"),
-        (Method::GET, "/api/v1/pairs"),
-        (Method::GET, "/api/v1/pairs/BTC%2FUSDT/config"),
-        (Method::GET, "/api/v1/pairs/BTC%2FUSDT/should-trade"),
-        (Method::GET, "/api/v1/portfolio"),
-        (Method::GET, "/api/v1/validate"),
-        (Method::GET, "/api/v1/cache/stats"),
-        (Method::POST, "/api/v1/cache/warm"),
-        (Method::POST, "/api/v1/cache/invalidate"),
-        (Method::POST, "/api/v1/cache/clear"),
-        // The writes, sent an empty body: past the token check they are refused as invalid.
-        (Method::POST, "/api/v1/pairs"),
-        (Method::PUT, "/api/v1/pairs/BTC%2FUSDT"),
-        (Method::PUT, "/api/v1/pairs/BTC%2FUSDT/risk"),
-        (Method::PUT, "/api/v1/pairs/BTC%2FUSDT/strategies/rsi"),
-        (Method::PUT, "/api/v1/settings/check_interval"),
-    ];
-    let callers: [(&str, Option<String>); 5] = [
-        ("none", None),
-        ("revoked", Some(revoked)),
-        ("read", Some(read)),
-        ("write", Some(write)),
-        ("admin", Some(admin)),
-    ];
-    let expected = |method: &Method, path: &str, caller: &str| -> u16 {
-        if path == "/healthz" {
-            return 200;
+    async fn callers(app: &TestApp, revoked: &str) -> Vec<(&'static str, Caller)> {
+        vec![
+            ("anonymous", app.anonymous()),
+            ("revoked", app.bearer(revoked)),
+            ("viewer", app.viewer().await),
+            ("editor", app.editor().await),
+            ("admin", app.signed_in("root-admin", Role::Admin).await),
+            ("read token", app.token(Scope::Read)),
+            ("write token", app.token(Scope::Write)),
+            ("admin token", app.token(Scope::Admin)),
+        ]
+    }
+    // Signing out ends the session that calls it: those routes go last, each with the
+    // sessions signed in afresh.
+    let mut routes = app.routes.clone();
+    routes.sort_by_key(|r| [SIGN_OUT_PATH, SIGN_OUT_EVERYWHERE_PATH].contains(&r.path.as_str()));
+    assert!(routes.len() > 40, "{} routes", routes.len());
+    let mut kinds = callers(&app, &revoked).await;
+    let mut header_line = format!("{:<58} {:<14}", "route", "requirement");
+    for (kind, _) in &kinds {
+        header_line.push_str(&format!(" {kind:>11}"));
+    }
+    println!("{header_line}");
+    let mut wrong = Vec::new();
+    for route in &routes {
+        if [SIGN_OUT_PATH, SIGN_OUT_EVERYWHERE_PATH].contains(&route.path.as_str()) {
+            kinds = callers(&app, &revoked).await;
         }
-        let needed = botconfig::access::scope_needed(method, path);
+        let mut line = format!(
+            "{:<58} {:<14}",
+            format!("{} {}", route.method, route.path),
+            route.requirement.to_string()
+        );
+        for (kind, caller) in &kinds {
+            let response = caller.respond(call(route)).await;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
+            // The sign-in form answers everyone with a redirect to the sign-in page.
+            let was_refused =
+                route.requirement != Requirement::Public && refused(status, location.as_deref());
+            // A viewer's 403 from a server function is its role's limit, not the route's.
+            let role_limit = route.requirement == Requirement::SignedIn
+                && status == StatusCode::FORBIDDEN
+                && location.is_none();
+            if meets(route.requirement, kind) == (was_refused && !role_limit) {
+                wrong.push(format!(
+                    "{} {} as {kind}: {status}",
+                    route.method, route.path
+                ));
+            }
+            line.push_str(&format!(" {:>11}", status.as_u16()));
+        }
+        println!("{line}");
+    }
+    assert!(
+        wrong.is_empty(),
+        "answered against the requirement: {wrong:#?}"
+    );
+}
+
+/// Every API route against every kind of token, with the status each gets: what the
+/// requirement admits reaches the handler (an empty write is refused as invalid).
+#[sqlx::test]
+async fn token_scopes_on_every_api_route(pool: PgPool) {
+    let (app, _) = console(&pool).await;
+    let revoked = helpers::api_token(&pool, "old", Scope::Admin).await;
+    AccountService::new(pool.clone())
+        .revoke_token("old")
+        .await
+        .unwrap();
+    let callers: [(&str, Caller); 5] = [
+        ("none", app.anonymous()),
+        ("revoked", app.bearer(&revoked)),
+        ("read", app.token(Scope::Read)),
+        ("write", app.token(Scope::Write)),
+        ("admin", app.token(Scope::Admin)),
+    ];
+    let api_routes: Vec<&RouteInfo> = app
+        .routes
+        .iter()
+        .filter(|r| r.path == "/healthz" || r.path.starts_with("/api/v1/"))
+        .filter(|r| r.path != "/api/v1/{*rest}")
+        .collect();
+    assert_eq!(api_routes.len(), 15);
+    let expected = |route: &RouteInfo, caller: &str| -> u16 {
+        let Requirement::Token(needed) = route.requirement else {
+            return 200;
+        };
         match caller {
             "none" | "revoked" => 401,
             "read" if needed > Scope::Read => 403,
             "write" if needed > Scope::Write => 403,
-            _ if !path.starts_with("/api/v1/cache") && *method != Method::GET => 422,
+            _ if !route.path.starts_with("/api/v1/cache") && route.method != Method::GET => 422,
             _ => 200,
         }
     };
     println!("route × scope → status");
     println!("{:<52} none revoked read write admin", "");
-    for (method, path) in &routes {
-        let mut line = format!("{:<52}", format!("{method} {path}"));
-        for (caller, token) in &callers {
-            let bearer = token.as_ref().map(|t| format!("Bearer {t}"));
-            let credentials = bearer
-                .as_deref()
-                .map(|b| (header::AUTHORIZATION.as_str(), b));
-            let (status, body) = send(&app, request(method.clone(), path, credentials)).await;
+    for route in api_routes {
+        let mut line = format!("{:<52}", format!("{} {}", route.method, concrete(route)));
+        for (name, caller) in &callers {
+            let (status, body) = caller.send(call(route)).await;
             assert_eq!(
                 status.as_u16(),
-                expected(method, path, caller),
-                "{method} {path} as {caller}: {body}"
+                expected(route, name),
+                "{} {} as {name}: {body}",
+                route.method,
+                route.path
             );
             line.push_str(&format!(" {:>4}", status.as_u16()));
         }
         println!("{line}");
     }
+    // A path under the API that no route declares: refused without a token, 404 with one.
+    assert_eq!(
+        app.anonymous().get("/api/v1/nothing").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = app.token(Scope::Read).get("/api/v1/nothing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 
 #[sqlx::test]
 async fn a_viewer_sees_pages_and_is_refused_every_change(pool: PgPool) {
-    let (router, _) = router(&pool);
-    let viewer = sign_in_as(&router, &pool, "victor", Role::Viewer).await;
-    let editor = sign_in_as(&router, &pool, "edith", Role::Editor).await;
-    let app = helpers::TestApp {
-        router,
-        cookie: viewer.clone(),
-        token: String::new(),
-    };
-    let page = |cookie: &str| page_with("/pairs", cookie);
-    let (status, html) = send(&app, page(&viewer)).await;
+    let (app, _) = console(&pool).await;
+    let viewer = app.session(&sign_in_as(&app.router, &pool, "victor", Role::Viewer).await);
+    let editor = app.session(&sign_in_as(&app.router, &pool, "edith", Role::Editor).await);
+    let (status, html) = viewer.get("/pairs").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("Signed in as") && html.contains("victor"),
         "{html}"
     );
     // The hand-made request a viewer could craft: refused, and nothing changes.
-    let toggle = |cookie: &str| {
-        Request::post(SetPairActive::PATH)
-            .header(header::HOST, CONSOLE)
-            .header(header::ORIGIN, format!("http://{CONSOLE}"))
-            .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from("symbol=BTC%2FUSDT&active=false"))
-            .unwrap()
-    };
-    let (status, body) = send(&app, toggle(&viewer)).await;
+    let toggle = || form(SetPairActive::PATH, "symbol=BTC%2FUSDT&active=false");
+    let (status, body) = viewer.send(toggle()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body.contains("victor is a viewer"), "{body}");
     let active: bool =
@@ -159,7 +239,7 @@ async fn a_viewer_sees_pages_and_is_refused_every_change(pool: PgPool) {
             .await
             .unwrap();
     assert!(active);
-    let (status, body) = send(&app, toggle(&editor)).await;
+    let (status, body) = editor.send(toggle()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let change = crate::helpers::latest_change(&pool).await;
     assert_eq!((change.0.as_str(), change.1.as_str()), ("edith", "console"));
@@ -167,50 +247,22 @@ async fn a_viewer_sees_pages_and_is_refused_every_change(pool: PgPool) {
 
 #[sqlx::test]
 async fn without_a_session_pages_redirect_and_server_functions_answer_401(pool: PgPool) {
-    let (router, _) = router(&pool);
-    let app = helpers::TestApp {
-        router,
-        cookie: String::new(),
-        token: String::new(),
-    };
-    let (status, _) = send(
-        &app,
-        Request::get("/system")
-            .header(header::HOST, CONSOLE)
-            .header("x-test-anonymous", "1")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (app, _) = console(&pool).await;
+    let (status, _) = app.anonymous().get("/system").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, html) = send(
-        &app,
-        Request::get("/login")
-            .header(header::HOST, CONSOLE)
-            .header("x-test-anonymous", "1")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, html) = app.anonymous().get("/login").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<label for=\"login-password\">Password</label>"));
-    let (status, _) = send(
-        &app,
-        Request::post(SetPairActive::PATH)
-            .header(header::HOST, CONSOLE)
-            .header("x-test-anonymous", "1")
-            .header(header::ORIGIN, format!("http://{CONSOLE}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from("symbol=BTC%2FUSDT&active=false"))
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app
+        .anonymous()
+        .send(form(SetPairActive::PATH, "symbol=BTC%2FUSDT&active=false"))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[sqlx::test]
 async fn sign_in_is_rate_limited_per_account_and_per_address(pool: PgPool) {
-    let (router, _) = router(&pool);
+    let (router, _) = helpers::router(&pool);
     sign_in_as(&router, &pool, "alice", Role::Editor).await;
     // Wrong passwords: the same words whether the name or the password was wrong.
     for _ in 0..ACCOUNT_FAILURES_ALLOWED {
@@ -267,28 +319,23 @@ async fn sign_in_is_rate_limited_per_account_and_per_address(pool: PgPool) {
 
 #[sqlx::test]
 async fn signing_out_everywhere_and_disabling_end_sessions(pool: PgPool) {
-    let (router, _) = router(&pool);
+    let (app, _) = console(&pool).await;
+    let router = app.router.clone();
     let first = sign_in_as(&router, &pool, "carol", Role::Editor).await;
     let second = session_cookie(&router, "carol", PASSWORD).await.unwrap();
-    let app = helpers::TestApp {
-        router: router.clone(),
-        cookie: first.clone(),
-        token: String::new(),
+    let page = |cookie: &str| {
+        let browser = app.session(cookie);
+        async move { browser.get("/").await }
     };
-    let page = |cookie: &str| page_with("/", cookie);
-    assert_eq!(send(&app, page(&second)).await.0, StatusCode::OK);
-    let everywhere = Request::post("/api/sign_out_everywhere")
-        .header(header::HOST, CONSOLE)
-        .header(header::ACCEPT, "text/html")
-        .header(header::ORIGIN, format!("http://{CONSOLE}"))
-        .header(header::COOKIE, &first)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::empty())
-        .unwrap();
-    let (status, _) = send(&app, everywhere).await;
+    assert_eq!(page(&second).await.0, StatusCode::OK);
+    let mut everywhere = form(SIGN_OUT_EVERYWHERE_PATH, "");
+    everywhere
+        .headers_mut()
+        .insert(header::ACCEPT, "text/html".parse().unwrap());
+    let (status, _) = app.session(&first).send(everywhere).await;
     assert!(status.is_redirection(), "{status}");
-    assert_eq!(send(&app, page(&first)).await.0, StatusCode::SEE_OTHER);
-    assert_eq!(send(&app, page(&second)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&first).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&second).await.0, StatusCode::SEE_OTHER);
 
     // A password change ends the sessions too.
     let fourth = session_cookie(&router, "carol", PASSWORD).await.unwrap();
@@ -296,7 +343,7 @@ async fn signing_out_everywhere_and_disabling_end_sessions(pool: PgPool) {
         .set_password("carol", "another long password")
         .await
         .unwrap();
-    assert_eq!(send(&app, page(&fourth)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&fourth).await.0, StatusCode::SEE_OTHER);
     AccountService::new(pool.clone())
         .set_password("carol", PASSWORD)
         .await
@@ -307,24 +354,14 @@ async fn signing_out_everywhere_and_disabling_end_sessions(pool: PgPool) {
         .set_disabled("carol", true)
         .await
         .unwrap();
-    assert_eq!(send(&app, page(&third)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&third).await.0, StatusCode::SEE_OTHER);
     assert!(session_cookie(&router, "carol", PASSWORD).await.is_err());
 }
 
 #[sqlx::test]
 async fn pages_carry_a_nonce_policy_and_everything_refuses_framing(pool: PgPool) {
-    let (app, _) = helpers::console(&pool).await;
-    let response = {
-        use tower::ServiceExt;
-        let mut request = Request::get("/")
-            .header(header::HOST, CONSOLE)
-            .body(Body::empty())
-            .unwrap();
-        request
-            .headers_mut()
-            .insert(header::COOKIE, app.cookie.parse().unwrap());
-        app.router.clone().oneshot(request).await.unwrap()
-    };
+    let (app, _) = console(&pool).await;
+    let response = app.admin().respond(get("/")).await;
     let headers = response.headers().clone();
     let csp = headers[header::CONTENT_SECURITY_POLICY]
         .to_str()
@@ -348,30 +385,29 @@ async fn pages_carry_a_nonce_policy_and_everything_refuses_framing(pool: PgPool)
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
-    let (_, _) = send(&app, request(Method::GET, "/healthz", None)).await;
+    let (_, _) = app.anonymous().get("/healthz").await;
 }
 
 /// A session ends when idle too long, and when too old however busy: both are read from
 /// the session's row, set back here instead of waiting.
 #[sqlx::test]
 async fn sessions_end_when_idle_and_when_too_old(pool: PgPool) {
-    let (router, _) = router(&pool);
-    let app = helpers::TestApp {
-        router: router.clone(),
-        cookie: String::new(),
-        token: String::new(),
+    let (app, _) = console(&pool).await;
+    let router = app.router.clone();
+    let page = |cookie: &str| {
+        let browser = app.session(cookie);
+        async move { browser.get("/").await }
     };
-    let page = |cookie: &str| page_with("/", cookie);
     let idle = sign_in_as(&router, &pool, "dora", Role::Viewer).await;
-    assert_eq!(send(&app, page(&idle)).await.0, StatusCode::OK);
+    assert_eq!(page(&idle).await.0, StatusCode::OK);
     sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(send(&app, page(&idle)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&idle).await.0, StatusCode::SEE_OTHER);
 
     let old = session_cookie(&router, "dora", PASSWORD).await.unwrap();
-    assert_eq!(send(&app, page(&old)).await.0, StatusCode::OK);
+    assert_eq!(page(&old).await.0, StatusCode::OK);
     // Signed in 13 hours ago, busy ever since.
     sqlx::query(
         "UPDATE sessions SET data = jsonb_set(data, '{signed_in_at}', to_jsonb(extract(epoch FROM now() - interval '13 hours')::bigint))",
@@ -379,37 +415,38 @@ async fn sessions_end_when_idle_and_when_too_old(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    assert_eq!(send(&app, page(&old)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&old).await.0, StatusCode::SEE_OTHER);
 }
 
 /// With `BOTCONFIG_LOCAL_READS`, a bot on this machine reads without a token; nothing else
 /// changes: writes, and reads from elsewhere, still need one. Off by default.
 #[sqlx::test]
 async fn local_reads_need_no_token_only_when_allowed(pool: PgPool) {
-    use tower::ServiceExt;
-    let from = |router: &axum::Router, method: Method, peer: &str| {
-        let router = router.clone();
-        let mut request = request(method, "/api/v1/portfolio", None);
-        if request.method() == Method::POST {
-            *request.uri_mut() = "/api/v1/cache/warm".parse().unwrap();
-        }
+    let from = |app: &TestApp, method: Method, peer: &str| {
+        let mut request = if method == Method::POST {
+            json(Method::POST, "/api/v1/cache/warm", "{}")
+        } else {
+            get("/api/v1/portfolio")
+        };
         request.extensions_mut().insert(axum::extract::ConnectInfo(
             peer.parse::<std::net::SocketAddr>().unwrap(),
         ));
-        async move { router.oneshot(request).await.unwrap().status() }
+        let caller = app.anonymous();
+        async move { caller.respond(request).await.status() }
     };
-    let (closed, _) = router(&pool);
+    let (closed, _) = console(&pool).await;
     assert_eq!(
         from(&closed, Method::GET, "127.0.0.1:5000").await,
         StatusCode::UNAUTHORIZED
     );
-    let (open, _) = helpers::router_with(
+    let (open, _) = helpers::console_with(
         &pool,
-        botconfig::access::AccessPolicy {
+        botconfig::http::AccessPolicy {
             local_reads: true,
             ..Default::default()
         },
-    );
+    )
+    .await;
     assert_eq!(
         from(&open, Method::GET, "127.0.0.1:5000").await,
         StatusCode::OK
@@ -430,26 +467,18 @@ async fn local_reads_need_no_token_only_when_allowed(pool: PgPool) {
 #[sqlx::test]
 async fn only_admins_manage_users_and_never_disable_themselves(pool: PgPool) {
     use botconfig::web::pages::users::SetUserDisabled;
-    let (app, _) = helpers::console(&pool).await;
-    let editor = sign_in_as(&app.router, &pool, "erin", Role::Editor).await;
-    let post = |cookie: &str, body: &str| {
-        Request::post(SetUserDisabled::PATH)
-            .header(header::HOST, CONSOLE)
-            .header(header::ORIGIN, format!("http://{CONSOLE}"))
-            .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body.to_owned()))
-            .unwrap()
-    };
-    let (status, body) = send(&app, post(&editor, "name=root-admin&disabled=true")).await;
+    let (app, _) = console(&pool).await;
+    let editor = app.session(&sign_in_as(&app.router, &pool, "erin", Role::Editor).await);
+    let post = |body: &str| form(SetUserDisabled::PATH, body);
+    let (status, body) = editor.send(post("name=root-admin&disabled=true")).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, body) = send(&app, post(&app.cookie, "name=root-admin&disabled=true")).await;
+    let (status, body) = app
+        .admin()
+        .send(post("name=root-admin&disabled=true"))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("you cannot disable yourself"), "{body}");
-    let (status, body) = send(&app, post(&app.cookie, "name=erin&disabled=true")).await;
+    let (status, body) = app.admin().send(post("name=erin&disabled=true")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        send(&app, page_with("/", &editor)).await.0,
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(editor.get("/").await.0, StatusCode::SEE_OTHER);
 }

@@ -211,8 +211,7 @@ async fn a_silent_link_is_reported_as_such(pool: PgPool) {
 /// Once the link is back, answers are current again.
 #[sqlx::test]
 async fn a_verified_token_reads_through_a_silent_link(pool: PgPool) {
-    use axum::http::{header, Request, StatusCode};
-    use tower::ServiceExt;
+    use axum::http::StatusCode;
     let proxy = FaultProxy::start(server_addr()).await;
     let (manager, _listener) = serving_manager(
         &database_url(&pool, Some(proxy.port)),
@@ -222,15 +221,11 @@ async fn a_verified_token_reads_through_a_silent_link(pool: PgPool) {
     let router = crate::helpers::router_over(&manager, Default::default());
     let token = crate::helpers::api_token(&pool, "bot", botconfig::domain::auth::Scope::Read).await;
     let read = |token: String| {
-        let router = router.clone();
+        let bot = crate::helpers::Caller::on(&router).with_token(&token);
         async move {
-            let request = Request::get("/api/v1/pairs/ETH%2FUSDT/config")
-                .header(header::HOST, crate::helpers::CONSOLE)
-                .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                .body(axum::body::Body::empty())
-                .unwrap();
+            let request = crate::helpers::get("/api/v1/pairs/ETH%2FUSDT/config");
             let started = Instant::now();
-            let response = router.oneshot(request).await.unwrap();
+            let response = bot.respond(request).await;
             let status = response.status();
             let body = axum::body::to_bytes(response.into_body(), 1 << 20)
                 .await

@@ -2,16 +2,14 @@
 //! sign-in, secrets set on existing settings, the sign-in limit under a burst, locking the
 //! admin out, odd input, the history forged by a bot's login, and the smaller ones.
 
-use crate::helpers::{self, api_token, router, send, sign_in_as, CONSOLE, PASSWORD};
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use crate::helpers::{self, api_token, form, get, json, router, sign_in_as, Caller, PASSWORD};
+use axum::http::{header, Method, StatusCode};
 use botconfig::domain::auth::{Role, Scope};
 use botconfig::domain::system::{Category, NewSetting, ValueType};
 use botconfig::domain::ConfigError;
 use botconfig::service::accounts::{AccountService, ACCOUNT_FAILURES_ALLOWED};
 use botconfig::service::ConfigService;
 use sqlx::PgPool;
-use tower::ServiceExt;
 
 /// Signs in as `name` with `next`: the response's `Location`.
 async fn sign_in_to(app: &axum::Router, name: &str, password: &str, next: &str) -> String {
@@ -20,14 +18,11 @@ async fn sign_in_to(app: &axum::Router, name: &str, password: &str, next: &str) 
         password.replace(' ', "+"),
         next
     );
-    let request = Request::post(botconfig::web::auth::SIGN_IN_PATH)
-        .header(header::HOST, CONSOLE)
-        .header(header::ACCEPT, "text/html")
-        .header(header::ORIGIN, format!("http://{CONSOLE}"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
+    let mut request = form(botconfig::web::auth::SIGN_IN_PATH, &body);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT, "text/html".parse().unwrap());
+    let response = Caller::on(app).respond(request).await;
     let status = response.status();
     let headers = response.headers().clone();
     if !status.is_redirection() {
@@ -73,17 +68,7 @@ async fn sign_in_never_redirects_off_site_nor_panics_on_odd_next(pool: PgPool) {
         "/history?since=2h"
     );
     // The sign-in page never carries such a `next` in its form.
-    let app = helpers::TestApp {
-        router: app,
-        cookie: String::new(),
-        token: String::new(),
-    };
-    let page = Request::get("/login?next=/%09/evil.example")
-        .header(header::HOST, CONSOLE)
-        .header("x-test-anonymous", "1")
-        .body(Body::empty())
-        .unwrap();
-    let (status, body) = send(&app, page).await;
+    let (status, body) = Caller::on(&app).get("/login?next=/%09/evil.example").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!body.contains("evil.example"), "{body}");
 }
@@ -359,37 +344,27 @@ async fn a_nul_character_is_invalid_input_not_a_server_error(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let put = |path: &str, body: &str| {
-        Request::builder()
-            .method(Method::PUT)
-            .uri(path)
-            .header(header::HOST, CONSOLE)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_owned()))
-            .unwrap()
-    };
+    let put = |path: &str, body: &str| json(Method::PUT, path, body);
     let version: i32 =
         sqlx::query_scalar("SELECT version FROM system_config WHERE config_key = 'log_level'")
             .fetch_one(&pool)
             .await
             .unwrap();
-    let (status, body) = send(
-        &app,
-        put(
+    let (status, body) = app
+        .admin()
+        .send(put(
             "/api/v1/settings/log_level",
             &format!(r#"{{"value": "IN\u0000FO", "version": {version}}}"#),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, body) = send(
-        &app,
-        put(
+    let (status, body) = app
+        .admin()
+        .send(put(
             "/api/v1/settings/log%00level",
             r#"{"value": "INFO", "version": 1}"#,
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let after: i64 = sqlx::query_scalar("SELECT count(*) FROM config_changes")
         .fetch_one(&pool)
@@ -555,35 +530,25 @@ async fn a_bots_role_cannot_forge_or_rewrite_the_history(pool: PgPool) {
 /// 8: an invalidation that drops everything needs the rights of a clear.
 #[sqlx::test]
 async fn invalidating_everything_needs_the_admin_scope(pool: PgPool) {
-    let (app, _) = router(&pool);
-    let app = helpers::TestApp {
-        router: app,
-        cookie: String::new(),
-        token: String::new(),
-    };
-    let write = api_token(&pool, "writer", Scope::Write).await;
-    let admin = api_token(&pool, "admin-token", Scope::Admin).await;
-    let invalidate = |token: &str, pattern: &str| {
-        Request::post("/api/v1/cache/invalidate")
-            .header(header::HOST, CONSOLE)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::from(format!(r#"{{"pattern": "{pattern}"}}"#)))
-            .unwrap()
+    let (app, _) = helpers::console(&pool).await;
+    let (write, admin) = (app.token(Scope::Write), app.token(Scope::Admin));
+    let invalidate = |pattern: &str| {
+        json(
+            Method::POST,
+            "/api/v1/cache/invalidate",
+            format!(r#"{{"pattern": "{pattern}"}}"#),
+        )
     };
     for everything in ["*", "*:*", "_"] {
         assert_eq!(
-            send(&app, invalidate(&write, everything)).await.0,
+            write.send(invalidate(everything)).await.0,
             StatusCode::FORBIDDEN,
             "{everything}"
         );
-        assert_eq!(
-            send(&app, invalidate(&admin, everything)).await.0,
-            StatusCode::OK
-        );
+        assert_eq!(admin.send(invalidate(everything)).await.0, StatusCode::OK);
     }
     assert_eq!(
-        send(&app, invalidate(&write, "pair_risk:*")).await.0,
+        write.send(invalidate("pair_risk:*")).await.0,
         StatusCode::OK
     );
 }
@@ -597,39 +562,29 @@ async fn api_writes_refuse_unknown_fields_and_duplicate_keys(pool: PgPool) {
             .fetch_one(&pool)
             .await
             .unwrap();
-    let put = |body: String| {
-        Request::put("/api/v1/settings/check_interval")
-            .header(header::HOST, CONSOLE)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body))
-            .unwrap()
-    };
-    let (status, body) = send(
-        &app,
-        put(format!(
+    let put = |body: String| json(Method::PUT, "/api/v1/settings/check_interval", body);
+    let (status, body) = app
+        .admin()
+        .send(put(format!(
             r#"{{"value": 47, "version": {version}, "is_secret": true}}"#
-        )),
-    )
-    .await;
+        )))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("is_secret"), "{body}");
-    let (status, body) = send(
-        &app,
-        put(format!(
+    let (status, body) = app
+        .admin()
+        .send(put(format!(
             r#"{{"value": 47, "value": 48, "version": {version}}}"#
-        )),
-    )
-    .await;
+        )))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("duplicate"), "{body}");
-    let pair = Request::put("/api/v1/pairs/BTC%2FUSDT/risk")
-        .header(header::HOST, CONSOLE)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            r#"{"version": 1, "stop_loss_percent": 3, "stop_loss_percent": 4}"#,
-        ))
-        .unwrap();
-    let (status, body) = send(&app, pair).await;
+    let pair = json(
+        Method::PUT,
+        "/api/v1/pairs/BTC%2FUSDT/risk",
+        r#"{"version": 1, "stop_loss_percent": 3, "stop_loss_percent": 4}"#,
+    );
+    let (status, body) = app.admin().send(pair).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(helpers::setting(&pool, "check_interval").await, "60");
 }
@@ -653,32 +608,24 @@ async fn secrets_reach_only_tokens_that_read_secrets(pool: PgPool) {
         .await
         .unwrap();
     let (app, _) = router(&pool);
-    let app = helpers::TestApp {
-        router: app,
-        cookie: String::new(),
-        token: String::new(),
-    };
     let accounts = AccountService::new(pool.clone());
     let read = api_token(&pool, "plain-reader", Scope::Read).await;
     let secret_reader = accounts
         .create_token_with("secret-reader", Scope::Read, None, true, "test")
         .await
         .unwrap();
-    let get = |token: &str| {
-        Request::get("/api/v1/pairs")
-            .header(header::HOST, CONSOLE)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .unwrap()
+    let pairs = |token: &str| {
+        let tool = Caller::on(&app).with_token(token);
+        async move { tool.get("/api/v1/pairs").await }
     };
-    let (status, body) = send(&app, get(&read)).await;
+    let (status, body) = pairs(&read).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!body.contains("sk-live-123"), "{body}");
     let listed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&body).unwrap();
     for key in listed.keys().filter(|k| *k != "system") {
         botconfig::domain::pair::Symbol::parse(key).expect("every other key is a symbol");
     }
-    let (_, body) = send(&app, get(&secret_reader)).await;
+    let (_, body) = pairs(&secret_reader).await;
     assert!(body.contains("sk-live-123"), "{body}");
 }
 
@@ -687,16 +634,7 @@ async fn secrets_reach_only_tokens_that_read_secrets(pool: PgPool) {
 async fn pages_and_answers_are_no_store(pool: PgPool) {
     let (app, _) = helpers::console(&pool).await;
     for path in ["/", "/system", "/api/v1/pairs", "/login"] {
-        let request = Request::get(path)
-            .header(header::HOST, CONSOLE)
-            .body(Body::empty())
-            .unwrap();
-        let response = app
-            .router
-            .clone()
-            .oneshot(with_credentials(&app, request))
-            .await
-            .unwrap();
+        let response = app.admin().respond(get(path)).await;
         assert_eq!(
             response
                 .headers()
@@ -706,18 +644,6 @@ async fn pages_and_answers_are_no_store(pool: PgPool) {
             "{path}"
         );
     }
-}
-
-fn with_credentials(app: &helpers::TestApp, mut request: Request<Body>) -> Request<Body> {
-    let headers = request.headers_mut();
-    headers.insert(header::COOKIE, app.cookie.parse().unwrap());
-    if request.uri().path().starts_with("/api/v1/") {
-        request.headers_mut().insert(
-            header::AUTHORIZATION,
-            format!("Bearer {}", app.token).parse().unwrap(),
-        );
-    }
-    request
 }
 
 /// 8: a session in use keeps going: each use (at most one write a minute) moves its idle
@@ -732,11 +658,7 @@ async fn using_a_session_moves_its_idle_expiry_on(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    let page = Request::get("/")
-        .header(header::HOST, CONSOLE)
-        .body(Body::empty())
-        .unwrap();
-    assert_eq!(send(&app, page).await.0, StatusCode::OK);
+    assert_eq!(app.admin().get("/").await.0, StatusCode::OK);
     let left: f64 = sqlx::query_scalar(
         "SELECT extract(epoch FROM max(expires_at) - now())::float8 FROM sessions",
     )
@@ -862,15 +784,9 @@ async fn a_stale_pair_list_is_still_keyed_by_symbols(pool: PgPool) {
     let router = helpers::router_over(&manager, Default::default());
     let token = api_token(&pool, "bot", Scope::Read).await;
     let read = || {
-        let router = router.clone();
-        let token = token.clone();
+        let bot = Caller::on(&router).with_token(&token);
         async move {
-            let request = Request::get("/api/v1/pairs")
-                .header(header::HOST, CONSOLE)
-                .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                .body(Body::empty())
-                .unwrap();
-            let response = router.oneshot(request).await.unwrap();
+            let response = bot.respond(get("/api/v1/pairs")).await;
             let stale = response
                 .headers()
                 .get(botconfig::api::STALE_HEADER)
@@ -915,22 +831,20 @@ async fn a_browser_that_signed_in_before_is_not_locked_out(pool: PgPool) {
         .await
         .unwrap();
     let post = |password: &str, cookie: Option<&str>| {
-        let mut request = Request::post(botconfig::web::auth::SIGN_IN_PATH)
-            .header(header::HOST, CONSOLE)
-            .header(header::ACCEPT, "text/html")
-            .header(header::ORIGIN, format!("http://{CONSOLE}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
+        let browser = match cookie {
+            Some(cookie) => Caller::on(&app).with_cookie(cookie),
+            None => Caller::on(&app),
+        };
+        let mut request = form(
+            botconfig::web::auth::SIGN_IN_PATH,
+            &format!("name=dana&password={}&next=%2F", password.replace(' ', "+")),
+        );
         request
-            .body(Body::from(format!(
-                "name=dana&password={}&next=%2F",
-                password.replace(' ', "+")
-            )))
-            .unwrap()
+            .headers_mut()
+            .insert(header::ACCEPT, "text/html".parse().unwrap());
+        async move { browser.respond(request).await }
     };
-    let first = app.clone().oneshot(post(PASSWORD, None)).await.unwrap();
+    let first = post(PASSWORD, None).await;
     let device = first
         .headers()
         .get_all(header::SET_COOKIE)
@@ -939,11 +853,7 @@ async fn a_browser_that_signed_in_before_is_not_locked_out(pool: PgPool) {
         .find(|c| c.starts_with("botconfig_device="))
         .expect("a first sign-in marks the browser");
     for i in 0..ACCOUNT_FAILURES_ALLOWED {
-        let failed = app
-            .clone()
-            .oneshot(post(&format!("guess {i}"), None))
-            .await
-            .unwrap();
+        let failed = post(&format!("guess {i}"), None).await;
         assert!(failed.headers()[header::LOCATION]
             .to_str()
             .unwrap()
@@ -955,15 +865,11 @@ async fn a_browser_that_signed_in_before_is_not_locked_out(pool: PgPool) {
             .unwrap()
             .to_owned()
     };
-    let stranger = app.clone().oneshot(post(PASSWORD, None)).await.unwrap();
+    let stranger = post(PASSWORD, None).await;
     assert!(
         location(stranger).contains("too%20many"),
         "no cookie: locked"
     );
-    let known = app
-        .clone()
-        .oneshot(post(PASSWORD, Some(&device)))
-        .await
-        .unwrap();
+    let known = post(PASSWORD, Some(&device)).await;
     assert_eq!(location(known), "/", "the browser that signed in before");
 }

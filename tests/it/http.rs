@@ -1,9 +1,9 @@
 //! The whole HTTP surface, driven in-process (`tower::ServiceExt::oneshot`): cross-site
 //! requests, foreign Host names, explicit form fields, body limits and health.
 
-use crate::helpers::{console as app, send, setting, CONSOLE};
+use crate::helpers::{console as app, form, get, json, request, request_to, setting};
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use botconfig::web::pages::benchmark::RunBenchmark;
 use botconfig::web::pages::pairs::SetPairActive;
 use botconfig::web::pages::system::SaveSettings;
@@ -12,8 +12,7 @@ use sqlx::PgPool;
 
 /// A form POST as a browser sends it, with the given Origin (None: no Origin, no Referer).
 fn form_post(path: &str, origin: Option<&str>, body: &str) -> Request<Body> {
-    let mut request = Request::post(path)
-        .header(header::HOST, CONSOLE)
+    let mut request = request(Method::POST, path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(origin) = origin {
         request = request.header(header::ORIGIN, origin);
@@ -41,44 +40,47 @@ async fn cross_site_posts_are_refused_and_change_nothing(pool: PgPool) {
     let (app, _) = app(&pool).await;
     let attacker = Some("http://attacker.example");
     for category in ["general", "risk"] {
-        let (status, body) = send(
-            &app,
-            form_post(
+        let (status, body) = app
+            .admin()
+            .send(form_post(
                 SaveSettings::PATH,
                 attacker,
                 &format!("form[category]={category}"),
-            ),
-        )
-        .await;
+            ))
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     }
-    let (status, _) = send(
-        &app,
-        form_post(
+    let (status, _) = app
+        .admin()
+        .send(form_post(
             SetPairActive::PATH,
             attacker,
             "symbol=BTC%2FUSDT&active=false",
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = send(&app, form_post(RunBenchmark::PATH, attacker, "")).await;
+    let (status, _) = app
+        .admin()
+        .send(form_post(RunBenchmark::PATH, attacker, ""))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // No Origin and no Referer at all is refused too.
-    let (status, _) = send(
-        &app,
-        form_post(SaveSettings::PATH, None, "form[category]=general"),
-    )
-    .await;
+    let (status, _) = app
+        .admin()
+        .send(form_post(
+            SaveSettings::PATH,
+            None,
+            "form[category]=general",
+        ))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A Referer from elsewhere is no better.
-    let request = Request::post(SetPairActive::PATH)
-        .header(header::HOST, CONSOLE)
+    let request = request(Method::POST, SetPairActive::PATH)
         .header(header::REFERER, "https://attacker.example/page")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from("symbol=BTC%2FUSDT&active=false"))
         .unwrap();
-    assert_eq!(send(&app, request).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.admin().send(request).await.0, StatusCode::FORBIDDEN);
 
     assert_eq!(setting(&pool, "paper_trading").await, "true");
     assert_eq!(setting(&pool, "emergency_stop_enabled").await, "true");
@@ -94,36 +96,35 @@ async fn the_apis_writes_need_the_consoles_origin_and_json(pool: PgPool) {
     let entries = manager.stats().await.entries_total;
     let text_plain = |origin: Option<&str>| {
         // A browser's request from another site: no token, and no cookie (SameSite=Strict).
-        let mut r = Request::post("/api/v1/cache/clear")
-            .header(header::HOST, CONSOLE)
-            .header("x-test-anonymous", "1")
-            .header(header::CONTENT_TYPE, "text/plain");
+        let mut r =
+            request(Method::POST, "/api/v1/cache/clear").header(header::CONTENT_TYPE, "text/plain");
         if let Some(o) = origin {
             r = r.header(header::ORIGIN, o);
         }
         r.body(Body::from("{}")).unwrap()
     };
+    let browser = app.anonymous();
     assert_eq!(
-        send(&app, text_plain(Some("http://attacker.example")))
+        browser
+            .send(text_plain(Some("http://attacker.example")))
             .await
             .0,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(send(&app, text_plain(None)).await.0, StatusCode::FORBIDDEN);
     assert_eq!(
-        send(&app, text_plain(Some("http://127.0.0.1:3000")))
+        browser.send(text_plain(None)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        browser
+            .send(text_plain(Some("http://127.0.0.1:3000")))
             .await
             .0,
         StatusCode::UNSUPPORTED_MEDIA_TYPE
     );
     assert_eq!(manager.stats().await.entries_total, entries);
-    let json = Request::post("/api/v1/cache/clear")
-        .header(header::HOST, CONSOLE)
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from("{}"))
-        .unwrap();
-    let (status, body) = send(&app, json).await;
+    let clear = json(Method::POST, "/api/v1/cache/clear", "{}");
+    let (status, body) = app.admin().send(clear).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(manager.stats().await.entries_total, 0);
 }
@@ -132,36 +133,33 @@ async fn the_apis_writes_need_the_consoles_origin_and_json(pool: PgPool) {
 async fn a_foreign_host_name_is_not_served(pool: PgPool) {
     let (app, _) = app(&pool).await;
     for path in ["/", "/api/v1/portfolio", "/healthz"] {
-        let request = Request::get(path)
-            .header(header::HOST, "attacker.example")
+        let request = request_to("attacker.example", Method::GET, path)
             .body(Body::empty())
             .unwrap();
         assert_eq!(
-            send(&app, request).await.0,
+            app.admin().send(request).await.0,
             StatusCode::MISDIRECTED_REQUEST,
             "{path}"
         );
     }
-    let ok = Request::get("/api/v1/portfolio")
-        .header(header::HOST, "localhost:3000")
+    let ok = request_to("localhost:3000", Method::GET, "/api/v1/portfolio")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(send(&app, ok).await.0, StatusCode::OK);
+    assert_eq!(app.admin().send(ok).await.0, StatusCode::OK);
 }
 
 #[sqlx::test]
 async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
     let (app, _) = app(&pool).await;
     let console = Some("http://127.0.0.1:3000");
-    let (status, body) = send(
-        &app,
-        form_post(
+    let (status, body) = app
+        .admin()
+        .send(form_post(
             SaveSettings::PATH,
             console,
             "form[category]=general&form[values][check_interval]=30",
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.contains("paper_trading") && body.contains("is required"),
@@ -174,14 +172,20 @@ async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
     let full = "form[category]=general&form[values][paper_trading]=false&form[values][check_interval]=30\
                 &form[values][total_portfolio_balance]=10000&form[values][rebalance_interval_hours]=24\
                 &form[values][not_a_setting]=1";
-    let (status, body) = send(&app, form_post(SaveSettings::PATH, console, full)).await;
+    let (status, body) = app
+        .admin()
+        .send(form_post(SaveSettings::PATH, console, full))
+        .await;
     assert!(!status.is_success(), "{body}");
     assert!(body.contains("not_a_setting"), "{body}");
     assert_eq!(setting(&pool, "paper_trading").await, "true");
 
     // The same form from the console, complete, saves.
     let complete = full.replace("&form[values][not_a_setting]=1", "");
-    let (status, body) = send(&app, form_post(SaveSettings::PATH, console, &complete)).await;
+    let (status, body) = app
+        .admin()
+        .send(form_post(SaveSettings::PATH, console, &complete))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(setting(&pool, "paper_trading").await, "false");
     assert_eq!(setting(&pool, "check_interval").await, "30");
@@ -191,40 +195,27 @@ async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
 async fn an_oversized_body_is_413(pool: PgPool) {
     let (app, _) = app(&pool).await;
     let pattern = "x".repeat(3 << 20);
-    let request = Request::post("/api/v1/cache/invalidate")
-        .header(header::HOST, CONSOLE)
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(format!("{{\"pattern\": \"{pattern}\"}}")))
-        .unwrap();
-    assert_eq!(send(&app, request).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    let request = json(
+        Method::POST,
+        "/api/v1/cache/invalidate",
+        format!("{{\"pattern\": \"{pattern}\"}}"),
+    );
+    assert_eq!(
+        app.admin().send(request).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
 }
 
 #[sqlx::test]
 async fn health_tells_the_listener_and_not_the_postgres_version(pool: PgPool) {
     let (app, _) = app(&pool).await;
-    let request = Request::get("/healthz")
-        .header(header::HOST, CONSOLE)
-        .body(Body::empty())
-        .unwrap();
-    let (status, body) = send(&app, request).await;
+    let (status, body) = app.anonymous().get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["database"], "up");
     assert_eq!(health["listener"]["connected"], false);
     assert!(health.get("postgres").is_none(), "{body}");
     assert!(!body.contains("15."), "{body}");
-}
-
-fn console_post(path: &str, body: &str) -> Request<Body> {
-    form_post(path, Some("http://127.0.0.1:3000"), body)
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::HOST, CONSOLE)
-        .body(Body::empty())
-        .unwrap()
 }
 
 /// Each kind of error answers with its own status, from the API and from a server
@@ -236,36 +227,43 @@ async fn every_error_answers_with_its_status(pool: PgPool) {
     let app = console;
     // API.
     assert_eq!(
-        send(&app, get("/api/v1/pairs/XRP%2FUSDT/config")).await.0,
+        app.admin()
+            .send(get("/api/v1/pairs/XRP%2FUSDT/config"))
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        send(&app, get("/api/v1/pairs/xrp/config")).await.0,
+        app.admin().send(get("/api/v1/pairs/xrp/config")).await.0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    let blank = Request::post("/api/v1/cache/invalidate")
-        .header(header::HOST, CONSOLE)
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(r#"{"pattern": " "}"#))
-        .unwrap();
-    assert_eq!(send(&app, blank).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let blank = json(
+        Method::POST,
+        "/api/v1/cache/invalidate",
+        r#"{"pattern": " "}"#,
+    );
+    assert_eq!(
+        app.admin().send(blank).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     // Server functions.
-    let (status, body) = send(&app, console_post(GetPair::PATH, "symbol=XRP%2FUSDT")).await;
+    let (status, body) = app
+        .admin()
+        .send(form(GetPair::PATH, "symbol=XRP%2FUSDT"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, body) = send(
-        &app,
-        console_post(
+    let (status, body) = app
+        .admin()
+        .send(form(
             SaveSettings::PATH,
             "form[category]=general&form[values][check_interval]=soon",
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let stale = "symbol=BTC%2FUSDT&version=99&form[initial_balance]=3000&form[trade_size_usd]=200\
                  &form[max_position_percent]=30&form[min_trade_amount]=0.00001&form[max_trade_amount]=100\
                  &form[price_precision]=2&form[amount_precision]=6";
-    let (status, body) = send(&app, console_post(SavePair::PATH, stale)).await;
+    let (status, body) = app.admin().send(form(SavePair::PATH, stale)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
     // A database that cannot be reached: 503 from both.
@@ -274,16 +272,15 @@ async fn every_error_answers_with_its_status(pool: PgPool) {
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")
         .unwrap();
     // The session and the token are presented, and checking them needs the database.
-    let down = crate::helpers::TestApp {
-        router: crate::helpers::router(&unreachable).0,
-        cookie: app.cookie.clone(),
-        token: app.token.clone(),
-    };
+    let down = app.with_router(crate::helpers::router(&unreachable).0);
     assert_eq!(
-        send(&down, get("/api/v1/portfolio")).await.0,
+        down.admin().send(get("/api/v1/portfolio")).await.0,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    let (status, body) = send(&down, console_post(GetPair::PATH, "symbol=BTC%2FUSDT")).await;
+    let (status, body) = down
+        .admin()
+        .send(form(GetPair::PATH, "symbol=BTC%2FUSDT"))
+        .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 }
 
@@ -308,7 +305,7 @@ async fn get_json(
     app: &crate::helpers::TestApp,
     request: Request<Body>,
 ) -> (StatusCode, serde_json::Value) {
-    let (status, body) = send(app, request).await;
+    let (status, body) = app.admin().send(request).await;
     (status, serde_json::from_str(&body).unwrap_or_default())
 }
 
@@ -330,8 +327,7 @@ async fn bots_ask_whether_to_trade_a_pair(pool: PgPool) {
         .await
         .unwrap();
     // This server does not listen: the bypass reads what the SQL just wrote.
-    let request = Request::get("/api/v1/pairs/ETH%2FUSDT/should-trade")
-        .header(header::HOST, CONSOLE)
+    let request = request(Method::GET, "/api/v1/pairs/ETH%2FUSDT/should-trade")
         .header(header::CACHE_CONTROL, "no-cache")
         .body(Body::empty())
         .unwrap();
@@ -393,8 +389,7 @@ async fn no_cache_reads_go_to_postgres_and_are_counted(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    let fresh = Request::get("/api/v1/pairs/DOT%2FUSDT/config")
-        .header(header::HOST, CONSOLE)
+    let fresh = request(Method::GET, "/api/v1/pairs/DOT%2FUSDT/config")
         .header(header::CACHE_CONTROL, "no-cache")
         .body(Body::empty())
         .unwrap();

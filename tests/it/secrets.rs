@@ -1,9 +1,8 @@
 //! Secret settings (exchange keys, chat tokens): set from the CLI, kept for the bots, but
 //! never in the console's HTML, an export, the logs or the history.
 
-use crate::helpers::{self, botconfig, send, setting, stderr, stdout, CONSOLE};
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use crate::helpers::{self, botconfig, setting, stderr, stdout};
+use axum::http::StatusCode;
 use botconfig::domain::forms::SettingsForm;
 use botconfig::domain::history::{Actor, HistoryFilter, Source};
 use botconfig::service::ConfigService;
@@ -39,14 +38,7 @@ async fn a_secret_never_leaves_the_server_but_bots_have_it(pool: PgPool) {
 
     // The console's page shows that it is set, not what it is.
     let (app, manager) = helpers::console(&pool).await;
-    let (status, html) = send(
-        &app,
-        Request::get("/system")
-            .header(header::HOST, CONSOLE)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, html) = app.admin().get("/system").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains(SECRET));
     assert!(html.contains("set, last changed"), "{html}");

@@ -1,0 +1,73 @@
+//! The one state every route of the server shares: the service, how sessions and tokens
+//! are handled, the tokens this server has verified, and the Leptos options. Handlers,
+//! extractors and server functions take the part they need (`FromRef`).
+
+use super::tokens::VerifiedTokens;
+use crate::service::ConfigService;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::time::Duration;
+
+/// How sessions and tokens are handled.
+#[derive(Debug, Clone)]
+pub struct AccessPolicy {
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_max: Duration,
+    /// Cookies only over HTTPS (set when the console is served behind TLS).
+    pub secure_cookies: bool,
+    /// API reads without a token from 127.0.0.1 / ::1 (local bots).
+    pub local_reads: bool,
+    /// Proxies whose `X-Forwarded-For` names the client, for the sign-in limits.
+    pub trusted_proxies: crate::address::TrustedProxies,
+}
+
+impl Default for AccessPolicy {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            local_reads: false,
+            trusted_proxies: Default::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub service: ConfigService,
+    pub access: AccessPolicy,
+    pub verified: VerifiedTokens,
+    pub leptos: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(service: ConfigService, access: AccessPolicy, leptos: LeptosOptions) -> Self {
+        Self {
+            service,
+            access,
+            verified: VerifiedTokens::default(),
+            leptos,
+        }
+    }
+}
+
+impl FromRef<AppState> for ConfigService {
+    fn from_ref(state: &AppState) -> Self {
+        state.service.clone()
+    }
+}
+
+impl FromRef<AppState> for AccessPolicy {
+    fn from_ref(state: &AppState) -> Self {
+        state.access.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
