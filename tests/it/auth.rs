@@ -153,6 +153,40 @@ async fn every_route_answers_only_the_callers_its_requirement_admits(pool: PgPoo
         wrong.is_empty(),
         "answered against the requirement: {wrong:#?}"
     );
+    // What is public, and what only an admin token may do, is pinned: a route added to
+    // the wrong group shows here, not in production.
+    let public: Vec<&str> = app
+        .routes
+        .iter()
+        .filter(|r| r.requirement == Requirement::Public)
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(
+        public,
+        [
+            "/healthz",
+            "/login",
+            "/api/sign_in",
+            "/pkg/{*file}",
+            "/favicon.ico"
+        ]
+    );
+    for route in &app.routes {
+        // Every API write needs at least the write scope (an undeclared path only says so).
+        let declared = route.path != "/api/v1/{*rest}";
+        if route.path.starts_with("/api/v1/") && route.method != Method::GET && declared {
+            assert_ne!(
+                route.requirement,
+                Requirement::Token(Scope::Read),
+                "{route:?}"
+            );
+        }
+    }
+    let clear = app.routes.iter().find(|r| r.path == "/api/v1/cache/clear");
+    assert_eq!(
+        clear.map(|r| r.requirement),
+        Some(Requirement::Token(Scope::Admin))
+    );
 }
 
 /// Every API route against every kind of token, with the status each gets: what the
