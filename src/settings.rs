@@ -1,7 +1,7 @@
 //! Every setting the program reads from its environment, in one typed struct, read once at
 //! startup (clap fills it from flags or environment variables, with defaults).
 
-use crate::cache::manager::defaults as cache;
+use crate::cache::settings::defaults as cache;
 use crate::cache::CacheSettings;
 use crate::store::{defaults as database, DatabaseSettings};
 use std::net::SocketAddr;

@@ -7,74 +7,26 @@
 //! key is refused and reloaded, so a slow load can never put a value older than a committed
 //! write back into the cache (the load-versus-invalidate race).
 
+use super::counters::Counters;
 use super::freshness::Freshness;
 use super::front::{self, CounterRegistry};
 use super::keys::{affected_keys, CacheKey, Change, KeyMatch, KeyRef, Pattern};
+use super::read_from::ReadFrom;
+pub use super::settings::{defaults, CacheSettings};
 use super::source::Source;
 use super::value::EntryExpiry;
 pub use super::value::{CachedValue, Entry};
 use crate::domain::history::Actor;
 use crate::domain::ConfigError;
 use crate::store;
-use chrono::Utc;
 use moka::notification::RemovalCause;
 use sqlx::PgPool;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
-
-/// The cache's defaults, written once: `CacheSettings::default` and the command line's
-/// defaults both read them.
-pub mod defaults {
-    pub const TTL_SECONDS: u64 = 300;
-    pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
-    pub const WARM_ON_START: bool = true;
-    pub const WARM_INTERVAL_SECONDS: u64 = 3600;
-    pub const MAX_STALENESS_SECONDS: f64 = 5.0;
-    pub const HEARTBEAT_INTERVAL_SECONDS: f64 = 1.0;
-    pub const BENCHMARK_RUNS_KEPT: u32 = 100;
-}
-
-/// How the cache behaves; read from the environment by `Settings`.
-#[derive(Debug, Clone)]
-pub struct CacheSettings {
-    pub ttl: Duration,
-    pub max_bytes: u64,
-    pub warm_on_start: bool,
-    /// Zero turns the background warm off.
-    pub warm_interval: Duration,
-    /// The staleness bound, enforced once the manager listens (see `freshness`).
-    pub max_staleness: Duration,
-    /// How often the listener proves its connection alive and confirms the revision.
-    pub heartbeat_interval: Duration,
-    /// The longest one database operation (a load, a write, a confirmation) may take.
-    pub operation_timeout: Duration,
-    /// The longest opening the listener's connection may take.
-    pub connect_timeout: Duration,
-    /// How many benchmark runs are kept.
-    pub benchmark_runs_kept: u32,
-}
-
-impl Default for CacheSettings {
-    /// The defaults `Settings` documents (and the CLI's flags show).
-    fn default() -> Self {
-        use crate::store::defaults as database;
-        Self {
-            ttl: Duration::from_secs(defaults::TTL_SECONDS),
-            max_bytes: defaults::MAX_BYTES,
-            warm_on_start: defaults::WARM_ON_START,
-            warm_interval: Duration::from_secs(defaults::WARM_INTERVAL_SECONDS),
-            max_staleness: Duration::from_secs_f64(defaults::MAX_STALENESS_SECONDS),
-            heartbeat_interval: Duration::from_secs_f64(defaults::HEARTBEAT_INTERVAL_SECONDS),
-            operation_timeout: Duration::from_secs_f64(database::STATEMENT_TIMEOUT_SECONDS),
-            connect_timeout: Duration::from_secs_f64(database::CONNECT_TIMEOUT_SECONDS),
-            benchmark_runs_kept: defaults::BENCHMARK_RUNS_KEPT,
-        }
-    }
-}
 
 /// Recent invalidations, so an entry loaded before one of them can be recognised.
 struct InvalidationLog {
@@ -86,36 +38,19 @@ const LOG_CAPACITY: usize = 4096;
 /// Loads of one read that a write may overtake before the read answers uncached.
 const STALE_LOAD_ROUNDS: usize = 4;
 
-#[derive(Default)]
-pub(super) struct Counters {
-    pub(super) misses: AtomicU64,
-    pub(super) loads: AtomicU64,
-    pub(super) load_failures: AtomicU64,
-    pub(super) load_nanos: AtomicU64,
-    pub(super) evicted_expired: AtomicU64,
-    pub(super) evicted_size: AtomicU64,
-    pub(super) evicted_explicit: AtomicU64,
-    pub(super) invalidations: AtomicU64,
-    /// Reads answered with a freshly loaded value that writes kept invalidating.
-    pub(super) uncached_answers: AtomicU64,
-    /// Reads that asked to bypass the cache.
-    pub(super) bypasses: AtomicU64,
-    pub(super) last_warm_at: Mutex<Option<(chrono::DateTime<Utc>, u64)>>,
-    pub(super) listener_connected: AtomicBool,
-    pub(super) listener_reconnects: AtomicU64,
-}
-
-pub(super) struct Inner {
-    pub(super) id: u64,
-    pub(super) freshness: Freshness,
-    pub(super) source: Source,
-    pub(super) settings: CacheSettings,
-    pub(super) cache: moka::future::Cache<CacheKey, Arc<Entry>>,
-    pub(super) invalidation_epoch: AtomicU64,
-    pub(super) front_epoch: Arc<AtomicU64>,
+/// What every clone of one manager shares. Private: the cache's other rooms go through
+/// the manager's methods.
+struct Inner {
+    id: u64,
+    freshness: Freshness,
+    source: Source,
+    settings: CacheSettings,
+    cache: moka::future::Cache<CacheKey, Arc<Entry>>,
+    invalidation_epoch: AtomicU64,
+    front_epoch: Arc<AtomicU64>,
     log: Mutex<InvalidationLog>,
-    pub(super) hits: CounterRegistry,
-    pub(super) counters: Arc<Counters>,
+    hits: CounterRegistry,
+    counters: Arc<Counters>,
 }
 
 /// `operation` within `limit`; past it, the database is unavailable.
@@ -147,9 +82,18 @@ async fn timed_within<T>(
 /// ```
 #[derive(Clone)]
 pub struct ConfigManager {
-    pub(super) inner: Arc<Inner>,
+    inner: Arc<Inner>,
     /// Whom this handle's writes are recorded under (see `acting_as`).
     actor: Arc<Actor>,
+    /// Where this handle's reads go (see `reading_from`).
+    from: ReadFrom,
+}
+
+/// The entries at one moment (see `ConfigManager::census`).
+pub(super) struct Census {
+    pub(super) live: u64,
+    pub(super) total: u64,
+    pub(super) bytes: u64,
 }
 
 static NEXT_MANAGER_ID: AtomicU64 = AtomicU64::new(1);
@@ -160,6 +104,20 @@ impl ConfigManager {
         Self {
             inner: self.inner.clone(),
             actor: Arc::new(actor),
+            from: self.from,
+        }
+    }
+
+    /// This manager with its reads going to `from`: `ReadFrom::Database` answers every read
+    /// with a fresh load and leaves the cache alone (counted once, as one bypass).
+    pub fn reading_from(&self, from: ReadFrom) -> Self {
+        if from == ReadFrom::Database {
+            self.counters().bypasses.fetch_add(1, Ordering::Relaxed);
+        }
+        Self {
+            inner: self.inner.clone(),
+            actor: self.actor.clone(),
+            from,
         }
     }
 
@@ -198,6 +156,7 @@ impl ConfigManager {
             .build();
         ConfigManager {
             actor: Arc::new(Actor::system()),
+            from: ReadFrom::Cache,
             inner: Arc::new(Inner {
                 id: NEXT_MANAGER_ID.fetch_add(1, Ordering::Relaxed),
                 freshness: Freshness::new(settings.max_staleness),
@@ -218,6 +177,56 @@ impl ConfigManager {
     /// The uncached reader: every call goes to Postgres and leaves the cache alone.
     pub fn uncached(&self) -> &Source {
         &self.inner.source
+    }
+
+    /// What the cache's rooms count (see `stats`).
+    pub(super) fn counters(&self) -> &Counters {
+        &self.inner.counters
+    }
+
+    /// Hits served so far, by every thread's front and by moka.
+    pub(super) fn hits(&self) -> u64 {
+        self.inner.hits.hits()
+    }
+
+    /// The invalidation epoch now: a value loaded from here on is checked against every
+    /// invalidation after it (see `verify`).
+    pub(super) fn invalidation_epoch(&self) -> u64 {
+        self.inner.invalidation_epoch.load(Ordering::Acquire)
+    }
+
+    /// Puts values loaded since `epoch` into the cache (a warm), then makes every thread's
+    /// front check again; anything invalidated meanwhile is dropped by `verify`.
+    pub(super) async fn insert_loaded(&self, epoch: u64, values: Vec<(CacheKey, CachedValue)>) {
+        let inner = &*self.inner;
+        for (key, value) in values {
+            let entry = Arc::new(Entry::new(value, epoch, inner.settings.ttl, &key));
+            inner.cache.insert(key, entry).await;
+        }
+        inner.front_epoch.fetch_add(1, Ordering::AcqRel);
+        inner.cache.run_pending_tasks().await;
+    }
+
+    /// The entries as they are now, after moka's pending maintenance: how many are live by
+    /// our own clock, how many in all, and their bytes.
+    pub(super) async fn census(&self) -> Census {
+        let inner = &*self.inner;
+        inner.cache.run_pending_tasks().await;
+        let now = Instant::now();
+        let (mut live, mut expired) = (0, 0);
+        // `iter` skips entries moka already considers expired; count by our own clock too.
+        for (_, entry) in inner.cache.iter() {
+            if entry.expires_at > now {
+                live += 1;
+            } else {
+                expired += 1;
+            }
+        }
+        Census {
+            live,
+            total: inner.cache.entry_count().max(live + expired),
+            bytes: inner.cache.weighted_size(),
+        }
     }
 
     pub(crate) fn freshness(&self) -> &Freshness {
@@ -242,6 +251,9 @@ impl ConfigManager {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<CachedValue, ConfigError>>,
     {
+        if self.from == ReadFrom::Database {
+            return self.load_with_retry(&load).await;
+        }
         let inner = &*self.inner;
         let now = Instant::now();
         if !inner.freshness.is_fresh(now) {

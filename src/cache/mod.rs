@@ -2,13 +2,16 @@
 //! (here and, through LISTEN/NOTIFY, in every other instance), warming and statistics.
 //! Knows nothing of HTTP or Leptos, so a bot's own Rust process can use it as a library.
 
+mod counters;
 mod freshness;
 mod front;
 mod history;
 pub mod keys;
 pub mod manager;
 pub mod notify;
+mod read_from;
 mod reads;
+pub mod settings;
 pub mod source;
 mod stats;
 pub mod value;
@@ -19,4 +22,5 @@ mod writes;
 pub use keys::{CacheKey, Change, KeyMatch, Pattern};
 pub use manager::{CacheSettings, ConfigManager};
 pub use notify::ListenerHandle;
+pub use read_from::ReadFrom;
 pub use source::Source;

@@ -220,8 +220,7 @@ impl ConfigManager {
     /// missed and the cache is cleared. If the database cannot be asked, nothing changes:
     /// cached values are served, and `staleness` says how old they may be.
     pub(super) async fn confirm_current(&self) {
-        let inner = &*self.inner;
-        let freshness = &inner.freshness;
+        let freshness = self.freshness();
         // Another reader is confirming: this one serves what is cached meanwhile (marked
         // stale if the confirmation has not landed by the time the answer is made).
         let Ok(_confirming) = freshness.confirming.try_lock() else {
@@ -231,8 +230,8 @@ impl ConfigManager {
         // A listener that lost its link is already probing the database (reconnecting);
         // a reader waiting for a timeout of its own would only add latency.
         if freshness.is_fresh(now)
-            || !inner.counters.listener_connected.load(Ordering::Relaxed)
-            || freshness.failed_within(now, inner.settings.max_staleness)
+            || !self.counters().listener_connected.load(Ordering::Relaxed)
+            || freshness.failed_within(now, self.settings().max_staleness)
         {
             return;
         }
@@ -253,7 +252,7 @@ impl ConfigManager {
     /// Brings the cache up to `revision`, which the database just reported as current: a
     /// server that has not applied it missed notifications, and drops everything cached.
     pub(crate) async fn catch_up_to(&self, revision: u64) {
-        let freshness = &self.inner.freshness;
+        let freshness = self.freshness();
         let applied = freshness.applied_revision();
         if revision != applied {
             let dropped = self.clear().await;
@@ -271,6 +270,6 @@ impl ConfigManager {
     /// confirm within the staleness bound that it has applied every committed change.
     /// Answers made now must say so.
     pub fn staleness(&self) -> Option<Duration> {
-        self.inner.freshness.staleness(Instant::now())
+        self.freshness().staleness(Instant::now())
     }
 }

@@ -37,7 +37,7 @@ impl ConfigManager {
             self,
             KeyRef::SystemConfig,
             SystemConfig,
-            self.inner.source.system_config()
+            self.uncached().system_config()
         )
     }
 
@@ -47,7 +47,7 @@ impl ConfigManager {
             self,
             KeyRef::Setting(key),
             Setting,
-            self.inner.source.setting(key)
+            self.uncached().setting(key)
         )
     }
 
@@ -85,7 +85,7 @@ impl ConfigManager {
             self,
             KeyRef::TradingPairs,
             TradingPairs,
-            self.inner.source.active_pairs()
+            self.uncached().active_pairs()
         )
     }
 
@@ -95,7 +95,7 @@ impl ConfigManager {
             self,
             KeyRef::PairConfig(symbol),
             Pair,
-            self.inner.source.pair(symbol)
+            self.uncached().pair(symbol)
         )
     }
 
@@ -108,7 +108,7 @@ impl ConfigManager {
             self,
             KeyRef::PairStrategies(symbol),
             PairStrategies,
-            self.inner.source.pair_strategies(symbol)
+            self.uncached().pair_strategies(symbol)
         )
     }
 
@@ -122,7 +122,7 @@ impl ConfigManager {
             self,
             KeyRef::StrategyConfig(symbol, strategy),
             StrategyConfig,
-            self.inner.source.strategy_config(symbol, strategy)
+            self.uncached().strategy_config(symbol, strategy)
         )
     }
 
@@ -132,7 +132,7 @@ impl ConfigManager {
             self,
             KeyRef::PairRisk(symbol),
             PairRisk,
-            self.inner.source.pair_risk(symbol)
+            self.uncached().pair_risk(symbol)
         )
     }
 
@@ -142,14 +142,14 @@ impl ConfigManager {
             self,
             KeyRef::TradingConfig(symbol),
             TradingConfig,
-            self.inner.source.trading_config(symbol)
+            self.uncached().trading_config(symbol)
         )
     }
 
     /// Every active pair's trading configuration, as one cached read.
     pub async fn trading_configs(&self) -> Result<Arc<Vec<Arc<TradingConfig>>>, ConfigError> {
         typed_read!(self, KeyRef::TradingConfigs, TradingConfigs, async {
-            let configs = self.inner.source.trading_configs().await?;
+            let configs = self.uncached().trading_configs().await?;
             Ok::<_, ConfigError>(configs.into_iter().map(Arc::new).collect::<Vec<_>>())
         })
     }
@@ -163,7 +163,7 @@ impl ConfigManager {
         let entry = self
             .read(KeyRef::PairRisk(symbol), Some(ttl), || async {
                 Ok(CachedValue::PairRisk(Arc::new(
-                    self.inner.source.pair_risk(symbol).await?,
+                    self.uncached().pair_risk(symbol).await?,
                 )))
             })
             .await?;

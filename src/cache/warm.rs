@@ -2,14 +2,13 @@
 
 use super::keys::CacheKey;
 use super::manager::ConfigManager;
-use super::value::{CachedValue, Entry};
+use super::value::CachedValue;
 use crate::domain::pair::TradingPair;
 use crate::domain::stats::WarmReport;
 use crate::domain::strategy::PairStrategy;
 use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
 use chrono::Utc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
@@ -24,16 +23,13 @@ impl ConfigManager {
     }
 
     async fn warm_now(&self) -> Result<WarmReport, ConfigError> {
-        let inner = &*self.inner;
+        let source = self.uncached();
         let started = Instant::now();
-        let queries_before = inner.source.queries();
-        let epoch = inner.invalidation_epoch.load(Ordering::Acquire);
+        let queries_before = source.queries();
+        let epoch = self.invalidation_epoch();
         let (settings, snapshot) = self
-            .timed(async {
-                tokio::try_join!(inner.source.system_config(), inner.source.snapshot_pairs())
-            })
+            .timed(async { tokio::try_join!(source.system_config(), source.snapshot_pairs()) })
             .await?;
-        let ttl = inner.settings.ttl;
         let mut entries: Vec<(CacheKey, CachedValue)> = Vec::new();
         for s in &settings {
             entries.push((
@@ -96,24 +92,18 @@ impl ConfigManager {
             CachedValue::TradingConfigs(Arc::new(configs)),
         ));
         let count = entries.len() as u64;
-        for (key, value) in entries {
-            let entry = Arc::new(Entry::new(value, epoch, ttl, &key));
-            inner.cache.insert(key, entry).await;
-        }
-        // Anything invalidated while we read is dropped by `verify`; make fronts re-check.
-        inner.front_epoch.fetch_add(1, Ordering::AcqRel);
-        inner.cache.run_pending_tasks().await;
+        self.insert_loaded(epoch, entries).await;
         let elapsed = started.elapsed();
         let millis = elapsed.as_millis() as u64;
-        *inner
-            .counters
+        *self
+            .counters()
             .last_warm_at
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some((Utc::now(), millis));
         let report = WarmReport {
             entries: count,
             pairs: snapshot.pairs.len() as u64,
-            queries: inner.source.queries() - queries_before,
+            queries: source.queries() - queries_before,
             millis,
             micros: elapsed.as_micros() as u64,
         };

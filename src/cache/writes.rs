@@ -242,7 +242,7 @@ impl ConfigManager {
         &self,
         changes: &[(String, String, Option<i32>)],
     ) -> Result<Vec<SystemSetting>, ConfigError> {
-        let current = self.inner.source.system_config().await?;
+        let current = self.uncached().system_config().await?;
         let mut errors = crate::domain::FieldErrors::default();
         let mut typed = Vec::with_capacity(changes.len());
         for (key, input, version) in changes {

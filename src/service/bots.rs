@@ -2,9 +2,9 @@
 //! a pair, and whether the configuration is fit to start with.
 
 use super::{ConfigService, REQUIRED_SETTINGS};
-use crate::cache::{ConfigManager, Source};
+use crate::cache::ConfigManager;
+pub use crate::cache::ReadFrom;
 use crate::domain::pair::{Symbol, TradingPair};
-use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::{
     percent_of, Allocation, PortfolioSettings, TradeDecision, TradingConfig, ValidationReport,
@@ -13,90 +13,9 @@ use crate::domain::ConfigError;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// Where a bot-facing answer reads from: the cache, or straight from Postgres when the
-/// caller asks for it (`Cache-Control: no-cache`, the original bots' `use_cache=False`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReadFrom {
-    #[default]
-    Cache,
-    Database,
-}
-
-/// The reads a bot-facing answer needs, from the cache or from the database alike.
-enum Reader<'a> {
-    Cache(&'a ConfigManager),
-    Database(&'a Source),
-}
-
-impl Reader<'_> {
-    async fn system_config(&self) -> Result<Arc<Vec<SystemSetting>>, ConfigError> {
-        match self {
-            Reader::Cache(m) => m.system_config().await,
-            Reader::Database(s) => s.system_config().await.map(Arc::new),
-        }
-    }
-
-    async fn active_pairs(&self) -> Result<Arc<Vec<TradingPair>>, ConfigError> {
-        match self {
-            Reader::Cache(m) => m.active_pairs().await,
-            Reader::Database(s) => s.active_pairs().await.map(Arc::new),
-        }
-    }
-
-    async fn pair(&self, symbol: &Symbol) -> Result<Arc<TradingPair>, ConfigError> {
-        match self {
-            Reader::Cache(m) => m.pair(symbol).await,
-            Reader::Database(s) => s.pair(symbol).await.map(Arc::new),
-        }
-    }
-
-    async fn pair_strategies(
-        &self,
-        symbol: &Symbol,
-    ) -> Result<Arc<Vec<PairStrategy>>, ConfigError> {
-        match self {
-            Reader::Cache(m) => m.pair_strategies(symbol).await,
-            Reader::Database(s) => s.pair_strategies(symbol).await.map(Arc::new),
-        }
-    }
-
-    async fn setting(&self, key: &str) -> Result<Arc<SystemSetting>, ConfigError> {
-        match self {
-            Reader::Cache(m) => m.setting(key).await,
-            Reader::Database(s) => s.setting(key).await.map(Arc::new),
-        }
-    }
-
-    async fn trading_config(&self, symbol: &Symbol) -> Result<Arc<TradingConfig>, ConfigError> {
-        match self {
-            Reader::Cache(m) => m.trading_config(symbol).await,
-            Reader::Database(s) => s.trading_config(symbol).await.map(Arc::new),
-        }
-    }
-
-    async fn trading_configs(&self) -> Result<Arc<Vec<Arc<TradingConfig>>>, ConfigError> {
-        match self {
-            Reader::Cache(m) => m.trading_configs().await,
-            Reader::Database(s) => Ok(Arc::new(
-                s.trading_configs()
-                    .await?
-                    .into_iter()
-                    .map(Arc::new)
-                    .collect(),
-            )),
-        }
-    }
-}
-
 impl ConfigService {
-    fn reader(&self, from: ReadFrom) -> Reader<'_> {
-        match from {
-            ReadFrom::Cache => Reader::Cache(&self.manager),
-            ReadFrom::Database => {
-                self.manager.count_bypass();
-                Reader::Database(self.manager.uncached())
-            }
-        }
+    fn reader(&self, from: ReadFrom) -> ConfigManager {
+        self.manager.reading_from(from)
     }
 
     /// A pair's trading config: pair, enabled strategies with normalized weights, risk.
