@@ -535,7 +535,7 @@ mod tests {
     }
 
     fn risk(stop_loss: rust_decimal::Decimal) -> CachedValue {
-        CachedValue::PairRisk(Arc::new(RiskConfig {
+        CachedValue::new(Arc::new(RiskConfig {
             symbol: Symbol::parse("BTC/USDT").unwrap(),
             settings: RiskSettings {
                 stop_loss_percent: stop_loss,
@@ -546,9 +546,9 @@ mod tests {
     }
 
     fn stop_loss(value: &CachedValue) -> rust_decimal::Decimal {
-        match value {
-            CachedValue::PairRisk(r) => r.settings.stop_loss_percent,
-            other => panic!("unexpected {other:?}"),
+        match value.get::<RiskConfig>() {
+            Some(r) => r.settings.stop_loss_percent,
+            None => panic!("unexpected {value:?}"),
         }
     }
 
@@ -712,7 +712,7 @@ mod tests {
 #[cfg(test)]
 mod front_tests {
     use super::*;
-    use crate::domain::pair::Symbol;
+    use crate::domain::pair::{Symbol, TradingPair};
     use sqlx::postgres::PgPoolOptions;
 
     #[tokio::test]
@@ -722,7 +722,7 @@ mod front_tests {
             .unwrap();
         let manager = ConfigManager::new(pool, CacheSettings::default());
         let btc = Symbol::parse("BTC/USDT").unwrap();
-        let load = || async { Ok(CachedValue::TradingPairs(Arc::new(Vec::new()))) };
+        let load = || async { Ok(CachedValue::new(Arc::new(Vec::<TradingPair>::new()))) };
         manager
             .read(KeyRef::PairConfig(&btc), None, load)
             .await

@@ -1,54 +1,55 @@
-//! The typed reads: what the cache serves, each a key, a value type and the query that
-//! loads it on a miss.
+//! The typed reads: what the cache serves, each listed once here as a key, a value type
+//! and the query that loads it on a miss. Where a read goes (the cache, or the database
+//! for a caller that asks) is the manager's (`reading_from`), so each read serves both.
 
 use super::keys::KeyRef;
 use super::manager::ConfigManager;
-use super::value::CachedValue;
+use super::value::{Cacheable, CachedValue};
 use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::risk::RiskConfig;
 use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-macro_rules! typed_read {
-    ($self:ident, $key:expr, $variant:ident, $load:expr) => {{
-        let entry = $self
-            .read($key, None, || async {
-                Ok(CachedValue::$variant(Arc::new($load.await?)))
+impl ConfigManager {
+    /// The value under `key`, loaded by `load` on a miss (kept for `ttl`, or the cache's).
+    async fn typed<T, F, Fut>(
+        &self,
+        key: KeyRef<'_>,
+        ttl: Option<Duration>,
+        load: F,
+    ) -> Result<Arc<T>, ConfigError>
+    where
+        T: Cacheable,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, ConfigError>>,
+    {
+        let value = self
+            .read(key, ttl, || async {
+                Ok(CachedValue::new(Arc::new(load().await?)))
             })
             .await?;
-        match entry {
-            CachedValue::$variant(v) => Ok(v),
-            _ => Err(ConfigError::Internal(format!(
-                "the cache held another type under {}",
-                $key
-            ))),
-        }
-    }};
-}
+        value.into_typed::<T>().ok_or_else(|| {
+            ConfigError::Internal(format!("the cache held another type under {key}"))
+        })
+    }
 
-impl ConfigManager {
     /// Every active system setting.
     pub async fn system_config(&self) -> Result<Arc<Vec<SystemSetting>>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::SystemConfig,
-            SystemConfig,
+        self.typed(KeyRef::SystemConfig, None, || {
             self.uncached().system_config()
-        )
+        })
+        .await
     }
 
     /// One active setting by key.
     pub async fn setting(&self, key: &str) -> Result<Arc<SystemSetting>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::Setting(key),
-            Setting,
-            self.uncached().setting(key)
-        )
+        self.typed(KeyRef::Setting(key), None, || self.uncached().setting(key))
+            .await
     }
 
     /// A boolean setting; an error if the setting holds another type.
@@ -81,22 +82,18 @@ impl ConfigManager {
 
     /// The active pairs.
     pub async fn active_pairs(&self) -> Result<Arc<Vec<TradingPair>>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::TradingPairs,
-            TradingPairs,
+        self.typed(KeyRef::TradingPairs, None, || {
             self.uncached().active_pairs()
-        )
+        })
+        .await
     }
 
     /// One pair, active or not.
     pub async fn pair(&self, symbol: &Symbol) -> Result<Arc<TradingPair>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::PairConfig(symbol),
-            Pair,
+        self.typed(KeyRef::PairConfig(symbol), None, || {
             self.uncached().pair(symbol)
-        )
+        })
+        .await
     }
 
     /// One pair's enabled strategies.
@@ -104,12 +101,10 @@ impl ConfigManager {
         &self,
         symbol: &Symbol,
     ) -> Result<Arc<Vec<PairStrategy>>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::PairStrategies(symbol),
-            PairStrategies,
+        self.typed(KeyRef::PairStrategies(symbol), None, || {
             self.uncached().pair_strategies(symbol)
-        )
+        })
+        .await
     }
 
     /// One pair's configuration of one strategy.
@@ -118,40 +113,35 @@ impl ConfigManager {
         symbol: &Symbol,
         strategy: &str,
     ) -> Result<Arc<PairStrategy>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::StrategyConfig(symbol, strategy),
-            StrategyConfig,
+        self.typed(KeyRef::StrategyConfig(symbol, strategy), None, || {
             self.uncached().strategy_config(symbol, strategy)
-        )
+        })
+        .await
     }
 
     /// One pair's risk settings.
     pub async fn pair_risk(&self, symbol: &Symbol) -> Result<Arc<RiskConfig>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::PairRisk(symbol),
-            PairRisk,
+        self.typed(KeyRef::PairRisk(symbol), None, || {
             self.uncached().pair_risk(symbol)
-        )
+        })
+        .await
     }
 
     /// A pair's complete trading configuration, as one cached read.
     pub async fn trading_config(&self, symbol: &Symbol) -> Result<Arc<TradingConfig>, ConfigError> {
-        typed_read!(
-            self,
-            KeyRef::TradingConfig(symbol),
-            TradingConfig,
+        self.typed(KeyRef::TradingConfig(symbol), None, || {
             self.uncached().trading_config(symbol)
-        )
+        })
+        .await
     }
 
     /// Every active pair's trading configuration, as one cached read.
     pub async fn trading_configs(&self) -> Result<Arc<Vec<Arc<TradingConfig>>>, ConfigError> {
-        typed_read!(self, KeyRef::TradingConfigs, TradingConfigs, async {
+        self.typed(KeyRef::TradingConfigs, None, || async {
             let configs = self.uncached().trading_configs().await?;
-            Ok::<_, ConfigError>(configs.into_iter().map(Arc::new).collect::<Vec<_>>())
+            Ok(configs.into_iter().map(Arc::new).collect::<Vec<_>>())
         })
+        .await
     }
 
     /// A read through the cache with a caller-chosen TTL for the entry it may create.
@@ -160,18 +150,9 @@ impl ConfigManager {
         symbol: &Symbol,
         ttl: Duration,
     ) -> Result<Arc<RiskConfig>, ConfigError> {
-        let entry = self
-            .read(KeyRef::PairRisk(symbol), Some(ttl), || async {
-                Ok(CachedValue::PairRisk(Arc::new(
-                    self.uncached().pair_risk(symbol).await?,
-                )))
-            })
-            .await?;
-        match entry {
-            CachedValue::PairRisk(v) => Ok(v),
-            _ => Err(ConfigError::Internal(
-                "the cache held another type under pair_risk".into(),
-            )),
-        }
+        self.typed(KeyRef::PairRisk(symbol), Some(ttl), || {
+            self.uncached().pair_risk(symbol)
+        })
+        .await
     }
 }

@@ -1,4 +1,4 @@
-//! What the cache holds: typed, shared values, the entry around each (its epoch, expiry and
+//! What the cache holds: shared values of any cacheable type, the entry around each (its epoch, expiry and
 //! weight), and the expiry policy moka applies to entries.
 
 use super::keys::CacheKey;
@@ -9,56 +9,93 @@ use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::TradingConfig;
 use moka::Expiry;
+use std::any::Any;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A cached value, typed and shared: a hit clones an `Arc`, never the data.
-#[derive(Debug, Clone)]
-pub enum CachedValue {
-    SystemConfig(Arc<Vec<SystemSetting>>),
-    Setting(Arc<SystemSetting>),
-    TradingPairs(Arc<Vec<TradingPair>>),
-    Pair(Arc<TradingPair>),
-    PairStrategies(Arc<Vec<PairStrategy>>),
-    StrategyConfig(Arc<PairStrategy>),
-    PairRisk(Arc<RiskConfig>),
-    TradingConfig(Arc<TradingConfig>),
-    TradingConfigs(Arc<Vec<Arc<TradingConfig>>>),
+/// What the cache can hold: a value with a measured weight, and a deep copy for one
+/// thread's front (fresh allocations, so threads do not share reference counts).
+pub trait Cacheable: HeapSize + Send + Sync + 'static {
+    fn front_copy(&self) -> Self
+    where
+        Self: Sized;
+}
+
+/// Values whose `clone` is already a deep copy.
+macro_rules! cacheable_by_clone {
+    ($($type:ty),* $(,)?) => {
+        $(impl Cacheable for $type {
+            fn front_copy(&self) -> Self {
+                self.clone()
+            }
+        })*
+    };
+}
+
+cacheable_by_clone!(
+    Vec<SystemSetting>,
+    SystemSetting,
+    Vec<TradingPair>,
+    TradingPair,
+    Vec<PairStrategy>,
+    PairStrategy,
+    RiskConfig,
+    TradingConfig,
+);
+
+impl Cacheable for Vec<Arc<TradingConfig>> {
+    fn front_copy(&self) -> Self {
+        self.iter().map(|c| Arc::new((**c).clone())).collect()
+    }
+}
+
+/// A cached value, shared: a hit clones an `Arc`, never the data. One type for every read
+/// (see `reads`), so a new read needs no new variant here.
+#[derive(Clone)]
+pub struct CachedValue {
+    value: Arc<dyn Any + Send + Sync>,
+    copy: fn(&CachedValue) -> CachedValue,
+    bytes: usize,
+    type_name: &'static str,
+}
+
+impl std::fmt::Debug for CachedValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CachedValue<{}>({} bytes)", self.type_name, self.bytes)
+    }
 }
 
 impl CachedValue {
-    /// A copy in fresh allocations, for one thread's front (see `front`).
-    pub(crate) fn private_copy(&self) -> CachedValue {
-        match self {
-            CachedValue::SystemConfig(v) => CachedValue::SystemConfig(Arc::new((**v).clone())),
-            CachedValue::Setting(v) => CachedValue::Setting(Arc::new((**v).clone())),
-            CachedValue::TradingPairs(v) => CachedValue::TradingPairs(Arc::new((**v).clone())),
-            CachedValue::Pair(v) => CachedValue::Pair(Arc::new((**v).clone())),
-            CachedValue::PairStrategies(v) => CachedValue::PairStrategies(Arc::new((**v).clone())),
-            CachedValue::StrategyConfig(v) => CachedValue::StrategyConfig(Arc::new((**v).clone())),
-            CachedValue::PairRisk(v) => CachedValue::PairRisk(Arc::new((**v).clone())),
-            CachedValue::TradingConfig(v) => CachedValue::TradingConfig(Arc::new((**v).clone())),
-            CachedValue::TradingConfigs(v) => CachedValue::TradingConfigs(Arc::new(
-                v.iter().map(|c| Arc::new((**c).clone())).collect(),
-            )),
+    pub fn new<T: Cacheable>(value: Arc<T>) -> Self {
+        CachedValue {
+            bytes: value.total_size(),
+            value,
+            copy: |v| {
+                let value = v.get::<T>().expect("a value's copy is of its own type");
+                CachedValue::new(Arc::new(value.front_copy()))
+            },
+            type_name: std::any::type_name::<T>(),
         }
     }
 
+    /// The value, if it is a `T`.
+    pub fn get<T: Cacheable>(&self) -> Option<Arc<T>> {
+        self.clone().into_typed()
+    }
+
+    /// The value, if it is a `T`, without another reference count.
+    pub fn into_typed<T: Cacheable>(self) -> Option<Arc<T>> {
+        self.value.downcast::<T>().ok()
+    }
+
+    /// A copy in fresh allocations, for one thread's front (see `front`).
+    pub(crate) fn private_copy(&self) -> CachedValue {
+        (self.copy)(self)
+    }
+
     fn bytes(&self) -> usize {
-        match self {
-            CachedValue::SystemConfig(v) => v.total_size(),
-            CachedValue::Setting(v) => v.total_size(),
-            CachedValue::TradingPairs(v) => v.total_size(),
-            CachedValue::Pair(v) => v.total_size(),
-            CachedValue::PairStrategies(v) => v.total_size(),
-            CachedValue::StrategyConfig(v) => v.total_size(),
-            CachedValue::PairRisk(v) => v.total_size(),
-            CachedValue::TradingConfig(v) => v.total_size(),
-            // The configs themselves are shared with the `trading_config:*` entries, but
-            // may outlive them: count them here too.
-            CachedValue::TradingConfigs(v) => v.total_size(),
-        }
+        self.bytes
     }
 }
 

@@ -34,46 +34,40 @@ impl ConfigManager {
         for s in &settings {
             entries.push((
                 CacheKey::Setting(s.key.as_str().into()),
-                CachedValue::Setting(Arc::new(s.clone())),
+                CachedValue::new(Arc::new(s.clone())),
             ));
         }
-        entries.push((
-            CacheKey::SystemConfig,
-            CachedValue::SystemConfig(Arc::new(settings)),
-        ));
+        entries.push((CacheKey::SystemConfig, CachedValue::new(Arc::new(settings))));
         let active: Vec<TradingPair> = snapshot
             .pairs
             .iter()
             .filter(|p| p.is_active)
             .cloned()
             .collect();
-        entries.push((
-            CacheKey::TradingPairs,
-            CachedValue::TradingPairs(Arc::new(active)),
-        ));
+        entries.push((CacheKey::TradingPairs, CachedValue::new(Arc::new(active))));
         let mut strategies = snapshot.strategies_by_symbol();
         for pair in &snapshot.pairs {
             let rows = strategies.remove(pair.symbol.as_str()).unwrap_or_default();
             for row in &rows {
                 entries.push((
                     CacheKey::StrategyConfig(pair.symbol.clone(), row.strategy.as_str().into()),
-                    CachedValue::StrategyConfig(Arc::new(row.clone())),
+                    CachedValue::new(Arc::new(row.clone())),
                 ));
             }
             let enabled: Vec<PairStrategy> = rows.into_iter().filter(|s| s.is_enabled).collect();
             entries.push((
                 CacheKey::PairStrategies(pair.symbol.clone()),
-                CachedValue::PairStrategies(Arc::new(enabled)),
+                CachedValue::new(Arc::new(enabled)),
             ));
             entries.push((
                 CacheKey::PairConfig(pair.symbol.clone()),
-                CachedValue::Pair(Arc::new(pair.clone())),
+                CachedValue::new(Arc::new(pair.clone())),
             ));
         }
         for risk in &snapshot.risks {
             entries.push((
                 CacheKey::PairRisk(risk.symbol.clone()),
-                CachedValue::PairRisk(Arc::new(risk.clone())),
+                CachedValue::new(Arc::new(risk.clone())),
             ));
         }
         let configs: Vec<Arc<TradingConfig>> = snapshot
@@ -84,12 +78,12 @@ impl ConfigManager {
         for config in &configs {
             entries.push((
                 CacheKey::TradingConfig(config.pair.symbol.clone()),
-                CachedValue::TradingConfig(config.clone()),
+                CachedValue::new(config.clone()),
             ));
         }
         entries.push((
             CacheKey::TradingConfigs,
-            CachedValue::TradingConfigs(Arc::new(configs)),
+            CachedValue::new(Arc::new(configs)),
         ));
         let count = entries.len() as u64;
         self.insert_loaded(epoch, entries).await;
