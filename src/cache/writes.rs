@@ -4,6 +4,7 @@
 
 use super::keys::{affected_keys, Change};
 use super::manager::ConfigManager;
+use crate::domain::forms::SettingChange;
 use crate::domain::history::Source;
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskSettings};
@@ -236,28 +237,14 @@ impl ConfigManager {
         Ok(created)
     }
 
-    /// Sets several settings from text in one transaction; every value is checked first and
-    /// nothing is saved if any fails, or if any changed since its given version.
+    /// Writes several parsed settings in one transaction; nothing is saved if any changed
+    /// since its given version.
     pub async fn set_settings(
         &self,
-        changes: &[(String, String, Option<i32>)],
+        changes: &[SettingChange],
     ) -> Result<Vec<SystemSetting>, ConfigError> {
-        let current = self.uncached().system_config().await?;
-        let mut errors = crate::domain::FieldErrors::default();
-        let mut typed = Vec::with_capacity(changes.len());
-        for (key, input, version) in changes {
-            let Some(setting) = current.iter().find(|s| &s.key == key) else {
-                return Err(ConfigError::NotFound(format!("setting {key}")));
-            };
-            if let Some(value) = errors.take(parse_setting(key, setting.value_type, input)) {
-                typed.push((key.clone(), value, *version));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ConfigError::Invalid(errors));
-        }
         let outcome = self
-            .db(store::system::set_many(self.writer(), &typed))
+            .db(store::system::set_many(self.writer(), changes))
             .await?;
         let saved =
             match outcome {
@@ -269,8 +256,10 @@ impl ConfigManager {
                 UpdateOutcome::NotFound => return Err(ConfigError::NotFound("setting".into())),
             };
         let mut matchers = Vec::new();
-        for (key, _, _) in changes {
-            matchers.extend(affected_keys(&Change::Setting { key: key.clone() }));
+        for change in changes {
+            matchers.extend(affected_keys(&Change::Setting {
+                key: change.key.clone(),
+            }));
         }
         self.invalidate(matchers).await;
         Ok(saved)

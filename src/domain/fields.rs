@@ -242,6 +242,96 @@ pub mod risk {
     ];
 }
 
+/// The bounded system settings (`system_config`): each setting's value is parsed by its
+/// type (`system::parse_setting`), then held to its rule here, whoever saves it (the
+/// console's System page, the CLI, the API, an import).
+pub mod setting {
+    use super::*;
+
+    pub const CHECK_INTERVAL: FieldRule = integer(
+        "check_interval",
+        "Check interval (seconds)",
+        1,
+        86_400,
+        "How often a bot runs its cycle: 1 second to a day.",
+    );
+    pub const MAX_CONCURRENT_POSITIONS: FieldRule = integer(
+        "max_concurrent_positions",
+        "Max concurrent positions",
+        1,
+        1_000,
+        "Positions open at once across every pair.",
+    );
+    pub const REBALANCE_INTERVAL_HOURS: FieldRule = integer(
+        "rebalance_interval_hours",
+        "Rebalance interval (hours)",
+        1,
+        8_760,
+        "1 hour to a year.",
+    );
+    pub const MIN_PRICE_HISTORY: FieldRule = integer(
+        "min_price_history",
+        "Min price history (candles)",
+        1,
+        100_000,
+        "Candles a strategy needs before it signals.",
+    );
+    pub const DATA_RETENTION_DAYS: FieldRule = integer(
+        "data_retention_days",
+        "Data retention (days)",
+        1,
+        36_500,
+        "How long market data is kept.",
+    );
+    pub const TOTAL_PORTFOLIO_BALANCE: FieldRule = decimal(
+        "total_portfolio_balance",
+        "Total portfolio balance (USD)",
+        DecimalRule::money(false),
+        "What the pairs' initial balances are a share of.",
+    );
+    pub const GLOBAL_MAX_DAILY_LOSS_PERCENT: FieldRule = decimal(
+        "global_max_daily_loss_percent",
+        "Global max daily loss (%)",
+        DecimalRule::percent(100),
+        "Above 0, at most 100.",
+    );
+    pub const EMERGENCY_STOP_LOSS_PERCENT: FieldRule = decimal(
+        "emergency_stop_loss_percent",
+        "Emergency stop loss (%)",
+        DecimalRule::percent(100),
+        "Above 0, at most 100.",
+    );
+
+    pub const FIELDS: [FieldRule; 8] = [
+        CHECK_INTERVAL,
+        MAX_CONCURRENT_POSITIONS,
+        REBALANCE_INTERVAL_HOURS,
+        MIN_PRICE_HISTORY,
+        DATA_RETENTION_DAYS,
+        TOTAL_PORTFOLIO_BALANCE,
+        GLOBAL_MAX_DAILY_LOSS_PERCENT,
+        EMERGENCY_STOP_LOSS_PERCENT,
+    ];
+
+    /// The rule of setting `key`, if it has one beyond its type.
+    pub fn rule(key: &str) -> Option<FieldRule> {
+        FIELDS.iter().find(|rule| rule.name == key).copied()
+    }
+
+    /// Settings whose value is one of a closed list (shown as a select).
+    pub const CHOICES: [(&str, &[&str]); 1] = [("log_level", LOG_LEVELS)];
+
+    pub const LOG_LEVELS: &[&str] = &["DEBUG", "INFO", "WARNING", "ERROR"];
+
+    /// The values setting `key` may take, when they are a closed list.
+    pub fn choices(key: &str) -> Option<&'static [&'static str]> {
+        CHOICES
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, options)| *options)
+    }
+}
+
 /// Labels of the fields no numeric rule covers.
 const OTHER_LABELS: [(&str, &str); 7] = [
     ("trailing_stop_enabled", "Trailing stop"),

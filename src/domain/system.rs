@@ -1,6 +1,7 @@
 //! Global system settings: typed values stored as text, grouped by category.
 
-use super::number::{check_decimal, check_integer, parse_bool, DecimalRule};
+use super::fields::FieldKind;
+use super::number::{check_decimal, check_integer, parse_bool};
 use super::{ConfigError, FieldError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -173,39 +174,7 @@ pub fn check_setting_key(key: &str) -> Result<(), FieldError> {
 /// The largest whole number a setting may hold (18 digits, as the column's check allows).
 const MAX_SETTING_INTEGER: i64 = 999_999_999_999_999_999;
 
-/// Rules some well-known settings follow beyond their type.
-fn known_rule(key: &str) -> Option<KnownRule> {
-    use KnownRule::*;
-    Some(match key {
-        "check_interval" => IntRange(1, 86_400),
-        "max_concurrent_positions" => IntRange(1, 1_000),
-        "rebalance_interval_hours" => IntRange(1, 8_760),
-        "min_price_history" => IntRange(1, 100_000),
-        "data_retention_days" => IntRange(1, 36_500),
-        "total_portfolio_balance" => DecimalRange(DecimalRule::money(false)),
-        "global_max_daily_loss_percent" | "emergency_stop_loss_percent" => {
-            DecimalRange(DecimalRule::percent(100))
-        }
-        "log_level" => Choice(LOG_LEVELS),
-        _ => return None,
-    })
-}
-
-enum KnownRule {
-    IntRange(i64, i64),
-    DecimalRange(DecimalRule),
-    Choice(&'static [&'static str]),
-}
-
-pub const LOG_LEVELS: &[&str] = &["DEBUG", "INFO", "WARNING", "ERROR"];
-
-/// The values a setting may take, when they are a closed list (shown as a select).
-pub fn choices(key: &str) -> Option<&'static [&'static str]> {
-    match known_rule(key) {
-        Some(KnownRule::Choice(c)) => Some(c),
-        _ => None,
-    }
-}
+pub use super::fields::setting::{choices, LOG_LEVELS};
 
 /// Parses `input` as the value of setting `key` of type `value_type`.
 ///
@@ -248,24 +217,22 @@ pub fn parse_setting(
                 .map_err(|e| FieldError::new(key, format!("must be valid JSON: {e}")))?,
         ),
     };
-    match (known_rule(key), &value) {
-        (Some(KnownRule::IntRange(min, max)), SettingValue::Integer(i)) => {
+    let rule = super::fields::setting::rule(key).map(|r| r.kind);
+    match (rule, &value) {
+        (Some(FieldKind::Integer { min, max }), SettingValue::Integer(i)) => {
             check_integer(key, *i, min, max)?;
         }
-        (Some(KnownRule::DecimalRange(rule)), SettingValue::Decimal(d)) => {
+        (Some(FieldKind::Decimal(rule)), SettingValue::Decimal(d)) => {
             check_decimal(key, *d, rule)?;
-        }
-        (Some(KnownRule::Choice(options)), SettingValue::String(s))
-            if !options.contains(&s.as_str()) =>
-        {
-            return Err(FieldError::new(
-                key,
-                format!("must be one of {}", options.join(", ")),
-            ));
         }
         _ => {}
     }
-    Ok(value)
+    match (choices(key), &value) {
+        (Some(options), SettingValue::String(s)) if !options.contains(&s.as_str()) => Err(
+            FieldError::new(key, format!("must be one of {}", options.join(", "))),
+        ),
+        _ => Ok(value),
+    }
 }
 
 /// A system setting as stored.

@@ -109,47 +109,14 @@ impl ConfigService {
             .await
     }
 
-    /// Saves a group of settings from what the operator typed. The form must carry every
-    /// setting of its category, explicitly: a missing one is an error (never "false"), and
-    /// so is one that is not of the category.
+    /// Saves a group of settings from what the operator typed, parsed once against the
+    /// settings as they are (see `SettingsForm::parse`), in one transaction.
     pub async fn save_settings(
         &self,
         form: &SettingsForm,
     ) -> Result<Vec<SystemSetting>, ConfigError> {
-        let current = self.settings().await?;
-        let group: Vec<&SystemSetting> = current
-            .iter()
-            .filter(|s| s.category.as_str() == form.category)
-            .collect();
-        if group.is_empty() {
-            return Err(ConfigError::NotFound(format!(
-                "settings category {}",
-                form.category
-            )));
-        }
-        let mut errors = crate::domain::FieldErrors::default();
-        for key in form.values.keys().chain(form.versions.keys()) {
-            if !group.iter().any(|s| &s.key == key) && errors.get(key).is_none() {
-                errors.push(
-                    key.clone(),
-                    format!("is not a setting of the {} group", form.category),
-                );
-            }
-        }
-        let mut changes = Vec::with_capacity(group.len());
-        for setting in group {
-            match form.values.get(&setting.key) {
-                // A secret's input starts empty: left empty, the secret stays as it is.
-                Some(input) if setting.is_secret && input.is_empty() => {}
-                Some(input) => changes.push((
-                    setting.key.clone(),
-                    input.clone(),
-                    form.versions.get(&setting.key).copied(),
-                )),
-                None => errors.push(setting.key.clone(), "is required"),
-            }
-        }
-        errors.finish(|| ())?;
+        let current = self.manager.uncached().system_config().await?;
+        let changes = form.parse(&current)?;
         Ok(self
             .manager
             .set_settings(&changes)

@@ -3,6 +3,7 @@
 use super::UpdateOutcome;
 use super::Writer;
 use super::{StoreError, StoreResult};
+use crate::domain::forms::SettingChange;
 use crate::domain::system::{parse_setting, NewSetting, SettingValue, SystemSetting, ValueType};
 use sqlx::{PgExecutor, PgPool};
 
@@ -110,7 +111,11 @@ pub async fn set(
     value: &SettingValue,
     expected_version: Option<i32>,
 ) -> StoreResult<UpdateOutcome<SystemSetting>> {
-    let change = [(key.to_owned(), value.clone(), expected_version)];
+    let change = [SettingChange {
+        key: key.to_owned(),
+        value: value.clone(),
+        version: expected_version,
+    }];
     Ok(match set_many(writer, &change).await? {
         UpdateOutcome::Updated(mut saved) if saved.len() == 1 => {
             UpdateOutcome::Updated(saved.remove(0))
@@ -127,16 +132,21 @@ pub async fn set(
 /// moved past its expected version) none.
 pub async fn set_many(
     writer: Writer<'_>,
-    changes: &[(String, SettingValue, Option<i32>)],
+    changes: &[SettingChange],
 ) -> StoreResult<UpdateOutcome<Vec<SystemSetting>>> {
     let mut tx = writer.begin().await?;
     let mut saved = Vec::with_capacity(changes.len());
-    for (key, value, expected_version) in changes {
+    for SettingChange {
+        key,
+        value,
+        version,
+    } in changes
+    {
         let updated = sqlx::query!(
             "UPDATE system_config SET config_value = $2 WHERE config_key = $1 AND is_active AND ($3::int IS NULL OR version = $3)",
             key,
             value.to_string(),
-            *expected_version
+            *version
         )
         .execute(&mut *tx)
         .await?

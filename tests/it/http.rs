@@ -397,3 +397,39 @@ async fn no_cache_reads_go_to_postgres_and_are_counted(pool: PgPool) {
     assert_eq!(fresh["risk"]["stop_loss_percent"], "4");
     assert_eq!(manager.stats().await.bypasses, 1);
 }
+
+/// The tag of the input with `id` in `html`.
+fn input_tag<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap();
+    &html[start..=end]
+}
+
+/// The System page's inputs state their setting's rule in the markup, as the pair forms
+/// do, from the one rule table the server parses with.
+#[sqlx::test]
+async fn the_system_page_states_each_settings_bounds(pool: PgPool) {
+    let (app, _) = app(&pool).await;
+    let (status, html) = app.admin().get("/system").await;
+    assert_eq!(status, StatusCode::OK);
+    let interval = input_tag(&html, "field-check-interval");
+    for attribute in [
+        "min=\"1\"",
+        "max=\"86400\"",
+        "step=\"1\"",
+        "inputmode=\"numeric\"",
+    ] {
+        assert!(interval.contains(attribute), "{attribute} in {interval}");
+    }
+    let balance = input_tag(&html, "field-total-portfolio-balance");
+    assert!(balance.contains("step=\"0.00000001\""), "{balance}");
+    assert!(balance.contains("inputmode=\"decimal\""), "{balance}");
+    let loss = input_tag(&html, "field-global-max-daily-loss-percent");
+    assert!(loss.contains("max=\"100\""), "{loss}");
+    // Another category's setting, on the same page.
+    let history = input_tag(&html, "field-min-price-history");
+    assert!(history.contains("max=\"100000\""), "{history}");
+}

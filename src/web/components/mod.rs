@@ -147,7 +147,7 @@ pub fn Field(
     #[prop(optional)]
     inputmode: Option<&'static str>,
     /// `min`, `max` and `step`, when a rule gives them.
-    #[prop(optional)]
+    #[prop(default = None)]
     bounds: Option<(Option<String>, Option<String>, String)>,
 ) -> impl IntoView {
     let (min, max, step) = match bounds {
@@ -214,7 +214,7 @@ pub fn RuleField(
             check=Callback::new(move |v: String| rule.check(&v))
             help=rule.help.to_owned()
             inputmode=rule.inputmode()
-            bounds=rule.bounds()
+            bounds=Some(rule.bounds())
             server_errors=errors
         />
     }

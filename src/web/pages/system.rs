@@ -179,11 +179,15 @@ fn setting_input(setting: SystemSetting, errors: Signal<crate::domain::FieldErro
         }
         (value_type, None) => {
             let check_key = key.clone();
-            let inputmode = match value_type {
-                ValueType::Integer => "numeric",
-                ValueType::Float => "decimal",
+            // The setting's rule, when it has one, states its bounds in the markup too.
+            let rule = crate::domain::fields::setting::rule(&key);
+            let inputmode = match (rule, value_type) {
+                (Some(rule), _) => rule.inputmode(),
+                (None, ValueType::Integer) => "numeric",
+                (None, ValueType::Float) => "decimal",
                 _ => "text",
             };
+            let bounds = rule.map(|rule| rule.bounds());
             view! {
                 {version}
                 <Field
@@ -194,6 +198,7 @@ fn setting_input(setting: SystemSetting, errors: Signal<crate::domain::FieldErro
                     check=Callback::new(move |v: String| parse_setting(&check_key, value_type, &v).err().map(|e| e.message))
                     help
                     inputmode
+                    bounds
                     server_errors=errors
                 />
             }
