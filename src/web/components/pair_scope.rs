@@ -36,9 +36,32 @@ pub fn use_route_symbol() -> Memo<String> {
     })
 }
 
+/// A pair-scoped server read shown as `Loaded` shows any read, except that a pair that
+/// does not exist is the 404 page: every page of one pair loads through this.
+#[component]
+pub fn PairLoaded<T, V, F>(
+    resource: Resource<Result<T, ConfigError>>,
+    loading: &'static str,
+    show: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + Send + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <p>{loading}</p> }>
+            {move || {
+                let show = show.clone();
+                Suspend::new(async move { pair_scoped(resource.await, show) })
+            }}
+        </Transition>
+    }
+}
+
 /// Shows `view` for a loaded pair-scoped value, a 404 page when the pair does not exist,
 /// or the error.
-pub fn pair_scoped<T, V: IntoView + 'static>(
+fn pair_scoped<T, V: IntoView + 'static>(
     result: Result<T, ConfigError>,
     view: impl FnOnce(T) -> V,
 ) -> EitherOf3<V, AnyView, AnyView> {

@@ -6,7 +6,7 @@ use crate::domain::trading::TradeDecision;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::pair_form::PairSettingsFields;
-use crate::web::components::pair_scope::{pair_scoped, use_route_symbol, SetPairActive};
+use crate::web::components::pair_scope::{use_route_symbol, PairLoaded, SetPairActive};
 use crate::web::components::{
     reload_after_save, submission_errors, ActiveBadge, Loaded, SaveOutcome,
 };
@@ -66,11 +66,7 @@ pub fn PairPage() -> impl IntoView {
         |(s, _, _)| get_trade_decision(s),
     );
     view! {
-        <Transition fallback=|| view! { <p>"Loading pair…"</p> }>
-            {move || Suspend::new(async move {
-                pair_scoped(pair.await, |pair| view! { <PairEditor pair save toggle decision/> })
-            })}
-        </Transition>
+        <PairLoaded resource=pair loading="Loading pair…" show=move |pair| view! { <PairEditor pair save toggle decision/> }/>
     }
 }
 

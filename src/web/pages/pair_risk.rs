@@ -5,7 +5,7 @@ use crate::domain::fields::{risk::FIELDS, FieldRule};
 use crate::domain::risk::{PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
-use crate::web::components::pair_scope::{pair_scoped, use_route_symbol};
+use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
 use crate::web::components::{
     reload_after_save, submission_errors, RuleField, SaveOutcome, ToggleField,
 };
@@ -37,9 +37,7 @@ pub fn PairRiskPage() -> impl IntoView {
     let saved = reload_after_save(save.value());
     let risk = Resource::new_blocking(move || (symbol.get(), saved.get()), |(s, _)| get_risk(s));
     view! {
-        <Transition fallback=|| view! { <p>"Loading risk settings…"</p> }>
-            {move || Suspend::new(async move { pair_scoped(risk.await, |risk| view! { <RiskEditor risk save/> }) })}
-        </Transition>
+        <PairLoaded resource=risk loading="Loading risk settings…" show=move |risk| view! { <RiskEditor risk save/> }/>
     }
 }
 

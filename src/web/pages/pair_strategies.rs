@@ -8,7 +8,7 @@ use crate::domain::strategy::{parse_weight, PairStrategy, ParamDef, Strategy};
 use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
-use crate::web::components::pair_scope::{pair_scoped, use_route_symbol};
+use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
 use crate::web::components::TableHead;
 use crate::web::components::{
     reload_after_save, submission_errors, Field, SaveOutcome, ToggleField,
@@ -88,11 +88,7 @@ pub fn PairStrategiesPage() -> impl IntoView {
         |(s, _)| get_pair_strategies(s),
     );
     view! {
-        <Transition fallback=|| view! { <p>"Loading strategies…"</p> }>
-            {move || Suspend::new(async move {
-                pair_scoped(data.await, |data| view! { <StrategiesEditor data save/> })
-            })}
-        </Transition>
+        <PairLoaded resource=data loading="Loading strategies…" show=move |data| view! { <StrategiesEditor data save/> }/>
     }
 }
 

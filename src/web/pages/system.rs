@@ -6,9 +6,8 @@ use crate::domain::system::{choices, parse_setting, Category, SystemSetting, Val
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::{
-    reload_after_save, submission_errors, ErrorNote, Field, SaveOutcome, ToggleField,
+    reload_after_save, submission_errors, Field, Loaded, SaveOutcome, ToggleField,
 };
-use leptos::either::Either;
 use leptos::prelude::*;
 
 #[server]
@@ -60,23 +59,26 @@ pub fn SystemPage() -> impl IntoView {
         <h1>"System"</h1>
         <SaveOutcome value=save.value() success=saved_message/>
         <SaveOutcome value=make_secret.value() success=made_secret_message/>
-        <Transition fallback=|| view! { <p>"Loading settings…"</p> }>
-            {move || Suspend::new(async move {
-                match settings.await {
-                    Ok(list) => Either::Left(view! {
-                        {Category::ALL
-                            .into_iter()
-                            .map(|category| {
-                                let group: Vec<SystemSetting> = list.iter().filter(|s| s.category == category).cloned().collect();
-                                view! { <SettingsGroup category settings=group save/> }
-                            })
-                            .collect_view()}
-                        <MakeSecretForm settings=list.clone() action=make_secret/>
-                    }),
-                    Err(error) => Either::Right(view! { <ErrorNote error/> }),
-                }
-            })}
-        </Transition>
+        <Loaded resource=settings loading="Loading settings…" show=move |list| view! { <SettingsGroups list save make_secret/> }/>
+    }
+}
+
+/// Every category's settings, and the Secrets card.
+#[component]
+fn SettingsGroups(
+    list: Vec<SystemSetting>,
+    save: ServerAction<SaveSettings>,
+    make_secret: ServerAction<MakeSettingSecret>,
+) -> impl IntoView {
+    view! {
+        {Category::ALL
+            .into_iter()
+            .map(|category| {
+                let group: Vec<SystemSetting> = list.iter().filter(|s| s.category == category).cloned().collect();
+                view! { <SettingsGroup category settings=group save/> }
+            })
+            .collect_view()}
+        <MakeSecretForm settings=list.clone() action=make_secret/>
     }
 }
 
