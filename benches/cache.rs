@@ -2,10 +2,9 @@
 //! on a scratch database (default data, then 1,000 pairs), Postgres on loopback.
 //! Prints one table; compare within one run, absolute figures move between machines.
 
-use botconfig::benchmark::{
-    create_scratch, drop_scratch, machine, measure, Measurement, Mode, Plan, Subjects, Workload,
-};
+use botconfig::benchmark::{machine, measure, Measurement, Mode, Plan, Subjects, Workload};
 use botconfig::domain::benchmark::format_ns;
+use botconfig::store::scratch::Scratch;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,12 +39,12 @@ fn main() {
     );
     let mut results = Vec::new();
     for (pairs, workload) in [(3, Workload::Seed), (1000, Workload::Fleet)] {
-        let (name, pool) = runtime
-            .block_on(create_scratch(&server_url(), pairs))
+        let scratch = runtime
+            .block_on(Scratch::create(&server_url(), pairs))
             .expect("scratch database");
         let subjects = Arc::new(
             runtime
-                .block_on(Subjects::new(pool.clone()))
+                .block_on(Subjects::new(scratch.pool.clone()))
                 .expect("subjects"),
         );
         if workload == Workload::Fleet {
@@ -86,7 +85,7 @@ fn main() {
         }
         drop(subjects);
         runtime
-            .block_on(drop_scratch(&server_url(), &name, pool))
+            .block_on(scratch.drop())
             .expect("drop scratch database");
     }
     let find = |w: Workload, mode: Mode, t: usize| {

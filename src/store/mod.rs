@@ -8,6 +8,7 @@ pub mod history;
 pub mod pairs;
 pub mod risk;
 pub mod roles;
+pub mod scratch;
 pub mod strategies;
 pub mod system;
 pub mod transfer;
