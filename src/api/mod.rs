@@ -24,20 +24,20 @@ pub use crate::http::{status_of, ApiError};
 
 /// The API's routes and health, each group with what it requires of its caller.
 pub fn routes(routes: Routes) -> Routes {
-    use crate::http::paths::{api, HEALTH_PATH};
+    use crate::http::paths::HEALTH_PATH;
     routes
         .group(Requirement::Public, Group::new().get(HEALTH_PATH, healthz))
         .group(
             Requirement::Token(Scope::Read),
             Group::new()
-                .get(api::PAIR_CONFIG, pair_config)
-                .get(api::PAIR_SHOULD_TRADE, should_trade)
-                .get(api::PAIRS, active_pairs)
-                .get(api::PORTFOLIO, portfolio)
-                .get(api::VALIDATE, validate)
-                .get(api::CACHE_STATS, cache_stats)
+                .get("/api/v1/pairs/{symbol}/config", pair_config)
+                .get("/api/v1/pairs/{symbol}/should-trade", should_trade)
+                .get("/api/v1/pairs", active_pairs)
+                .get("/api/v1/portfolio", portfolio)
+                .get("/api/v1/validate", validate)
+                .get("/api/v1/cache/stats", cache_stats)
                 .route(
-                    api::UNKNOWN,
+                    "/api/v1/{*rest}",
                     &[Method::GET, Method::POST, Method::PUT, Method::DELETE],
                     axum::routing::any(unknown_route),
                 ),
@@ -45,18 +45,21 @@ pub fn routes(routes: Routes) -> Routes {
         .group(
             Requirement::Token(Scope::Write),
             Group::new()
-                .post(api::PAIRS, writes::create_pair)
-                .put(api::PAIR, writes::update_pair)
-                .put(api::PAIR_RISK, writes::update_risk)
-                .put(api::PAIR_STRATEGY, writes::update_pair_strategy)
-                .put(api::SETTING, writes::update_setting)
-                .post(api::CACHE_WARM, cache_warm)
+                .post("/api/v1/pairs", writes::create_pair)
+                .put("/api/v1/pairs/{symbol}", writes::update_pair)
+                .put("/api/v1/pairs/{symbol}/risk", writes::update_risk)
+                .put(
+                    "/api/v1/pairs/{symbol}/strategies/{strategy}",
+                    writes::update_pair_strategy,
+                )
+                .put("/api/v1/settings/{key}", writes::update_setting)
+                .post("/api/v1/cache/warm", cache_warm)
                 // Write scope; a pattern that matches everything needs admin (see below).
-                .post(api::CACHE_INVALIDATE, cache_invalidate),
+                .post("/api/v1/cache/invalidate", cache_invalidate),
         )
         .group(
             Requirement::Token(Scope::Admin),
-            Group::new().post(api::CACHE_CLEAR, cache_clear),
+            Group::new().post("/api/v1/cache/clear", cache_clear),
         )
 }
 

@@ -1,5 +1,6 @@
-//! The paths of the server's routes, named once: the server declares its routes with them,
-//! and the console, the CLI's messages and the tests link to them.
+//! The paths that more than one part of the program names: the console links to them and
+//! the server declares them. A path only its own route names (the API's) is written where
+//! that route is declared (`api::routes`).
 
 /// The sign-in page.
 pub const LOGIN_PATH: &str = "/login";
@@ -16,22 +17,3 @@ pub const FAVICON_PATH: &str = "/favicon.ico";
 
 /// Health, for load balancers and operators: public.
 pub const HEALTH_PATH: &str = "/healthz";
-
-/// The REST API, for bots and tools.
-pub mod api {
-    pub const PAIRS: &str = "/api/v1/pairs";
-    pub const PAIR: &str = "/api/v1/pairs/{symbol}";
-    pub const PAIR_CONFIG: &str = "/api/v1/pairs/{symbol}/config";
-    pub const PAIR_SHOULD_TRADE: &str = "/api/v1/pairs/{symbol}/should-trade";
-    pub const PAIR_RISK: &str = "/api/v1/pairs/{symbol}/risk";
-    pub const PAIR_STRATEGY: &str = "/api/v1/pairs/{symbol}/strategies/{strategy}";
-    pub const SETTING: &str = "/api/v1/settings/{key}";
-    pub const PORTFOLIO: &str = "/api/v1/portfolio";
-    pub const VALIDATE: &str = "/api/v1/validate";
-    pub const CACHE_STATS: &str = "/api/v1/cache/stats";
-    pub const CACHE_WARM: &str = "/api/v1/cache/warm";
-    pub const CACHE_CLEAR: &str = "/api/v1/cache/clear";
-    pub const CACHE_INVALIDATE: &str = "/api/v1/cache/invalidate";
-    /// Any other path under the API: a JSON 404 once the token is checked.
-    pub const UNKNOWN: &str = "/api/v1/{*rest}";
-}
