@@ -7,7 +7,7 @@ use crate::domain::pair::TradingPair;
 use crate::domain::risk::RiskConfig;
 use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
-use crate::domain::trading::TradingConfig;
+use crate::domain::trading::{TradingConfig, WeightedStrategy};
 use moka::Expiry;
 use std::any::Any;
 use std::sync::atomic::AtomicU64;
@@ -22,7 +22,7 @@ pub trait Cacheable: HeapSize + Send + Sync + 'static {
         Self: Sized;
 }
 
-/// Values whose `clone` is already a deep copy.
+/// Domain values whose `clone` is already a deep copy.
 macro_rules! cacheable_by_clone {
     ($($type:ty),* $(,)?) => {
         $(impl Cacheable for $type {
@@ -34,19 +34,26 @@ macro_rules! cacheable_by_clone {
 }
 
 cacheable_by_clone!(
-    Vec<SystemSetting>,
     SystemSetting,
-    Vec<TradingPair>,
     TradingPair,
-    Vec<PairStrategy>,
     PairStrategy,
     RiskConfig,
     TradingConfig,
+    WeightedStrategy,
 );
 
-impl Cacheable for Vec<Arc<TradingConfig>> {
+/// A list of cacheable values is cacheable: a new read of a list needs nothing here.
+impl<T: Cacheable> Cacheable for Vec<T> {
     fn front_copy(&self) -> Self {
-        self.iter().map(|c| Arc::new((**c).clone())).collect()
+        self.iter().map(Cacheable::front_copy).collect()
+    }
+}
+
+/// Shared values inside a cached one are copied too (`trading_configs` shares each config
+/// with its `trading_config:{symbol}` entry).
+impl<T: Cacheable> Cacheable for Arc<T> {
+    fn front_copy(&self) -> Self {
+        Arc::new((**self).front_copy())
     }
 }
 
@@ -73,7 +80,7 @@ impl CachedValue {
             value,
             copy: |v| {
                 let value = v.get::<T>().expect("a value's copy is of its own type");
-                CachedValue::new(Arc::new(value.front_copy()))
+                CachedValue::new(Arc::new(T::front_copy(&value)))
             },
             type_name: std::any::type_name::<T>(),
         }
@@ -152,5 +159,41 @@ impl Expiry<CacheKey, Arc<Entry>> for EntryExpiry {
         _: Option<Duration>,
     ) -> Option<Duration> {
         Some(value.expires_at.saturating_duration_since(Instant::now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::pair::Symbol;
+    use crate::domain::risk::RiskSettings;
+
+    fn risk(symbol: &str) -> Arc<RiskConfig> {
+        Arc::new(RiskConfig {
+            symbol: Symbol::parse(symbol).unwrap(),
+            settings: RiskSettings::default(),
+            version: 1,
+        })
+    }
+
+    #[test]
+    fn a_front_copy_shares_no_allocation_with_the_entry_even_inside_a_list() {
+        let shared = vec![risk("BTC/USDT"), risk("ETH/USDT")];
+        let value = CachedValue::new(Arc::new(shared.clone()));
+        let copy = value.private_copy();
+        let (original, copied) = (
+            value.get::<Vec<Arc<RiskConfig>>>().unwrap(),
+            copy.get::<Vec<Arc<RiskConfig>>>().unwrap(),
+        );
+        assert!(!Arc::ptr_eq(&original, &copied));
+        for (a, b) in original.iter().zip(copied.iter()) {
+            assert!(!Arc::ptr_eq(a, b), "{} shared", a.symbol);
+            assert_eq!(a, b);
+        }
+        assert_eq!(value.bytes(), copy.bytes());
+        assert!(
+            value.get::<Vec<RiskConfig>>().is_none(),
+            "another type is refused"
+        );
     }
 }
