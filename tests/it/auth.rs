@@ -16,6 +16,16 @@ use botconfig::web::pages::pairs::SetPairActive;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
+/// An admin token that was revoked.
+async fn revoked_token(pool: &PgPool) -> String {
+    let token = helpers::api_token(pool, "old", Scope::Admin).await;
+    AccountService::new(pool.clone())
+        .revoke_token("old")
+        .await
+        .unwrap();
+    token
+}
+
 /// A path of `route` to call: each parameter filled with a value that exists.
 fn concrete(route: &RouteInfo) -> String {
     if route.path == "*" {
@@ -86,11 +96,7 @@ fn refused(status: StatusCode, location: Option<&str>) -> bool {
 #[sqlx::test]
 async fn every_route_answers_only_the_callers_its_requirement_admits(pool: PgPool) {
     let (app, _) = console(&pool).await;
-    let revoked = helpers::api_token(&pool, "old", Scope::Admin).await;
-    AccountService::new(pool.clone())
-        .revoke_token("old")
-        .await
-        .unwrap();
+    let revoked = revoked_token(&pool).await;
     async fn callers(app: &TestApp, revoked: &str) -> Vec<(&'static str, Caller)> {
         vec![
             ("anonymous", app.anonymous()),
@@ -194,11 +200,7 @@ async fn every_route_answers_only_the_callers_its_requirement_admits(pool: PgPoo
 #[sqlx::test]
 async fn token_scopes_on_every_api_route(pool: PgPool) {
     let (app, _) = console(&pool).await;
-    let revoked = helpers::api_token(&pool, "old", Scope::Admin).await;
-    AccountService::new(pool.clone())
-        .revoke_token("old")
-        .await
-        .unwrap();
+    let revoked = revoked_token(&pool).await;
     let callers: [(&str, Caller); 5] = [
         ("none", app.anonymous()),
         ("revoked", app.bearer(&revoked)),

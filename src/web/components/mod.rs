@@ -44,6 +44,23 @@ where
     V: IntoView + Send + 'static,
     F: Fn(T) -> V + Clone + Send + Sync + 'static,
 {
+    loaded_or(resource, loading, show, |error| {
+        view! { <ErrorNote error/> }.into_any()
+    })
+}
+
+/// `Loaded`, with `failed` making the view of an error (a pair's pages show a 404 page).
+pub fn loaded_or<T, V, F>(
+    resource: Resource<Result<T, ConfigError>>,
+    loading: &'static str,
+    show: F,
+    failed: fn(ConfigError) -> AnyView,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + Send + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
     view! {
         <Transition fallback=move || view! { <p>{loading}</p> }>
             {move || {
@@ -51,7 +68,7 @@ where
                 Suspend::new(async move {
                     match resource.await {
                         Ok(data) => leptos::either::Either::Left(show(data)),
-                        Err(error) => leptos::either::Either::Right(view! { <ErrorNote error/> }),
+                        Err(error) => leptos::either::Either::Right(failed(error)),
                     }
                 })
             }}

@@ -4,8 +4,7 @@
 use crate::domain::pair::TradingPair;
 use crate::domain::ConfigError;
 use crate::web::components::not_found::{set_not_found_status, NotFound};
-use crate::web::components::ErrorNote;
-use leptos::either::EitherOf3;
+use crate::web::components::{loaded_or, ErrorNote};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -37,7 +36,8 @@ pub fn use_route_symbol() -> Memo<String> {
 }
 
 /// A pair-scoped server read shown as `Loaded` shows any read, except that a pair that
-/// does not exist is the 404 page: every page of one pair loads through this.
+/// does not exist (or a symbol that is not one) is the 404 page: every page of one pair
+/// loads through this.
 #[component]
 pub fn PairLoaded<T, V, F>(
     resource: Resource<Result<T, ConfigError>>,
@@ -49,28 +49,11 @@ where
     V: IntoView + Send + 'static,
     F: Fn(T) -> V + Clone + Send + Sync + 'static,
 {
-    view! {
-        <Transition fallback=move || view! { <p>{loading}</p> }>
-            {move || {
-                let show = show.clone();
-                Suspend::new(async move { pair_scoped(resource.await, show) })
-            }}
-        </Transition>
-    }
-}
-
-/// Shows `view` for a loaded pair-scoped value, a 404 page when the pair does not exist,
-/// or the error.
-fn pair_scoped<T, V: IntoView + 'static>(
-    result: Result<T, ConfigError>,
-    view: impl FnOnce(T) -> V,
-) -> EitherOf3<V, AnyView, AnyView> {
-    match result {
-        Ok(value) => EitherOf3::A(view(value)),
-        Err(ConfigError::NotFound(_)) | Err(ConfigError::Invalid(_)) => {
+    loaded_or(resource, loading, show, |error| match error {
+        ConfigError::NotFound(_) | ConfigError::Invalid(_) => {
             set_not_found_status();
-            EitherOf3::B(view! { <NotFound/> }.into_any())
+            view! { <NotFound/> }.into_any()
         }
-        Err(error) => EitherOf3::C(view! { <ErrorNote error/> }.into_any()),
-    }
+        error => view! { <ErrorNote error/> }.into_any(),
+    })
 }
