@@ -65,10 +65,7 @@ pub fn routes(routes: Routes) -> Routes {
 
 /// A path under the API that no route declares.
 async fn unknown_route(uri: axum::http::Uri) -> ApiError {
-    ApiError(ConfigError::NotFound(format!(
-        "no API route {}: see the README's API section",
-        uri.path()
-    )))
+    ApiError(ConfigError::NotFound(format!("API route {}", uri.path())))
 }
 
 /// How long `/healthz` waits for the database before answering "down".

@@ -251,6 +251,10 @@ async fn token_scopes_on_every_api_route(pool: PgPool) {
     );
     let (status, body) = app.token(Scope::Read).get("/api/v1/nothing").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body.contains("API route /api/v1/nothing not found"),
+        "{body}"
+    );
 }
 
 #[sqlx::test]
