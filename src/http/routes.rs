@@ -115,10 +115,6 @@ impl Routes {
         self
     }
 
-    pub fn table(&self) -> &[RouteInfo] {
-        &self.table
-    }
-
     /// The router, ready to serve, and its table.
     pub fn finish(self) -> (Router, Vec<RouteInfo>) {
         (self.router.with_state(self.state), self.table)

@@ -42,11 +42,6 @@ impl Scratch {
         })
     }
 
-    /// The scratch database's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Closes the pool and drops the database.
     pub async fn drop(self) -> StoreResult<()> {
         self.pool.close().await;

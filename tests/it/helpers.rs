@@ -200,11 +200,6 @@ impl TestApp {
             .await
     }
 
-    /// The admin's session cookie.
-    pub fn admin_cookie(&self) -> &str {
-        &self.admin_cookie
-    }
-
     /// The token of `scope` the app was made with.
     pub fn token_of(&self, scope: botconfig::domain::auth::Scope) -> String {
         self.tokens
