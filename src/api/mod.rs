@@ -2,25 +2,27 @@
 //! and out, errors as JSON bodies with fitting status codes.
 
 mod json;
+mod stream;
 mod writes;
 
 use crate::domain::auth::Scope;
 use crate::domain::system::{SettingValue, SystemSetting};
 use crate::domain::trading::TradingConfig;
 use crate::domain::ConfigError;
-use crate::http::{ApiCaller, Group, Requirement, Routes};
+use crate::http::{Answer, Answers, ApiCaller, Group, Marking, Requirement, Routes};
+use crate::service::parse_symbol;
 use crate::service::ConfigService;
-use crate::service::{parse_symbol, ReadFrom};
 use axum::extract::{Path, State};
 use axum::http::Method;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use std::str::FromStr;
-use std::time::Duration;
 
+pub use crate::http::answer::STALE_HEADER;
 pub use crate::http::{status_of, ApiError};
+pub use stream::HEARTBEAT as STREAM_HEARTBEAT;
 
 /// The API's routes and health, each group with what it requires of its caller.
 pub fn routes(routes: Routes) -> Routes {
@@ -36,6 +38,7 @@ pub fn routes(routes: Routes) -> Routes {
                 .get("/api/v1/portfolio", portfolio)
                 .get("/api/v1/validate", validate)
                 .get("/api/v1/cache/stats", cache_stats)
+                .get("/api/v1/stream", stream::stream)
                 .route(
                     "/api/v1/{*rest}",
                     &[Method::GET, Method::POST, Method::PUT, Method::DELETE],
@@ -68,89 +71,35 @@ async fn unknown_route(uri: axum::http::Uri) -> ApiError {
     ApiError(ConfigError::NotFound(format!("API route {}", uri.path())))
 }
 
-/// How long `/healthz` waits for the database before answering "down".
-const HEALTH_DEADLINE: Duration = Duration::from_secs(2);
-
-/// 200 when the database answers within the deadline, 503 otherwise; either way the
-/// listener's state and whether cached answers are current. Nothing about the database
-/// server itself (its version) is disclosed.
+/// The listener's state, not a query: an unauthenticated caller makes the database do
+/// nothing. 200 while the listener holds its connection and has confirmed the cache within
+/// the staleness bound (its heartbeat asks the database about once a second); 503 once it
+/// has not. Nothing about the database server itself is disclosed.
 async fn healthz(State(service): State<ConfigService>) -> Response {
-    let database = service.ping(HEALTH_DEADLINE).await;
-    let stats = service.cache_stats().await;
+    let health = service.listener_health();
+    let database_up = health.connected && !health.stale;
     let body = json!({
-        "status": if database.is_ok() && !stats.stale && stats.listener_connected { "ok" } else { "degraded" },
-        "database": if database.is_ok() { "up" } else { "down" },
-        "error": database.as_ref().err().map(ToString::to_string),
+        "status": if database_up { "ok" } else { "degraded" },
+        "database": if database_up { "up" } else { "unconfirmed" },
         "listener": {
-            "connected": stats.listener_connected,
-            "reconnects": stats.listener_reconnects,
+            "connected": health.connected,
+            "reconnects": health.reconnects,
         },
-        "revision": stats.applied_revision,
-        "confirmed_millis_ago": stats.confirmed_millis_ago,
-        "max_staleness_millis": stats.max_staleness_millis,
-        "stale": stats.stale,
+        "revision": health.applied_revision,
+        "confirmed_millis_ago": health.confirmed_millis_ago,
+        "max_staleness_millis": health.max_staleness_millis,
+        "stale": health.stale,
     });
-    let status = if database.is_ok() {
+    let status = if database_up {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(body)).into_response()
-}
-
-/// The header that carries a stale answer's age, in whole seconds.
-pub const STALE_HEADER: &str = "x-botconfig-stale";
-
-/// A bot-facing answer: the JSON with `"stale": false`, or, when the server cannot vouch
-/// that it is current, `"stale": true`, its age in `"stale_seconds"`, and the same age in
-/// the `X-Botconfig-Stale` header. An array body gets the header only.
-fn answer<T: serde::Serialize>(service: &ConfigService, value: &T) -> Response {
-    let staleness = service.staleness();
-    let mut body = match serde_json::to_value(value) {
-        Ok(body) => body,
-        Err(e) => return ApiError(ConfigError::Internal(e.to_string())).into_response(),
-    };
-    if let serde_json::Value::Object(fields) = &mut body {
-        fields.insert("stale".into(), json!(staleness.is_some()));
-        if let Some(age) = staleness {
-            fields.insert(
-                "stale_seconds".into(),
-                json!(age.as_secs_f64().ceil() as u64),
-            );
-        }
-    }
-    stale_header(staleness, Json(body).into_response())
-}
-
-/// `response` with the `X-Botconfig-Stale` header when the answer is stale.
-fn stale_header(staleness: Option<std::time::Duration>, mut response: Response) -> Response {
-    if let Some(age) = staleness {
-        response.headers_mut().insert(
-            STALE_HEADER,
-            HeaderValue::from(age.as_secs_f64().ceil() as u64),
-        );
-    }
-    response
-}
-
-/// Where a bot-facing read goes: `Cache-Control: no-cache` (the original bots'
-/// `use_cache=False`) reads from Postgres; anything else from the cache.
-fn read_from(headers: &HeaderMap) -> ReadFrom {
-    let no_cache = headers
-        .get_all(header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|d| d.trim().eq_ignore_ascii_case("no-cache"));
-    if no_cache {
-        ReadFrom::Database
-    } else {
-        ReadFrom::Cache
-    }
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
 /// A trading config as bots read it: the pair carries its base and quote currencies.
-fn config_json(config: &TradingConfig) -> Result<serde_json::Value, ApiError> {
+fn config_json(config: &TradingConfig) -> Result<serde_json::Value, ConfigError> {
     let mut value =
         serde_json::to_value(config).map_err(|e| ConfigError::Internal(e.to_string()))?;
     if let Some(pair) = value.get_mut("pair").and_then(|p| p.as_object_mut()) {
@@ -175,25 +124,35 @@ fn setting_json(setting: &SystemSetting) -> serde_json::Value {
 /// A pair's trading config as bots read it. The symbol is URL-encoded: `BTC%2FUSDT`.
 async fn pair_config(
     State(service): State<ConfigService>,
+    State(answers): State<Answers>,
     Path(symbol): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let config = service
-        .trading_config_from(&parse_symbol(&symbol)?, read_from(&headers))
-        .await?;
-    Ok(answer(&service, &config_json(&config)?))
+    let (symbol, service) = (&parse_symbol(&symbol)?, &service);
+    Ok(answers
+        .answer(service, uri.path(), &headers, |from| async move {
+            let config = service.trading_config_from(symbol, from).await?;
+            Answer::new(&config_json(&config)?, Marking::InBody)
+        })
+        .await?)
 }
 
 /// Whether a bot may trade the pair now: `{"trade": false, "reasons": [...]}`.
 async fn should_trade(
     State(service): State<ConfigService>,
+    State(answers): State<Answers>,
     Path(symbol): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let decision = service
-        .should_trade_pair(&parse_symbol(&symbol)?, read_from(&headers))
-        .await?;
-    Ok(answer(&service, &decision))
+    let (symbol, service) = (&parse_symbol(&symbol)?, &service);
+    Ok(answers
+        .answer(service, uri.path(), &headers, |from| async move {
+            let decision = service.should_trade_pair(symbol, from).await?;
+            Answer::new(&decision, Marking::InBody)
+        })
+        .await?)
 }
 
 /// Every active pair's trading config keyed by symbol, and the settings a bot reads at
@@ -202,37 +161,47 @@ async fn should_trade(
 /// in the `X-Botconfig-Stale` header.
 async fn active_pairs(
     State(service): State<ConfigService>,
+    State(answers): State<Answers>,
     caller: ApiCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let reads_secrets = caller.reads_secrets;
-    let from = read_from(&headers);
-    let configs = service.active_trading_configs(from).await?;
-    let settings = service.bot_settings(from).await?;
-    let mut body = serde_json::Map::new();
-    for config in configs.iter() {
-        body.insert(config.pair.symbol.to_string(), config_json(config)?);
-    }
-    let system: serde_json::Map<String, serde_json::Value> = settings
-        .iter()
-        .filter(|s| reads_secrets || !s.is_secret)
-        .map(|s| (s.key.clone(), setting_json(s)))
-        .collect();
-    body.insert("system".into(), serde_json::Value::Object(system));
-    Ok(stale_header(
-        service.staleness(),
-        Json(serde_json::Value::Object(body)).into_response(),
-    ))
+    let key = if reads_secrets {
+        "pairs+secrets"
+    } else {
+        "pairs"
+    };
+    let service = &service;
+    Ok(answers
+        .answer(service, key, &headers, |from| async move {
+            let configs = service.active_trading_configs(from).await?;
+            let settings = service.bot_settings(from).await?;
+            let mut body = serde_json::Map::new();
+            for config in configs.iter() {
+                body.insert(config.pair.symbol.to_string(), config_json(config)?);
+            }
+            let system: serde_json::Map<String, serde_json::Value> = settings
+                .iter()
+                .filter(|s| reads_secrets || !s.is_secret)
+                .map(|s| (s.key.clone(), setting_json(s)))
+                .collect();
+            body.insert("system".into(), serde_json::Value::Object(system));
+            Answer::new(&body, Marking::HeaderOnly)
+        })
+        .await?)
 }
 
 async fn portfolio(
     State(service): State<ConfigService>,
+    State(answers): State<Answers>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    Ok(answer(
-        &service,
-        &service.portfolio(read_from(&headers)).await?,
-    ))
+    let service = &service;
+    Ok(answers
+        .answer(service, "portfolio", &headers, |from| async move {
+            Answer::new(&service.portfolio(from).await?, Marking::InBody)
+        })
+        .await?)
 }
 
 async fn validate(State(service): State<ConfigService>) -> Result<Response, ApiError> {

@@ -12,6 +12,7 @@
 //! | `pair_risk:{symbol}`              | one pair's risk settings                     |
 //! | `trading_config:{symbol}`         | pair + normalized strategies + risk          |
 //! | `trading_configs`                 | every active pair's trading config           |
+//! | `api_token:{sha256}`              | a live API token's verdict (its grant)       |
 
 use crate::domain::pair::Symbol;
 use hashbrown::Equivalent;
@@ -31,6 +32,8 @@ pub enum CacheKey {
     PairRisk(Symbol),
     TradingConfig(Symbol),
     TradingConfigs,
+    /// By the SHA-256 of the token, never the token.
+    ApiToken(Box<str>),
 }
 
 /// A borrowed view of a key, so a cache hit needs no allocation.
@@ -45,6 +48,7 @@ pub enum KeyRef<'a> {
     PairRisk(&'a Symbol),
     TradingConfig(&'a Symbol),
     TradingConfigs,
+    ApiToken(&'a str),
 }
 
 impl CacheKey {
@@ -59,6 +63,7 @@ impl CacheKey {
             CacheKey::PairRisk(s) => KeyRef::PairRisk(s),
             CacheKey::TradingConfig(s) => KeyRef::TradingConfig(s),
             CacheKey::TradingConfigs => KeyRef::TradingConfigs,
+            CacheKey::ApiToken(h) => KeyRef::ApiToken(h),
         }
     }
 }
@@ -76,6 +81,7 @@ impl<'a> KeyRef<'a> {
             KeyRef::PairRisk(s) => CacheKey::PairRisk(s.clone()),
             KeyRef::TradingConfig(s) => CacheKey::TradingConfig(s.clone()),
             KeyRef::TradingConfigs => CacheKey::TradingConfigs,
+            KeyRef::ApiToken(h) => CacheKey::ApiToken(h.into()),
         }
     }
 
@@ -90,6 +96,7 @@ impl<'a> KeyRef<'a> {
             KeyRef::PairRisk(s) => (6, s.as_str(), ""),
             KeyRef::TradingConfig(s) => (7, s.as_str(), ""),
             KeyRef::TradingConfigs => (8, "", ""),
+            KeyRef::ApiToken(h) => (9, h, ""),
         }
     }
 }
@@ -162,6 +169,7 @@ impl fmt::Display for KeyRef<'_> {
             KeyRef::PairRisk(s) => write!(f, "pair_risk:{s}"),
             KeyRef::TradingConfig(s) => write!(f, "trading_config:{s}"),
             KeyRef::TradingConfigs => f.write_str("trading_configs"),
+            KeyRef::ApiToken(h) => write!(f, "api_token:{h}"),
         }
     }
 }
@@ -263,6 +271,9 @@ pub enum Change {
     Strategy {
         strategy: String,
     },
+    /// An API token was created, revoked, deleted or its grant changed: every token's
+    /// cached verdict is dropped (tokens change rarely).
+    Tokens,
     /// Anything else (a deleted pair, a bulk import): drop everything.
     Everything,
 }
@@ -326,6 +337,7 @@ pub fn affected_keys(change: &Change) -> Vec<KeyMatch> {
             m.push(KeyMatch::Exact(TradingConfigs));
             m
         }
+        Change::Tokens => vec![KeyMatch::Pattern(Pattern("api_token:*".into()))],
         Change::Everything => vec![KeyMatch::All],
     }
 }

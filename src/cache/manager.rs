@@ -43,6 +43,7 @@ const STALE_LOAD_ROUNDS: usize = 4;
 struct Inner {
     id: u64,
     freshness: Freshness,
+    feed: super::feed::Feed,
     source: Source,
     settings: CacheSettings,
     cache: moka::future::Cache<CacheKey, Arc<Entry>>,
@@ -160,6 +161,7 @@ impl ConfigManager {
             inner: Arc::new(Inner {
                 id: NEXT_MANAGER_ID.fetch_add(1, Ordering::Relaxed),
                 freshness: Freshness::new(settings.max_staleness),
+                feed: super::feed::Feed::default(),
                 source: Source::new(pool),
                 settings,
                 cache,
@@ -191,7 +193,7 @@ impl ConfigManager {
 
     /// The invalidation epoch now: a value loaded from here on is checked against every
     /// invalidation after it (see `verify`).
-    pub(super) fn invalidation_epoch(&self) -> u64 {
+    pub fn invalidation_epoch(&self) -> u64 {
         self.inner.invalidation_epoch.load(Ordering::Acquire)
     }
 
@@ -227,6 +229,11 @@ impl ConfigManager {
             total: inner.cache.entry_count().max(live + expired),
             bytes: inner.cache.weighted_size(),
         }
+    }
+
+    /// Every committed revision's changes, as this server's listener applied them.
+    pub fn feed(&self) -> &super::feed::Feed {
+        &self.inner.feed
     }
 
     pub(crate) fn freshness(&self) -> &Freshness {

@@ -3,6 +3,7 @@
 //! Knows nothing of HTTP or Leptos, so a bot's own Rust process can use it as a library.
 
 mod counters;
+pub mod feed;
 mod freshness;
 mod front;
 mod history;

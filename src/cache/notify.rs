@@ -25,13 +25,24 @@ pub const CHANNEL: &str = "botconfig_changes";
 /// The application name the listener's connection shows in `pg_stat_activity`.
 pub const LISTENER_APPLICATION_NAME: &str = "botconfig-listener";
 
-/// One notification: what changed, and the revision its transaction committed.
+/// One notification: what changed, and the revision its transaction committed; or the
+/// marker that a revision's changes have all been sent.
 #[derive(Debug, Deserialize)]
-struct Notification {
-    #[serde(default)]
-    revision: Option<u64>,
-    #[serde(flatten)]
-    change: Change,
+#[serde(untagged)]
+enum Notification {
+    Commit(CommitMarker),
+    Change {
+        #[serde(default)]
+        revision: Option<u64>,
+        #[serde(flatten)]
+        change: Change,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum CommitMarker {
+    Commit { revision: u64 },
 }
 
 /// The running listener; stops when dropped.
@@ -169,14 +180,20 @@ impl ConfigManager {
         }
     }
 
-    /// Invalidates what a notification names, then records its revision as applied.
+    /// Invalidates what a notification names, then records its revision as applied and
+    /// hands it to the change feed.
     async fn apply_notification(&self, payload: &str) {
         match serde_json::from_str::<Notification>(payload) {
-            Ok(notification) => {
-                self.apply_change(&notification.change).await;
-                if let Some(revision) = notification.revision {
+            Ok(Notification::Change { revision, change }) => {
+                self.apply_change(&change).await;
+                if let Some(revision) = revision {
                     self.freshness().applied(revision);
+                    self.feed().collect(revision, &change);
                 }
+            }
+            Ok(Notification::Commit(CommitMarker::Commit { revision })) => {
+                self.freshness().applied(revision);
+                self.feed().commit(revision);
             }
             Err(error) => {
                 tracing::warn!(%error, payload, "unreadable change notification; clearing the cache");
@@ -264,6 +281,8 @@ impl ConfigManager {
             );
             freshness.applied(revision);
         }
+        // After the clear: a watcher told to refetch reads nothing older.
+        self.feed().observe(revision);
     }
 
     /// `Some(age)` when cached answers can no longer be vouched for: the server could not

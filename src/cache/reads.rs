@@ -5,6 +5,7 @@
 use super::keys::KeyRef;
 use super::manager::ConfigManager;
 use super::value::{Cacheable, CachedValue};
+use crate::domain::auth::LiveToken;
 use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::risk::RiskConfig;
 use crate::domain::strategy::PairStrategy;
@@ -36,6 +37,23 @@ impl ConfigManager {
         value.into_typed::<T>().ok_or_else(|| {
             ConfigError::Internal(format!("the cache held another type under {key}"))
         })
+    }
+
+    /// The grant of the live API token with this SHA-256, cached like any entry: any change
+    /// to the tokens table, here or anywhere, drops every cached grant (see
+    /// `migrations/*_watch.sql`). An unknown, revoked or expired token is `NotFound` and not
+    /// cached; a cached grant past its expiry is refused by the clock, without asking.
+    pub async fn api_token(&self, token_hash: &str) -> Result<Arc<LiveToken>, ConfigError> {
+        let grant: Arc<LiveToken> = self
+            .typed(KeyRef::ApiToken(token_hash), None, || {
+                self.uncached().api_token(token_hash)
+            })
+            .await?;
+        if grant.is_live_at(chrono::Utc::now()) {
+            Ok(grant)
+        } else {
+            Err(ConfigError::NotFound("live API token".into()))
+        }
     }
 
     /// Every active system setting.

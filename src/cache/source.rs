@@ -1,6 +1,7 @@
 //! Reads straight from Postgres, composed into the values the cache holds. The manager loads
 //! through this on a miss; callers that must bypass the cache use it directly.
 
+use crate::domain::auth::LiveToken;
 use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::risk::RiskConfig;
 use crate::domain::strategy::PairStrategy;
@@ -44,6 +45,15 @@ impl Source {
 
     fn count(&self, n: u64) {
         self.queries.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The grant of the live token with this SHA-256 (noting its use); `NotFound` for a
+    /// token that is unknown, revoked or expired.
+    pub async fn api_token(&self, token_hash: &str) -> Result<LiveToken, ConfigError> {
+        self.count(1);
+        store::accounts::use_token(&self.pool, token_hash)
+            .await?
+            .ok_or_else(|| not_found(format_args!("live API token")))
     }
 
     /// Every active system setting.

@@ -2,7 +2,7 @@
 //! listener and freshness.
 
 use super::manager::ConfigManager;
-use crate::domain::stats::CacheStats;
+use crate::domain::stats::{CacheStats, ListenerHealth};
 use crate::domain::trading::percent_of;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -16,7 +16,8 @@ impl ConfigManager {
         let hits = self.hits();
         let misses = c.misses.load(Ordering::Relaxed);
         let loads = c.loads.load(Ordering::Relaxed);
-        let (settings, freshness) = (self.settings(), self.freshness());
+        let settings = self.settings();
+        let health = self.health();
         debug_assert!(total >= live);
         let warm = *c.last_warm_at.lock().unwrap_or_else(|e| e.into_inner());
         CacheStats {
@@ -44,16 +45,28 @@ impl ConfigManager {
             ttl_seconds: settings.ttl.as_secs(),
             last_warm_at: warm.map(|(at, _)| at),
             last_warm_millis: warm.map(|(_, ms)| ms),
-            listener_connected: c.listener_connected.load(Ordering::Relaxed),
-            listener_reconnects: c.listener_reconnects.load(Ordering::Relaxed),
-            applied_revision: freshness.applied_revision(),
-            confirmed_millis_ago: freshness
-                .confirmed_ago(Instant::now())
-                .map(|d| d.as_millis() as u64),
-            max_staleness_millis: freshness.max_staleness().as_millis() as u64,
-            stale: freshness.staleness(Instant::now()).is_some(),
+            listener_connected: health.connected,
+            listener_reconnects: health.reconnects,
+            applied_revision: health.applied_revision,
+            confirmed_millis_ago: health.confirmed_millis_ago,
+            max_staleness_millis: health.max_staleness_millis,
+            stale: health.stale,
             uncached_answers: c.uncached_answers.load(Ordering::Relaxed),
             bypasses: c.bypasses.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The listener's state: atomics only, so a health check costs nothing.
+    pub fn health(&self) -> ListenerHealth {
+        let (c, freshness) = (self.counters(), self.freshness());
+        let now = Instant::now();
+        ListenerHealth {
+            connected: c.listener_connected.load(Ordering::Relaxed),
+            reconnects: c.listener_reconnects.load(Ordering::Relaxed),
+            applied_revision: freshness.applied_revision(),
+            confirmed_millis_ago: freshness.confirmed_ago(now).map(|d| d.as_millis() as u64),
+            max_staleness_millis: freshness.max_staleness().as_millis() as u64,
+            stale: freshness.staleness(now).is_some(),
         }
     }
 

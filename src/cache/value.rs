@@ -3,6 +3,7 @@
 
 use super::keys::CacheKey;
 use super::weight::HeapSize;
+use crate::domain::auth::LiveToken;
 use crate::domain::pair::TradingPair;
 use crate::domain::risk::RiskConfig;
 use crate::domain::strategy::PairStrategy;
@@ -40,6 +41,7 @@ cacheable_by_clone!(
     RiskConfig,
     TradingConfig,
     WeightedStrategy,
+    LiveToken,
 );
 
 /// A list of cacheable values is cacheable: a new read of a list needs nothing here.

@@ -1,6 +1,7 @@
 //! What a cached value costs in memory: its inline size plus every heap allocation it owns
 //! (string and vector capacities, map nodes), so the byte bound means bytes.
 
+use crate::domain::auth::LiveToken;
 use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::risk::{RiskConfig, RiskSettings};
 use crate::domain::strategy::{PairStrategy, ParamValues};
@@ -53,6 +54,12 @@ impl<T: HeapSize> HeapSize for Arc<T> {
         // The Arc's allocation: two counters and the value. Shared values are counted by
         // every holder: an over-estimate, never an under-estimate.
         2 * size_of::<usize>() + size_of::<T>() + (**self).heap_size()
+    }
+}
+
+impl HeapSize for LiveToken {
+    fn heap_size(&self) -> usize {
+        self.name.heap_size()
     }
 }
 

@@ -151,6 +151,22 @@ pub struct TokenInfo {
     pub reads_secrets: bool,
 }
 
+/// What a live API token grants, as a request presenting it is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveToken {
+    pub name: String,
+    pub scope: Scope,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub reads_secrets: bool,
+}
+
+impl LiveToken {
+    /// Whether the grant still holds at `now`: an expired token is refused by the clock.
+    pub fn is_live_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.expires_at.is_none_or(|at| at > now)
+    }
+}
+
 impl TokenInfo {
     /// `live`, `revoked` or `expired`.
     pub fn state(&self) -> &'static str {

@@ -5,6 +5,18 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The change listener's state, read without touching the cache or the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenerHealth {
+    pub connected: bool,
+    pub reconnects: u64,
+    pub applied_revision: u64,
+    pub confirmed_millis_ago: Option<u64>,
+    pub max_staleness_millis: u64,
+    /// Past the staleness bound: answers made now are marked stale.
+    pub stale: bool,
+}
+
 /// A snapshot of the config cache's state and counters since start (or the last clear of
 /// counters, which never happens implicitly).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,8 @@
 //! answer.
 
 #[cfg(feature = "ssr")]
+pub mod answer;
+#[cfg(feature = "ssr")]
 pub mod caller;
 #[cfg(feature = "ssr")]
 pub mod error;
@@ -23,6 +25,8 @@ mod tokens;
 #[cfg(feature = "ssr")]
 pub use tokens::VerifiedTokens;
 
+#[cfg(feature = "ssr")]
+pub use answer::{Answer, Answers, Marking};
 #[cfg(feature = "ssr")]
 pub use caller::{ApiCaller, CurrentUser};
 #[cfg(feature = "ssr")]

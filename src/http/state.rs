@@ -40,6 +40,8 @@ pub struct AppState {
     pub service: ConfigService,
     pub access: AccessPolicy,
     pub verified: VerifiedTokens,
+    /// Bot-facing answers, serialised once per revision.
+    pub answers: super::answer::Answers,
     pub leptos: LeptosOptions,
 }
 
@@ -49,6 +51,7 @@ impl AppState {
             service,
             access,
             verified: VerifiedTokens::default(),
+            answers: Default::default(),
             leptos,
         }
     }
@@ -57,6 +60,12 @@ impl AppState {
 impl FromRef<AppState> for ConfigService {
     fn from_ref(state: &AppState) -> Self {
         state.service.clone()
+    }
+}
+
+impl FromRef<AppState> for super::answer::Answers {
+    fn from_ref(state: &AppState) -> Self {
+        state.answers.clone()
     }
 }
 

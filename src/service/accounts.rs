@@ -71,9 +71,12 @@ pub struct SignedIn {
     pub view: UserView,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AccountService {
     pool: PgPool,
+    /// This server's cache, told at once of a token change made here (other servers hear
+    /// it as a notification).
+    cache: Option<crate::cache::ConfigManager>,
 }
 
 fn db(error: crate::store::StoreError) -> ConfigError {
@@ -105,7 +108,21 @@ async fn password_matches(password: &str, hash: &str) -> bool {
 
 impl AccountService {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, cache: None }
+    }
+
+    /// Accounts whose token changes drop the cached grants of `cache` at once.
+    pub fn with_cache(cache: crate::cache::ConfigManager) -> Self {
+        Self {
+            pool: cache.pool().clone(),
+            cache: Some(cache),
+        }
+    }
+
+    async fn tokens_changed(&self) {
+        if let Some(cache) = &self.cache {
+            cache.apply_change(&crate::cache::Change::Tokens).await;
+        }
     }
 
     /// The console's session store, over the same database.
@@ -391,20 +408,11 @@ impl AccountService {
 
     pub async fn revoke_token(&self, name: &str) -> Result<(), ConfigError> {
         if store::revoke_token(&self.pool, name).await.map_err(db)? {
+            self.tokens_changed().await;
             Ok(())
         } else {
             Err(ConfigError::NotFound(format!("live token {name}")))
         }
-    }
-
-    /// The name, scope and expiry of a live token, if `token` is one.
-    pub async fn authenticate_token(
-        &self,
-        token: &str,
-    ) -> Result<Option<store::LiveToken>, ConfigError> {
-        store::use_token(&self.pool, &store::digest(token))
-            .await
-            .map_err(db)
     }
 }
 

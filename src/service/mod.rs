@@ -44,7 +44,18 @@ impl ConfigService {
 
     /// Users, sign-ins and tokens, over the same database.
     pub fn accounts(&self) -> accounts::AccountService {
-        accounts::AccountService::new(self.manager.pool().clone())
+        accounts::AccountService::with_cache(self.manager.clone())
+    }
+
+    /// What an API token grants, from the cache (see `ConfigManager::api_token`):
+    /// `NotFound` when the token is unknown, revoked or expired.
+    pub async fn token_grant(
+        &self,
+        token: &str,
+    ) -> Result<std::sync::Arc<crate::domain::auth::LiveToken>, ConfigError> {
+        self.manager
+            .api_token(&crate::store::accounts::digest(token))
+            .await
     }
 
     pub fn new(manager: ConfigManager) -> Self {
@@ -60,6 +71,27 @@ impl ConfigService {
     /// `ConfigManager::staleness`); every answer made now must say so.
     pub fn staleness(&self) -> Option<std::time::Duration> {
         self.manager.staleness()
+    }
+
+    /// The cache's invalidation epoch: an answer built from cached values while it stays
+    /// the same is still current (see `http::answer`).
+    pub fn cache_epoch(&self) -> u64 {
+        self.manager.invalidation_epoch()
+    }
+
+    /// How long a cached value is kept at most.
+    pub fn cache_ttl(&self) -> std::time::Duration {
+        self.manager.settings().ttl
+    }
+
+    /// Every committed revision's changes, for watchers (see `cache::feed`).
+    pub fn feed(&self) -> &crate::cache::feed::Feed {
+        self.manager.feed()
+    }
+
+    /// The change listener's state, without a query (see `ConfigManager::health`).
+    pub fn listener_health(&self) -> crate::domain::stats::ListenerHealth {
+        self.manager.health()
     }
 
     pub async fn cache_stats(&self) -> crate::domain::stats::CacheStats {

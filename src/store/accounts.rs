@@ -2,6 +2,7 @@
 //! store over this pool).
 
 use super::{StoreError, StoreResult};
+pub use crate::domain::auth::LiveToken;
 use crate::domain::auth::{Role, Scope, SignInAttempt, TokenInfo, UserInfo};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -30,7 +31,12 @@ fn scope(text: &str) -> StoreResult<Scope> {
 
 /// SHA-256 of `secret`, hex: how tokens and session ids are kept.
 pub fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
+    digest_bytes(secret.as_bytes())
+}
+
+/// SHA-256 of `bytes`, hex.
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -412,18 +418,9 @@ pub async fn revoke_token(pool: &PgPool, name: &str) -> StoreResult<bool> {
         > 0)
 }
 
-/// A live token, as a request presenting it is checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveToken {
-    pub name: String,
-    pub scope: Scope,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub reads_secrets: bool,
-}
-
-/// The live token with this hash: its name and scope, noting its use. Every API request
-/// asks, so the use is written at most once a minute per token: a read, not a write, per
-/// request.
+/// The live token with this hash: its name and scope, noting its use (at most once a minute
+/// per token). A server asks when it has no cached verdict for the token (see
+/// `cache::reads::api_token`).
 pub async fn use_token(pool: &PgPool, token_hash: &str) -> StoreResult<Option<LiveToken>> {
     let row = sqlx::query!(
         r#"WITH live AS (

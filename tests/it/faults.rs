@@ -510,7 +510,7 @@ async fn each_committed_transaction_advances_the_revision_once(pool: PgPool) {
 /// The statements of the property test: plain SQL against the five tables, as a person
 /// with psql (or a bot) might type them.
 #[derive(Debug, Clone)]
-enum Edit {
+pub(crate) enum Edit {
     Setting(usize, u16),
     SettingActive(usize),
     RenameSetting,
@@ -536,7 +536,7 @@ const SETTING_KEYS: [&str; 3] = [
 const STRATEGIES: [&str; 3] = ["sma_crossover", "rsi", "macd"];
 const EXTRA_PAIRS: [&str; 2] = ["SOL", "ADA"];
 
-fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
+pub(crate) fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
     use proptest::prelude::*;
     prop_oneof![
         (0..3usize, 1..500u16).prop_map(|(k, v)| Edit::Setting(k, v)),
@@ -560,7 +560,7 @@ fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
 /// The `n`th pair by id (wrapping), as a subquery.
 const NTH_PAIR: &str = "(SELECT id FROM trading_pairs ORDER BY id OFFSET ($1::int % GREATEST((SELECT count(*) FROM trading_pairs), 1)::int) LIMIT 1)";
 
-async fn apply_edit(pool: &PgPool, edit: &Edit) {
+pub(crate) async fn apply_edit(pool: &PgPool, edit: &Edit) {
     let q = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql));
     // A statement the schema refuses (a duplicate, a constraint) is part of the game.
     let _ = match edit {

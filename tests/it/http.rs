@@ -208,12 +208,25 @@ async fn an_oversized_body_is_413(pool: PgPool) {
 
 #[sqlx::test]
 async fn health_tells_the_listener_and_not_the_postgres_version(pool: PgPool) {
+    // A manager that does not listen cannot vouch for anything.
     let (app, _) = app(&pool).await;
     let (status, body) = app.anonymous().get("/healthz").await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["listener"]["connected"], false);
+    // One set up as `botconfig serve` sets it up.
+    let (manager, _listener) = crate::helpers::serving_manager(
+        &crate::helpers::database_url(&pool, None),
+        botconfig::cache::CacheSettings::default(),
+    )
+    .await;
+    let served =
+        crate::helpers::Caller::on(&crate::helpers::router_over(&manager, Default::default()));
+    let (status, body) = served.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["database"], "up");
-    assert_eq!(health["listener"]["connected"], false);
+    assert_eq!(health["listener"]["connected"], true);
     assert!(health.get("postgres").is_none(), "{body}");
     assert!(!body.contains("15."), "{body}");
 }

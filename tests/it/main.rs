@@ -15,6 +15,8 @@ mod faults;
 mod hardening;
 mod history;
 mod http;
+mod reads;
 mod schema;
 mod secrets;
 mod service;
+mod stream;

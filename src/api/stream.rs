@@ -1,0 +1,197 @@
+//! `GET /api/v1/stream`: the change feed as server-sent events (see `cache::feed` for the
+//! guarantees). Every event's `id` is its revision, so a client that reconnects with
+//! `Last-Event-ID` (as `EventSource` does by itself) resumes after it.
+//!
+//! - `start`: the revision the stream starts at (no resume point was given);
+//! - `change`: `{"revision": N, "changes": [{"kind": "pair", "symbol": "BTC/USDT"}, ...]}`;
+//! - `reset`: `{"revision": N}`: what changed up to N is not known here; refetch everything.
+//!
+//! `?pairs=BTC/USDT,ETH/USDT` sends only the changes that touch those pairs (a strategy's
+//! definition and "everything" touch every pair), and every reset.
+
+use crate::cache::feed::{FeedEvent, Watch};
+use crate::cache::Change;
+use crate::domain::pair::Symbol;
+use crate::domain::ConfigError;
+use crate::http::ApiError;
+use crate::service::{parse_symbol, ConfigService};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::stream::{self, Stream};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// How often an idle stream says it is alive (a comment line).
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StreamQuery {
+    /// Comma-separated symbols: only the changes that touch them.
+    pairs: Option<String>,
+}
+
+/// Which changes a watcher is sent.
+struct Filter(Option<HashSet<Symbol>>);
+
+impl Filter {
+    fn parse(pairs: Option<&str>) -> Result<Self, ConfigError> {
+        let Some(pairs) = pairs else {
+            return Ok(Filter(None));
+        };
+        let symbols = pairs
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(parse_symbol)
+            .collect::<Result<HashSet<_>, _>>()?;
+        if symbols.is_empty() {
+            return Err(ConfigError::invalid(
+                "pairs",
+                "names no pair: give symbols separated by commas, e.g. BTC/USDT,ETH/USDT",
+            ));
+        }
+        Ok(Filter(Some(symbols)))
+    }
+
+    fn touches(&self, change: &Change) -> bool {
+        let Some(symbols) = &self.0 else {
+            return true;
+        };
+        let named = |symbol: &str| Symbol::parse(symbol).is_ok_and(|s| symbols.contains(&s));
+        match change {
+            Change::Pair { symbol }
+            | Change::PairStrategy { symbol, .. }
+            | Change::PairRisk { symbol } => named(symbol),
+            Change::Strategy { .. } | Change::Everything => true,
+            Change::Setting { .. } | Change::Tokens => false,
+        }
+    }
+
+    /// The event to send for `event`, if any.
+    fn event(&self, event: &FeedEvent) -> Option<Event> {
+        match event {
+            FeedEvent::Changes { revision, changes } => {
+                let changes: Vec<&Change> = changes.iter().filter(|c| self.touches(c)).collect();
+                if self.0.is_some() && changes.is_empty() {
+                    return None;
+                }
+                Some(sse(
+                    "change",
+                    *revision,
+                    json!({ "revision": revision, "changes": changes }),
+                ))
+            }
+            FeedEvent::Reset { revision } => {
+                Some(sse("reset", *revision, json!({ "revision": revision })))
+            }
+        }
+    }
+}
+
+fn sse(name: &str, revision: u64, data: serde_json::Value) -> Event {
+    Event::default()
+        .event(name)
+        .id(revision.to_string())
+        .data(data.to_string())
+}
+
+/// The resume point a reconnecting client names.
+fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, ConfigError> {
+    let Some(value) = headers.get("last-event-id") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("").trim();
+    text.parse().map(Some).map_err(|_| {
+        ConfigError::invalid(
+            "Last-Event-ID",
+            format!("must be a revision (a whole number), not {text:?}"),
+        )
+    })
+}
+
+struct Watcher {
+    service: ConfigService,
+    watch: Watch,
+    filter: Filter,
+    /// The revision of the last event accounted for: nothing at or before it is sent again.
+    after: u64,
+    /// The `start` event, until it is sent.
+    start: Option<Event>,
+}
+
+impl Watcher {
+    async fn next(&mut self) -> Option<Event> {
+        if let Some(start) = self.start.take() {
+            return Some(start);
+        }
+        loop {
+            let event: Arc<FeedEvent> = if self.watch.backlog.is_empty() {
+                match self.watch.live.recv().await {
+                    Ok(event) => event,
+                    Err(RecvError::Lagged(_)) => {
+                        // This watcher fell behind the broadcast: what it missed is not
+                        // resent; it is told to refetch, as of the feed's latest revision.
+                        let revision = self.service.feed().latest();
+                        self.after = revision;
+                        return self.filter.event(&FeedEvent::Reset { revision });
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            } else {
+                self.watch.backlog.pop_front().expect("not empty")
+            };
+            if event.revision() <= self.after {
+                continue;
+            }
+            self.after = event.revision();
+            if let Some(sse) = self.filter.event(&event) {
+                return Some(sse);
+            }
+        }
+    }
+}
+
+pub(super) async fn stream(
+    State(service): State<ConfigService>,
+    Query(query): Query<StreamQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let filter = Filter::parse(query.pairs.as_deref())?;
+    let resume = last_event_id(&headers)?;
+    let watch = service.feed().watch(resume);
+    let start = match resume {
+        Some(_) => None,
+        None => Some(sse(
+            "start",
+            watch.revision,
+            json!({ "revision": watch.revision }),
+        )),
+    };
+    let after = resume.unwrap_or(watch.revision);
+    let watcher = Watcher {
+        service,
+        watch,
+        filter,
+        after,
+        start,
+    };
+    let events = events(watcher);
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT))
+        .into_response())
+}
+
+fn events(watcher: Watcher) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(watcher, |mut watcher| async move {
+        let event = watcher.next().await?;
+        Some((Ok(event), watcher))
+    })
+}
