@@ -6,7 +6,7 @@
 -- fires at commit (`botconfig_transaction_revision`); that UPDATE of `botconfig_revision`
 -- queues one more deferred trigger, which Postgres fires after every deferred trigger
 -- already queued, that is, after the revision's last change notification. It sends
--- `{"kind":"commit","revision":N}`: a listener holds revision N's changes until then, so
+-- `{"kind":"commit","revision":N,"at":…}`: a listener holds revision N's changes until then, so
 -- one revision's changes are never split over two events.
 --
 -- For that order to hold, no revision may be bumped before commit time. TRUNCATE fires
@@ -15,8 +15,10 @@
 
 CREATE FUNCTION botconfig_notify_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('botconfig_changes',
-                      jsonb_build_object('kind', 'commit', 'revision', NEW.revision)::text);
+    -- `at`: when it committed (seconds since the epoch), for the listener's lag metric.
+    PERFORM pg_notify('botconfig_changes', jsonb_build_object(
+        'kind', 'commit', 'revision', NEW.revision,
+        'at', extract(epoch FROM clock_timestamp()))::text);
     RETURN NULL;
 END;
 $$;

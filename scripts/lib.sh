@@ -17,6 +17,8 @@ export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # The site (JS, WASM, CSS) stays in the project; the server binary serves it from here.
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 export LEPTOS_SITE_PKG_DIR=pkg
+# The server links the bundle by its hashed names (hash.txt beside the binary).
+export LEPTOS_HASH_FILES=true
 # The SQL in src/ is checked when it compiles: against .sqlx/ (committed) by default, so a
 # build needs no database; the test command also checks it against the live schema.
 export SQLX_OFFLINE=true
@@ -99,7 +101,8 @@ ensure_postgres() {
 
 build_release() {
   step "building the console (server and WASM, release)"
-  cargo leptos build --release
+  # --precompress writes the brotli and gzip copies the server sends (http::assets).
+  cargo leptos build --release --precompress
 }
 
 TEST_SERVER_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"

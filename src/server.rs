@@ -245,7 +245,10 @@ pub fn routes(
             tower_sessions::cookie::time::Duration::seconds(access.session_idle.as_secs() as i64),
         ));
     let state = AppState::new(service, access, leptos_options);
+    crate::http::metrics::handle();
     let (router, table) = crate::web::routes::routes(api::routes(Routes::new(state))).finish();
+    // Innermost, on the routes alone: each request is counted under the route it matched.
+    let router = router.route_layer(axum::middleware::from_fn(crate::http::metrics::track));
     // Layers run outside in: trace, the request guard (host, origin), security headers,
     // sessions; then each route's own requirement.
     let router = router

@@ -136,6 +136,10 @@ pub struct Settings {
     #[arg(long, env = "BOTCONFIG_LOCAL_READS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub local_reads: bool,
 
+    /// Let `GET /metrics` from this machine through without a token (a local scraper).
+    #[arg(long, env = "BOTCONFIG_LOCAL_METRICS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub local_metrics: bool,
+
     /// Proxies whose `X-Forwarded-For` names the client (addresses or networks,
     /// comma-separated): the sign-in limits then count by the client's address.
     #[arg(long, env = "BOTCONFIG_TRUSTED_PROXIES", default_value = "", value_parser = crate::address::TrustedProxies::parse, global = true)]
@@ -176,6 +180,7 @@ impl Settings {
             session_max: Duration::from_secs(self.session_max_hours.max(1) * 3600),
             secure_cookies: self.secure_cookies,
             local_reads: self.local_reads,
+            local_metrics: self.local_metrics,
             trusted_proxies: self.trusted_proxies.clone(),
         }
     }

@@ -64,6 +64,13 @@ pub fn routes(routes: Routes) -> Routes {
             Requirement::Token(Scope::Admin),
             Group::new().post("/api/v1/cache/clear", cache_clear),
         )
+        .group(
+            Requirement::Monitor,
+            Group::new().get(
+                crate::http::paths::METRICS_PATH,
+                crate::http::metrics::scrape,
+            ),
+        )
 }
 
 /// A path under the API that no route declares.

@@ -322,10 +322,13 @@ impl ConfigManager {
                         let started = Instant::now();
                         inner.counters.loads.fetch_add(1, Ordering::Relaxed);
                         let result = self.load_with_retry(&load).await;
+                        let took = started.elapsed();
                         inner
                             .counters
                             .load_nanos
-                            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                            .fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
+                        metrics::histogram!("botconfig_cache_load_seconds")
+                            .record(took.as_secs_f64());
                         match result {
                             Ok(value) => Ok(Arc::new(Entry::new(value, epoch, ttl, &owned))),
                             Err(e) => {

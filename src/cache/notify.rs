@@ -42,7 +42,8 @@ enum Notification {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum CommitMarker {
-    Commit { revision: u64 },
+    /// `at`: when the revision committed, in seconds since the epoch (the database's clock).
+    Commit { revision: u64, at: Option<f64> },
 }
 
 /// The running listener; stops when dropped.
@@ -191,9 +192,13 @@ impl ConfigManager {
                     self.feed().collect(revision, &change);
                 }
             }
-            Ok(Notification::Commit(CommitMarker::Commit { revision })) => {
+            Ok(Notification::Commit(CommitMarker::Commit { revision, at })) => {
                 self.freshness().applied(revision);
                 self.feed().commit(revision);
+                if let Some(at) = at {
+                    let now = chrono::Utc::now().timestamp_micros() as f64 / 1e6;
+                    metrics::histogram!("botconfig_notify_lag_seconds").record((now - at).max(0.0));
+                }
             }
             Err(error) => {
                 tracing::warn!(%error, payload, "unreadable change notification; clearing the cache");

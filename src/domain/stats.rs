@@ -5,6 +5,13 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The database pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub in_use: u64,
+    pub idle: u64,
+}
+
 /// The change listener's state, read without touching the cache or the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenerHealth {

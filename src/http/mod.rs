@@ -6,11 +6,15 @@
 #[cfg(feature = "ssr")]
 pub mod answer;
 #[cfg(feature = "ssr")]
+pub mod assets;
+#[cfg(feature = "ssr")]
 pub mod caller;
 #[cfg(feature = "ssr")]
 pub mod error;
 #[cfg(feature = "ssr")]
 mod extract;
+#[cfg(feature = "ssr")]
+pub mod metrics;
 pub mod paths;
 #[cfg(feature = "ssr")]
 pub mod require;

@@ -17,3 +17,6 @@ pub const FAVICON_PATH: &str = "/favicon.ico";
 
 /// Health, for load balancers and operators: public.
 pub const HEALTH_PATH: &str = "/healthz";
+
+/// Prometheus metrics.
+pub const METRICS_PATH: &str = "/metrics";

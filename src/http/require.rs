@@ -22,6 +22,8 @@ pub enum Requirement {
     SignedIn,
     /// An API token whose scope allows this one.
     Token(Scope),
+    /// Monitoring: an admin token, or, when the policy allows it, a caller on this machine.
+    Monitor,
 }
 
 impl std::fmt::Display for Requirement {
@@ -30,6 +32,7 @@ impl std::fmt::Display for Requirement {
             Requirement::Public => f.write_str("public"),
             Requirement::SignedIn => f.write_str("signed in"),
             Requirement::Token(scope) => write!(f, "{scope} token"),
+            Requirement::Monitor => f.write_str("admin token or local"),
         }
     }
 }
@@ -43,6 +46,7 @@ impl Requirement {
             Requirement::Token(scope) => {
                 router.route_layer(from_fn_with_state((state.clone(), scope), token))
             }
+            Requirement::Monitor => router.route_layer(from_fn_with_state(state.clone(), monitor)),
         }
     }
 
@@ -54,8 +58,26 @@ impl Requirement {
             Requirement::Token(scope) => {
                 router.layer(from_fn_with_state((state.clone(), scope), token))
             }
+            Requirement::Monitor => router.layer(from_fn_with_state(state.clone(), monitor)),
         }
     }
+}
+
+/// Monitoring needs an admin token, unless the policy opens it to this machine and the
+/// request comes from it without a token.
+async fn monitor(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let local = state.access.local_metrics
+        && !request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        && request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_some_and(|axum::extract::ConnectInfo(addr)| addr.ip().is_loopback());
+    if local {
+        return next.run(request).await;
+    }
+    token(State((state, Scope::Admin)), request, next).await
 }
 
 /// A console request needs a signed-in user: a page redirects to the sign-in page (coming

@@ -19,6 +19,8 @@ pub struct AccessPolicy {
     pub secure_cookies: bool,
     /// API reads without a token from 127.0.0.1 / ::1 (local bots).
     pub local_reads: bool,
+    /// `GET /metrics` without a token from 127.0.0.1 / ::1 (a local scraper).
+    pub local_metrics: bool,
     /// Proxies whose `X-Forwarded-For` names the client, for the sign-in limits.
     pub trusted_proxies: crate::address::TrustedProxies,
 }
@@ -30,6 +32,7 @@ impl Default for AccessPolicy {
             session_max: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             local_reads: false,
+            local_metrics: false,
             trusted_proxies: Default::default(),
         }
     }
@@ -42,6 +45,8 @@ pub struct AppState {
     pub verified: VerifiedTokens,
     /// Bot-facing answers, serialised once per revision.
     pub answers: super::answer::Answers,
+    /// The console's static files, in memory.
+    pub assets: super::assets::Assets,
     pub leptos: LeptosOptions,
 }
 
@@ -52,6 +57,11 @@ impl AppState {
             access,
             verified: VerifiedTokens::default(),
             answers: Default::default(),
+            assets: super::assets::Assets::load(
+                std::path::Path::new(leptos.site_root.as_ref()),
+                leptos.site_pkg_dir.as_ref(),
+                leptos.hash_files,
+            ),
             leptos,
         }
     }
@@ -66,6 +76,12 @@ impl FromRef<AppState> for ConfigService {
 impl FromRef<AppState> for super::answer::Answers {
     fn from_ref(state: &AppState) -> Self {
         state.answers.clone()
+    }
+}
+
+impl FromRef<AppState> for super::assets::Assets {
+    fn from_ref(state: &AppState) -> Self {
+        state.assets.clone()
     }
 }
 

@@ -89,6 +89,16 @@ impl ConfigService {
         self.manager.feed()
     }
 
+    /// The pool's connections now: in use and idle.
+    pub fn pool_usage(&self) -> crate::domain::stats::PoolUsage {
+        let pool = self.manager.pool();
+        let idle = pool.num_idle() as u64;
+        crate::domain::stats::PoolUsage {
+            in_use: u64::from(pool.size()).saturating_sub(idle),
+            idle,
+        }
+    }
+
     /// The change listener's state, without a query (see `ConfigManager::health`).
     pub fn listener_health(&self) -> crate::domain::stats::ListenerHealth {
         self.manager.health()

@@ -15,6 +15,15 @@ type Declared = (Method, String);
 /// What anyone may fetch of the console.
 const PUBLIC: [&str; 2] = [LOGIN_PATH, SIGN_IN_PATH];
 
+/// A static file, from memory (see `http::assets`).
+async fn asset(
+    axum::extract::State(assets): axum::extract::State<crate::http::assets::Assets>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    assets.respond(uri.path(), &headers)
+}
+
 pub fn routes(routes: Routes) -> Routes {
     let state = routes.state().clone();
     let server_fns: Vec<(String, Method)> = leptos::server_fn::axum::server_fn_paths()
@@ -51,8 +60,8 @@ pub fn routes(routes: Routes) -> Routes {
             Requirement::Public,
             Group::new()
                 .merge(public_router, public)
-                .get(BUNDLE_PATH, static_file.clone())
-                .get(FAVICON_PATH, static_file.clone()),
+                .get(BUNDLE_PATH, asset)
+                .get(FAVICON_PATH, asset),
         )
         .group(
             Requirement::SignedIn,

@@ -251,3 +251,55 @@ async fn health_checks_cost_the_database_nothing(pool: PgPool) {
         "a health check ran a query"
     );
 }
+
+/// `GET /metrics`: an admin token's, in the Prometheus text format, with the HTTP
+/// requests by route and status, the cache's counters and load latency, the NOTIFY lag,
+/// the applied revision, stream watchers and the pool.
+#[sqlx::test]
+async fn metrics_are_prometheus_text_for_an_admin_token(pool: PgPool) {
+    let (router, _manager, _listener) = server(&pool, "metrics").await;
+    let bot = Caller::on(&router).with_token(&api_token(&pool, "bot", Scope::Read).await);
+    let admin = Caller::on(&router).with_token(&api_token(&pool, "ops", Scope::Admin).await);
+    for path in BOT_READS {
+        assert_eq!(bot.get(path).await.0, StatusCode::OK);
+    }
+    // A commit heard by the listener, for the lag histogram.
+    sqlx::query("UPDATE system_config SET config_value = '77' WHERE config_key = 'check_interval'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    crate::helpers::caught_up(&_manager, &pool).await;
+    assert_eq!(bot.get("/metrics").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        Caller::on(&router).get("/metrics").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let response = admin.respond(get("/metrics")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&body);
+    for expected in [
+        r#"botconfig_http_requests_total{route="/api/v1/pairs/{symbol}/config",method="GET",status="200"}"#,
+        "botconfig_http_request_duration_seconds_bucket{",
+        "botconfig_cache_hits_total ",
+        "botconfig_cache_misses_total ",
+        r#"botconfig_cache_evictions_total{cause="size"}"#,
+        "botconfig_cache_load_seconds_bucket{",
+        "botconfig_notify_lag_seconds_bucket{",
+        "botconfig_applied_revision ",
+        "botconfig_stream_clients ",
+        "botconfig_pool_connections_in_use ",
+        "botconfig_pool_connections_idle ",
+        "botconfig_listener_connected ",
+    ] {
+        assert!(text.contains(expected), "no {expected} in:\n{text}");
+    }
+    // No raw paths as labels: a symbol never becomes a series of its own.
+    assert!(!text.contains("BTC%2FUSDT"), "{text}");
+}
