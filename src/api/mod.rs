@@ -2,12 +2,14 @@
 //! and out, errors as JSON bodies with fitting status codes.
 
 mod json;
+pub mod openapi;
 mod stream;
 mod writes;
 
 use crate::domain::auth::Scope;
+use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::system::{SettingValue, SystemSetting};
-use crate::domain::trading::TradingConfig;
+use crate::domain::trading::{PortfolioSettings, TradeDecision, TradingConfig, ValidationReport};
 use crate::domain::ConfigError;
 use crate::http::{Answer, Answers, ApiCaller, Group, Marking, Requirement, Routes};
 use crate::service::parse_symbol;
@@ -39,6 +41,7 @@ pub fn routes(routes: Routes) -> Routes {
                 .get("/api/v1/validate", validate)
                 .get("/api/v1/cache/stats", cache_stats)
                 .get("/api/v1/stream", stream::stream)
+                .get("/api/v1/openapi.json", openapi::contract)
                 .route(
                     "/api/v1/{*rest}",
                     &[Method::GET, Method::POST, Method::PUT, Method::DELETE],
@@ -82,6 +85,12 @@ async fn unknown_route(uri: axum::http::Uri) -> ApiError {
 /// nothing. 200 while the listener holds its connection and has confirmed the cache within
 /// the staleness bound (its heartbeat asks the database about once a second); 503 once it
 /// has not. Nothing about the database server itself is disclosed.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses((status = 200, description = "The listener is connected and has confirmed the cache within the staleness bound", body = Object), (status = 503, description = "It has not: answers are marked stale", body = Object))
+)]
 async fn healthz(State(service): State<ConfigService>) -> Response {
     let health = service.listener_health();
     let database_up = health.connected && !health.stale;
@@ -129,6 +138,15 @@ fn setting_json(setting: &SystemSetting) -> serde_json::Value {
 }
 
 /// A pair's trading config as bots read it. The symbol is URL-encoded: `BTC%2FUSDT`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pairs/{symbol}/config",
+    tag = "bots",
+    params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
+    responses((status = 200, description = "The pair (with base_currency and quote_currency), its enabled strategies with normalized weights, and its risk settings", body = TradingConfig), (status = 304, description = "Unchanged since the ETag given in If-None-Match"), (status = 404, description = "No such pair", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("read_token" = [])),
+    description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
+)]
 async fn pair_config(
     State(service): State<ConfigService>,
     State(answers): State<Answers>,
@@ -146,6 +164,15 @@ async fn pair_config(
 }
 
 /// Whether a bot may trade the pair now: `{"trade": false, "reasons": [...]}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pairs/{symbol}/should-trade",
+    tag = "bots",
+    params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
+    responses((status = 200, description = "Whether a bot may trade the pair now, and why not", body = TradeDecision), (status = 304, description = "Unchanged"), (status = 404, description = "No such pair", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("read_token" = [])),
+    description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
+)]
 async fn should_trade(
     State(service): State<ConfigService>,
     State(answers): State<Answers>,
@@ -166,6 +193,14 @@ async fn should_trade(
 /// each cycle under `system` (secret ones only for a token that reads secrets). Nothing
 /// else is among the keys, so a bot can loop over them as symbols: a stale answer says so
 /// in the `X-Botconfig-Stale` header.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pairs",
+    tag = "bots",
+    responses((status = 200, description = "Every active pair's trading config keyed by symbol, and the settings a bot reads under system", body = Object), (status = 304, description = "Unchanged"), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("read_token" = [])),
+    description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
+)]
 async fn active_pairs(
     State(service): State<ConfigService>,
     State(answers): State<Answers>,
@@ -198,6 +233,14 @@ async fn active_pairs(
         .await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/portfolio",
+    tag = "bots",
+    responses((status = 200, description = "The portfolio settings", body = PortfolioSettings), (status = 304, description = "Unchanged"), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("read_token" = [])),
+    description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
+)]
 async fn portfolio(
     State(service): State<ConfigService>,
     State(answers): State<Answers>,
@@ -211,23 +254,59 @@ async fn portfolio(
         .await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/validate",
+    tag = "bots",
+    responses((status = 200, description = "Errors that stop a bot from starting, and warnings", body = ValidationReport), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("read_token" = []))
+)]
 async fn validate(State(service): State<ConfigService>) -> Result<Response, ApiError> {
     Ok(Json(service.validate().await?).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cache/stats",
+    tag = "cache",
+    responses((status = 200, description = "The cache's state and counters", body = CacheStats), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("read_token" = []))
+)]
 async fn cache_stats(State(service): State<ConfigService>) -> Response {
     Json(service.cache_stats().await).into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cache/warm",
+    tag = "cache",
+    responses((status = 200, description = "What was loaded", body = WarmReport), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("write_token" = []))
+)]
 async fn cache_warm(State(service): State<ConfigService>) -> Result<Response, ApiError> {
     Ok(Json(service.warm().await?).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cache/clear",
+    tag = "cache",
+    responses((status = 200, description = "How many entries were dropped", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("admin_token" = []))
+)]
 async fn cache_clear(State(service): State<ConfigService>) -> Response {
     let cleared = service.clear().await;
     Json(json!({ "cleared": cleared })).into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cache/invalidate",
+    tag = "cache",
+    request_body(content = Object, description = "{\"pattern\": \"pair_risk:*\"}: a glob, or a plain substring; one that matches everything needs an admin token"),
+    responses((status = 200, description = "How many entries the pattern dropped", body = Object), (status = 422, description = "No pattern, or an empty one", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("write_token" = []))
+)]
 async fn cache_invalidate(
     State(service): State<ConfigService>,
     caller: ApiCaller,

@@ -7,8 +7,10 @@
 use super::json::{only_fields, StrictJson};
 use super::{ApiError, ConfigError};
 use crate::domain::forms::PairStrategyForm;
-use crate::domain::pair::PairForm;
-use crate::domain::risk::RiskForm;
+use crate::domain::pair::{PairForm, TradingPair};
+use crate::domain::risk::{RiskConfig, RiskForm};
+use crate::domain::strategy::PairStrategy;
+use crate::domain::system::SystemSetting;
 use crate::http::ApiCaller;
 use crate::service::{parse_symbol, ConfigService};
 use axum::extract::{Path, State};
@@ -75,6 +77,14 @@ fn acting(service: &ConfigService, caller: &ApiCaller) -> ConfigService {
 }
 
 /// `POST /api/v1/pairs`: a new pair (default risk, no strategies).
+#[utoipa::path(
+    post,
+    path = "/api/v1/pairs",
+    tag = "writes",
+    request_body(content = Object, description = "The pair's fields: symbol, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision"),
+    responses((status = 201, description = "The new pair", body = TradingPair), (status = 409, description = "The pair exists", body = Object), (status = 422, description = "A field is invalid", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("write_token" = []))
+)]
 pub async fn create_pair(
     State(service): State<ConfigService>,
     caller: ApiCaller,
@@ -86,6 +96,15 @@ pub async fn create_pair(
 }
 
 /// `PUT /api/v1/pairs/{symbol}`: a pair's settings, at `version`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/pairs/{symbol}",
+    tag = "writes",
+    params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
+    request_body(content = Object, description = "The fields to change, and the version of the row you read"),
+    responses((status = 200, description = "The pair as saved", body = TradingPair), (status = 409, description = "The version is stale: the row as it is now", body = Object), (status = 422, description = "A field is invalid", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("write_token" = []))
+)]
 pub async fn update_pair(
     State(service): State<ConfigService>,
     caller: ApiCaller,
@@ -109,6 +128,15 @@ pub async fn update_pair(
 }
 
 /// `PUT /api/v1/pairs/{symbol}/risk`: a pair's risk settings, at `version`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/pairs/{symbol}/risk",
+    tag = "writes",
+    params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
+    request_body(content = Object, description = "Every risk field, and the version of the row you read"),
+    responses((status = 200, description = "The risk settings as saved", body = RiskConfig), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "A field is invalid", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("write_token" = []))
+)]
 pub async fn update_risk(
     State(service): State<ConfigService>,
     caller: ApiCaller,
@@ -126,6 +154,14 @@ pub async fn update_risk(
 
 /// `PUT /api/v1/pairs/{symbol}/strategies/{strategy}`: a pair's use of a strategy, at
 /// `version` (0 when the pair has no row for it yet).
+#[utoipa::path(
+    put,
+    path = "/api/v1/pairs/{symbol}/strategies/{strategy}",
+    tag = "writes",
+    params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT"), ("strategy" = String, Path, description = "The strategy's name")),
+    responses((status = 200, description = "The pair's strategy as saved", body = PairStrategy), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "A field is invalid", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("write_token" = []))
+)]
 pub async fn update_pair_strategy(
     State(service): State<ConfigService>,
     caller: ApiCaller,
@@ -153,6 +189,15 @@ pub async fn update_pair_strategy(
 }
 
 /// `PUT /api/v1/settings/{key}`: `{"value": …, "version": n}`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/settings/{key}",
+    tag = "writes",
+    params(("key" = String, Path, description = "The setting's key")),
+    request_body(content = Object, description = "{\"value\": …, \"version\": n}"),
+    responses((status = 200, description = "The setting as saved", body = SystemSetting), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "The value does not fit the setting", body = Object), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("write_token" = []))
+)]
 pub async fn update_setting(
     State(service): State<ConfigService>,
     caller: ApiCaller,

@@ -8,6 +8,7 @@ use std::fmt;
 /// A validated pair symbol such as `BTC/USDT`: two upper-case asset codes of 2–12 letters
 /// or digits, joined by one slash.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(value_type = String, example = "BTC/USDT"))]
 #[serde(try_from = "String", into = "String")]
 pub struct Symbol(String);
 
@@ -74,6 +75,7 @@ impl fmt::Display for Symbol {
 
 /// A trading pair as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TradingPair {
     pub id: i64,
     pub symbol: Symbol,

@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 /// How a bot sizes a new position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PositionSizing {
     Fixed,
@@ -57,6 +58,7 @@ impl FromStr for PositionSizing {
 
 /// A pair's risk settings, validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RiskSettings {
     pub stop_loss_percent: Decimal,
     pub take_profit_percent: Decimal,
@@ -78,6 +80,7 @@ impl RiskSettings {
 
 /// A pair's risk settings as stored, with the row version for optimistic concurrency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RiskConfig {
     pub symbol: super::pair::Symbol,
     #[serde(flatten)]

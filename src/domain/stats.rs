@@ -27,6 +27,7 @@ pub struct ListenerHealth {
 /// A snapshot of the config cache's state and counters since start (or the last clear of
 /// counters, which never happens implicitly).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CacheStats {
     /// Entries held, live or expired but not yet removed.
     pub entries_total: u64,
@@ -145,6 +146,7 @@ impl CacheStats {
 
 /// What one warm loaded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WarmReport {
     pub entries: u64,
     pub pairs: u64,

@@ -173,12 +173,15 @@ const WEIGHT_RULE: DecimalRule = DecimalRule {
 
 /// One pair's configuration of one strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PairStrategy {
     pub symbol: Symbol,
     pub strategy: String,
     pub display_name: String,
     pub is_enabled: bool,
     pub weight: Decimal,
+    /// Each parameter's value, as a decimal string.
+    #[cfg_attr(feature = "ssr", schema(value_type = std::collections::BTreeMap<String, String>))]
     pub parameters: ParamValues,
     pub version: i32,
 }

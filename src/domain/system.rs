@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 /// The type a setting's text value must parse as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ValueType {
     String,
@@ -47,6 +48,7 @@ impl FromStr for ValueType {
 
 /// The group a setting is shown and saved in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     General,
@@ -89,6 +91,7 @@ impl FromStr for Category {
 
 /// A setting's value, typed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum SettingValue {
     Boolean(bool),
@@ -237,6 +240,7 @@ pub fn parse_setting(
 
 /// A system setting as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SystemSetting {
     pub key: String,
     pub value: SettingValue,

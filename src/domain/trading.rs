@@ -9,17 +9,21 @@ use serde::{Deserialize, Serialize};
 
 /// An enabled strategy with its weight as configured and as the bot will apply it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WeightedStrategy {
     pub strategy: String,
     pub display_name: String,
     pub weight: Decimal,
     /// The weight divided by the sum of the pair's enabled weights: they add up to 1.
     pub normalized_weight: Decimal,
+    /// Each parameter's value, as a decimal string.
+    #[cfg_attr(feature = "ssr", schema(value_type = std::collections::BTreeMap<String, String>))]
     pub parameters: ParamValues,
 }
 
 /// Everything a bot needs to trade one pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TradingConfig {
     pub pair: TradingPair,
     pub strategies: Vec<WeightedStrategy>,
@@ -75,6 +79,7 @@ pub fn normalize_weights(weights: &[Decimal]) -> Vec<Decimal> {
 
 /// One active pair's share of the portfolio.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Allocation {
     pub symbol: Symbol,
     pub initial_balance: Decimal,
@@ -85,6 +90,7 @@ pub struct Allocation {
 
 /// The portfolio-wide settings bots size positions with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PortfolioSettings {
     pub total_balance: Decimal,
     pub allocations: Vec<Allocation>,
@@ -116,6 +122,7 @@ pub fn percent_of(part: Decimal, whole: Decimal) -> Decimal {
 
 /// The answer to "may a bot trade this pair now?", with the reasons when it may not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TradeDecision {
     pub symbol: String,
     /// Whether the bot may trade the pair now.
@@ -125,6 +132,7 @@ pub struct TradeDecision {
 
 /// Errors stop a bot from starting; warnings deserve an operator's look.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ValidationReport {
     pub errors: Vec<String>,
     pub warnings: Vec<String>,

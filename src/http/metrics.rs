@@ -52,6 +52,14 @@ pub async fn track(request: Request, next: Next) -> Response {
 }
 
 /// The scrape: what is read now, then everything recorded.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    security(("admin_token" = []), ()),
+    description = "An admin token, or none from this machine when BOTCONFIG_LOCAL_METRICS is set"
+)]
 pub(crate) async fn scrape(State(state): State<AppState>) -> Response {
     let service = &state.service;
     let stats = service.cache_stats().await;

@@ -151,3 +151,65 @@ async fn tools_write_with_versions_and_bots_read_it_at_once(pool: PgPool) {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The contract covers the router: every `/api/v1` route (and health and metrics) is in
+/// `GET /api/v1/openapi.json` under its method, naming the token its requirement asks for;
+/// nothing in the contract is a route the router lacks.
+#[sqlx::test]
+async fn the_openapi_contract_lists_every_api_route_with_its_security(pool: PgPool) {
+    use botconfig::http::Requirement;
+    let (app, _) = helpers::console(&pool).await;
+    let (status, body) = app.token(Scope::Read).get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let contract: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let paths = contract["paths"].as_object().unwrap();
+    let mut declared = 0;
+    for route in &app.routes {
+        let documented = route.path.starts_with("/api/v1/")
+            || ["/healthz", "/metrics"].contains(&route.path.as_str());
+        if !documented || route.path == "/api/v1/{*rest}" {
+            continue;
+        }
+        declared += 1;
+        let operation = &paths
+            .get(&route.path)
+            .unwrap_or_else(|| panic!("{} is not in the contract", route.path))
+            [route.method.as_str().to_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{} {} is not in the contract",
+            route.method,
+            route.path
+        );
+        let schemes: Vec<String> = operation["security"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .flat_map(|s| s.as_object().unwrap().keys().cloned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let expected: Vec<String> = match route.requirement {
+            Requirement::Public => vec![],
+            Requirement::Token(scope) => vec![botconfig::api::openapi::scheme_of(scope)],
+            Requirement::Monitor => vec![botconfig::api::openapi::scheme_of(Scope::Admin)],
+            Requirement::SignedIn => panic!("{} needs a console session", route.path),
+        };
+        assert_eq!(schemes, expected, "{} {}", route.method, route.path);
+    }
+    let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(
+        operations, declared,
+        "the contract names operations the router lacks"
+    );
+    // Money is a decimal string, never a float.
+    let balance =
+        &contract["components"]["schemas"]["TradingPair"]["properties"]["initial_balance"];
+    assert_eq!(balance["type"], "string", "{balance}");
+    for scope in ["read", "write", "admin"] {
+        assert_eq!(
+            contract["components"]["securitySchemes"][format!("{scope}_token")]["scheme"],
+            "bearer"
+        );
+    }
+}
