@@ -32,6 +32,7 @@ SITE="$(mktemp -d)"
 LOG="$SITE.log"
 PY="$ROOT/tools/.venv/bin/python"
 SERVER_PID=""
+declare -A RPS
 
 stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
@@ -68,7 +69,7 @@ load() {
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   status=$(awk '/Non-2xx or 3xx responses/ {print $NF}' <<<"$out")
   printf '%-44s %12s %10s %s\n' "$name" "$rps" "$p99" "${status:+($status non-2xx/3xx)}"
-  echo "$rps" >"$SITE.$name.rps"
+  RPS[$name]="$rps"
 }
 
 step "a scratch database and the release server on $BASE"
@@ -91,8 +92,8 @@ load "same bytes from memory (static route)" "/bench-pair-config.json"
 load "pair config (token, If-None-Match: 304)" "$CONFIG" "Authorization: Bearer $TOKEN" "If-None-Match: $ETAG"
 load "static asset $CSS (br)" "$CSS" "Accept-Encoding: br"
 load "/healthz" "/healthz"
-awk -v a="$(cat "$SITE.pair config (token, 200).rps")" -v b="$(cat "$SITE.same bytes from memory (static route).rps")" \
-  -v c="$(cat "$SITE.pair config (token, If-None-Match: 304).rps")" \
+awk -v a="${RPS[pair config (token, 200)]}" -v b="${RPS[same bytes from memory (static route)]}" \
+  -v c="${RPS[pair config (token, If-None-Match: 304)]}" \
   'BEGIN { printf "pair config / memory: %.2fx (target >= 0.8x); 304 / 200: %.2fx (target >= 1x)\n", a / b, c / a }'
 
 step "database transactions during 10,000 cached reads (pg_stat_database)"

@@ -11,12 +11,13 @@ use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::system::{SettingValue, SystemSetting};
 use crate::domain::trading::{PortfolioSettings, TradeDecision, TradingConfig, ValidationReport};
 use crate::domain::ConfigError;
+use crate::http::answer::Conditions;
 use crate::http::{Answer, Answers, ApiCaller, Group, Marking, Requirement, Routes};
 use crate::service::parse_symbol;
 use crate::service::ConfigService;
 use axum::extract::{Path, State};
 use axum::http::Method;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -152,11 +153,11 @@ async fn pair_config(
     State(answers): State<Answers>,
     Path(symbol): Path<String>,
     uri: Uri,
-    headers: HeaderMap,
+    conditions: Conditions,
 ) -> Result<Response, ApiError> {
     let (symbol, service) = (&parse_symbol(&symbol)?, &service);
     Ok(answers
-        .answer(service, uri.path(), &headers, |from| async move {
+        .answer(service, uri.path(), &conditions, |from| async move {
             let config = service.trading_config_from(symbol, from).await?;
             Answer::new(&config_json(&config)?, Marking::InBody)
         })
@@ -178,11 +179,11 @@ async fn should_trade(
     State(answers): State<Answers>,
     Path(symbol): Path<String>,
     uri: Uri,
-    headers: HeaderMap,
+    conditions: Conditions,
 ) -> Result<Response, ApiError> {
     let (symbol, service) = (&parse_symbol(&symbol)?, &service);
     Ok(answers
-        .answer(service, uri.path(), &headers, |from| async move {
+        .answer(service, uri.path(), &conditions, |from| async move {
             let decision = service.should_trade_pair(symbol, from).await?;
             Answer::new(&decision, Marking::InBody)
         })
@@ -205,7 +206,7 @@ async fn active_pairs(
     State(service): State<ConfigService>,
     State(answers): State<Answers>,
     caller: ApiCaller,
-    headers: HeaderMap,
+    conditions: Conditions,
 ) -> Result<Response, ApiError> {
     let reads_secrets = caller.reads_secrets;
     let key = if reads_secrets {
@@ -215,7 +216,7 @@ async fn active_pairs(
     };
     let service = &service;
     Ok(answers
-        .answer(service, key, &headers, |from| async move {
+        .answer(service, key, &conditions, |from| async move {
             let configs = service.active_trading_configs(from).await?;
             let settings = service.bot_settings(from).await?;
             let mut body = serde_json::Map::new();
@@ -244,11 +245,11 @@ async fn active_pairs(
 async fn portfolio(
     State(service): State<ConfigService>,
     State(answers): State<Answers>,
-    headers: HeaderMap,
+    conditions: Conditions,
 ) -> Result<Response, ApiError> {
     let service = &service;
     Ok(answers
-        .answer(service, "portfolio", &headers, |from| async move {
+        .answer(service, "portfolio", &conditions, |from| async move {
             Answer::new(&service.portfolio(from).await?, Marking::InBody)
         })
         .await?)

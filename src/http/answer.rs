@@ -60,10 +60,10 @@ impl Answer {
         })
     }
 
-    /// The response to a request with `headers`, `staleness` being the server's now.
-    pub fn respond(&self, headers: &HeaderMap, staleness: Option<Duration>) -> Response {
+    /// The response to a request with `conditions`, `staleness` being the server's now.
+    pub fn respond(&self, conditions: &Conditions, staleness: Option<Duration>) -> Response {
         let Some(age) = staleness else {
-            if none_match(headers, &self.etag) {
+            if conditions.none_match(&self.etag) {
                 return (
                     StatusCode::NOT_MODIFIED,
                     [
@@ -122,16 +122,46 @@ fn json_response(body: Bytes, etag: Option<&HeaderValue>) -> Response {
     response
 }
 
-/// Whether `If-None-Match` names `etag` (or `*`); weak comparison, as RFC 9110 asks.
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let ours = etag.as_bytes();
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).as_bytes() == ours)
+/// What a bot-facing read asks of its answer: where it reads from, and the tags it has.
+/// Taken from the request's headers without copying the rest of them.
+pub struct Conditions {
+    from: ReadFrom,
+    if_none_match: Vec<HeaderValue>,
+}
+
+impl Conditions {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        Conditions {
+            from: read_from(headers),
+            if_none_match: headers
+                .get_all(header::IF_NONE_MATCH)
+                .iter()
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Whether `If-None-Match` names `etag` (or `*`); weak comparison, as RFC 9110 asks.
+    fn none_match(&self, etag: &HeaderValue) -> bool {
+        let ours = etag.as_bytes();
+        self.if_none_match
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).as_bytes() == ours)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Conditions {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Conditions::from_headers(&parts.headers))
+    }
 }
 
 /// Answers built at one invalidation epoch, by what they answer (a path, say).
@@ -176,18 +206,18 @@ impl Answers {
         &self,
         service: &ConfigService,
         key: &str,
-        headers: &HeaderMap,
+        conditions: &Conditions,
         build: F,
     ) -> Result<Response, ConfigError>
     where
         F: FnOnce(ReadFrom) -> Fut,
         Fut: std::future::Future<Output = Result<Answer, ConfigError>>,
     {
-        let from = read_from(headers);
+        let from = conditions.from;
         let ttl = service.cache_ttl();
         if from == ReadFrom::Cache && service.staleness().is_none() {
             if let Some(answer) = self.get(key, service.cache_epoch(), ttl) {
-                return Ok(answer.respond(headers, None));
+                return Ok(answer.respond(conditions, None));
             }
         }
         let epoch = service.cache_epoch();
@@ -196,7 +226,7 @@ impl Answers {
         if from == ReadFrom::Cache && staleness.is_none() {
             self.keep(key, epoch, answer.clone());
         }
-        Ok(answer.respond(headers, staleness))
+        Ok(answer.respond(conditions, staleness))
     }
 }
 
@@ -248,10 +278,15 @@ mod tests {
             let (answers, service, built) = (&answers, &service, &built);
             async move {
                 let response = answers
-                    .answer(service, "portfolio", &headers, |_| async {
-                        let n = built.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        Answer::new(&serde_json::json!({ "build": n }), Marking::InBody)
-                    })
+                    .answer(
+                        service,
+                        "portfolio",
+                        &Conditions::from_headers(&headers),
+                        |_| async {
+                            let n = built.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            Answer::new(&serde_json::json!({ "build": n }), Marking::InBody)
+                        },
+                    )
                     .await
                     .unwrap();
                 let body = axum::body::to_bytes(response.into_body(), 1024)
@@ -278,11 +313,12 @@ mod tests {
         let answer = Answer::new(&serde_json::json!({"a": 1}), Marking::InBody).unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(header::IF_NONE_MATCH, answer.etag.clone());
+        let conditions = Conditions::from_headers(&headers);
         assert_eq!(
-            answer.respond(&headers, None).status(),
+            answer.respond(&conditions, None).status(),
             StatusCode::NOT_MODIFIED
         );
-        let stale = answer.respond(&headers, Some(Duration::from_millis(7200)));
+        let stale = answer.respond(&conditions, Some(Duration::from_millis(7200)));
         assert_eq!(stale.status(), StatusCode::OK);
         assert_eq!(stale.headers()[STALE_HEADER], "8");
         assert!(stale.headers().get(header::ETAG).is_none());
@@ -295,7 +331,7 @@ mod tests {
         let with = |value: &str| {
             let mut headers = HeaderMap::new();
             headers.insert(header::IF_NONE_MATCH, HeaderValue::from_str(value).unwrap());
-            none_match(&headers, &etag)
+            Conditions::from_headers(&headers).none_match(&etag)
         };
         assert!(with("\"abc\""));
         assert!(with("W/\"abc\""));
@@ -303,6 +339,6 @@ mod tests {
         assert!(with("*"));
         assert!(!with("\"abd\""));
         assert!(!with("abc"));
-        assert!(!none_match(&HeaderMap::new(), &etag));
+        assert!(!Conditions::from_headers(&HeaderMap::new()).none_match(&etag));
     }
 }

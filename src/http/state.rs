@@ -38,8 +38,12 @@ impl Default for AccessPolicy {
     }
 }
 
+/// Cheap to clone (one reference count): route layers and extractors clone it per request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Shared>);
+
+/// What every route shares, behind [`AppState`].
+pub struct Shared {
     pub service: ConfigService,
     pub access: AccessPolicy,
     pub verified: VerifiedTokens,
@@ -50,9 +54,17 @@ pub struct AppState {
     pub leptos: LeptosOptions,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(service: ConfigService, access: AccessPolicy, leptos: LeptosOptions) -> Self {
-        Self {
+        Self(std::sync::Arc::new(Shared {
             service,
             access,
             verified: VerifiedTokens::default(),
@@ -63,7 +75,7 @@ impl AppState {
                 leptos.hash_files,
             ),
             leptos,
-        }
+        }))
     }
 }
 

@@ -31,7 +31,7 @@ pub(crate) fn app_state() -> Result<crate::http::AppState, crate::domain::Config
 #[cfg(feature = "ssr")]
 pub(crate) fn context_service() -> Result<crate::service::ConfigService, crate::domain::ConfigError>
 {
-    Ok(app_state()?.service)
+    Ok(app_state()?.service.clone())
 }
 
 /// The signed-in user of the request being served (see `http::require`).
