@@ -39,7 +39,13 @@ pub struct Answer {
     etag: HeaderValue,
     marking: Marking,
     built_at: Instant,
+    /// `fresh` gzipped, made on the first request that accepts it (once per revision),
+    /// when it is large enough to be worth it; with its own tag.
+    gzipped: std::sync::OnceLock<Option<(Bytes, HeaderValue)>>,
 }
+
+/// Answers smaller than this are sent as they are.
+const COMPRESS_ABOVE: usize = 1024;
 
 impl Answer {
     pub fn new(value: &impl serde::Serialize, marking: Marking) -> Result<Self, ConfigError> {
@@ -57,23 +63,54 @@ impl Answer {
             etag,
             marking,
             built_at: Instant::now(),
+            gzipped: std::sync::OnceLock::new(),
         })
+    }
+
+    fn gzipped(&self) -> Option<&(Bytes, HeaderValue)> {
+        self.gzipped
+            .get_or_init(|| {
+                use std::io::Write;
+                if self.fresh.len() < COMPRESS_ABOVE {
+                    return None;
+                }
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(&self.fresh).ok()?;
+                let bytes = encoder.finish().ok()?;
+                let tag = self.etag.to_str().ok()?.trim_end_matches('"');
+                let etag = HeaderValue::from_str(&format!("{tag}-gzip\"")).ok()?;
+                Some((Bytes::from(bytes), etag))
+            })
+            .as_ref()
     }
 
     /// The response to a request with `conditions`, `staleness` being the server's now.
     pub fn respond(&self, conditions: &Conditions, staleness: Option<Duration>) -> Response {
         let Some(age) = staleness else {
-            if conditions.none_match(&self.etag) {
+            let gzipped = conditions.gzip.then(|| self.gzipped()).flatten();
+            let etag = gzipped.map_or(&self.etag, |(_, etag)| etag);
+            if conditions.none_match(&self.etag) || conditions.none_match(etag) {
                 return (
                     StatusCode::NOT_MODIFIED,
                     [
-                        (header::ETAG, self.etag.clone()),
+                        (header::ETAG, etag.clone()),
                         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                        (header::VARY, HeaderValue::from_static("accept-encoding")),
                     ],
                 )
                     .into_response();
             }
-            return json_response(self.fresh.clone(), Some(&self.etag));
+            return match gzipped {
+                Some((bytes, etag)) => {
+                    let mut response = json_response(bytes.clone(), Some(etag));
+                    response
+                        .headers_mut()
+                        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                    response
+                }
+                None => json_response(self.fresh.clone(), Some(&self.etag)),
+            };
         };
         let seconds = age.as_secs_f64().ceil() as u64;
         let body = match self.marking {
@@ -116,6 +153,7 @@ fn json_response(body: Bytes, etag: Option<&HeaderValue>) -> Response {
     // No cache in between keeps an answer (it may hold secret settings); a bot that kept
     // it itself revalidates with the tag.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Some(etag) = etag {
         headers.insert(header::ETAG, etag.clone());
     }
@@ -127,12 +165,15 @@ fn json_response(body: Bytes, etag: Option<&HeaderValue>) -> Response {
 pub struct Conditions {
     from: ReadFrom,
     if_none_match: Vec<HeaderValue>,
+    /// Whether the client takes gzip (large answers are sent so).
+    gzip: bool,
 }
 
 impl Conditions {
     pub fn from_headers(headers: &HeaderMap) -> Self {
         Conditions {
             from: read_from(headers),
+            gzip: super::assets::accepted_encodings(headers).gzip,
             if_none_match: headers
                 .get_all(header::IF_NONE_MATCH)
                 .iter()
@@ -323,6 +364,48 @@ mod tests {
         assert_eq!(stale.headers()[STALE_HEADER], "8");
         assert!(stale.headers().get(header::ETAG).is_none());
         assert_eq!(stale.headers()[header::CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn a_large_answer_goes_gzipped_to_a_client_that_takes_it() {
+        use std::io::Read;
+        let large: Vec<u32> = (0..2000).collect();
+        let answer = Answer::new(&serde_json::json!({ "values": large }), Marking::InBody).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, br"),
+        );
+        let conditions = Conditions::from_headers(&headers);
+        let response = answer.respond(&conditions, None);
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+        let etag = response.headers()[header::ETAG].clone();
+        assert_ne!(etag, answer.etag);
+        let body = futures::executor::block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+            .unwrap();
+        assert!(body.len() < answer.fresh.len() / 2);
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, answer.fresh);
+        // Its tag revalidates; a client without gzip gets the bytes as they are.
+        headers.insert(header::IF_NONE_MATCH, etag);
+        assert_eq!(
+            answer
+                .respond(&Conditions::from_headers(&headers), None)
+                .status(),
+            StatusCode::NOT_MODIFIED
+        );
+        let plain = answer.respond(&Conditions::from_headers(&HeaderMap::new()), None);
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        // A small answer is not worth it.
+        let small = Answer::new(&serde_json::json!({"a": 1}), Marking::InBody).unwrap();
+        assert!(small
+            .respond(&conditions, None)
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .is_none());
     }
 
     #[test]

@@ -145,13 +145,13 @@ impl Assets {
     }
 }
 
-struct Accepted {
-    brotli: bool,
-    gzip: bool,
+pub(super) struct Accepted {
+    pub(super) brotli: bool,
+    pub(super) gzip: bool,
 }
 
 /// Which of brotli and gzip `Accept-Encoding` allows (a `q=0` refuses one).
-fn accepted_encodings(headers: &HeaderMap) -> Accepted {
+pub(super) fn accepted_encodings(headers: &HeaderMap) -> Accepted {
     let mut accepted = Accepted {
         brotli: false,
         gzip: false,
