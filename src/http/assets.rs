@@ -137,7 +137,8 @@ impl Assets {
     }
 
     /// How many files, and their bytes as sent uncompressed.
-    pub fn census(&self) -> (usize, usize) {
+    #[cfg(test)]
+    fn census(&self) -> (usize, usize) {
         (
             self.0.len(),
             self.0.values().map(|a| a.identity.len()).sum(),

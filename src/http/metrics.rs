@@ -56,7 +56,7 @@ pub async fn track(request: Request, next: Next) -> Response {
     get,
     path = "/metrics",
     tag = "health",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), (status = 401, description = "No token, or one unknown, revoked or expired", body = Object), (status = 403, description = "The token's scope does not allow this", body = Object)),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), crate::api::openapi::Refusals),
     security(("admin_token" = []), ()),
     description = "An admin token, or none from this machine when BOTCONFIG_LOCAL_METRICS is set"
 )]

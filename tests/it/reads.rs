@@ -144,6 +144,15 @@ async fn an_expired_token_is_refused_by_the_clock_without_asking(pool: PgPool) {
     );
 }
 
+/// A GET of `path` that has the answer tagged `tag` already.
+fn conditional(path: &str, tag: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::get(path)
+        .header(header::HOST, crate::helpers::CONSOLE)
+        .header(header::IF_NONE_MATCH, tag)
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
 #[sqlx::test]
 async fn a_read_is_conditional_and_a_change_gives_it_a_new_etag(pool: PgPool) {
     let (router, manager, _listener) = server(&pool, "etag").await;
@@ -153,21 +162,14 @@ async fn a_read_is_conditional_and_a_change_gives_it_a_new_etag(pool: PgPool) {
         assert_eq!(first.status(), StatusCode::OK);
         let etag = first.headers()[header::ETAG].clone();
         assert_eq!(first.headers()[header::CACHE_CONTROL], "no-store");
-        let conditional = |tag: &str| {
-            axum::http::Request::get(path)
-                .header(header::HOST, crate::helpers::CONSOLE)
-                .header(header::IF_NONE_MATCH, tag)
-                .body(axum::body::Body::empty())
-                .unwrap()
-        };
-        let again = bot.respond(conditional(etag.to_str().unwrap())).await;
+        let again = bot.respond(conditional(path, etag.to_str().unwrap())).await;
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
         assert_eq!(again.headers()[header::ETAG], etag);
         let body = axum::body::to_bytes(again.into_body(), 1 << 20)
             .await
             .unwrap();
         assert!(body.is_empty(), "a 304 has no body");
-        let other = bot.respond(conditional("\"something-else\"")).await;
+        let other = bot.respond(conditional(path, "\"something-else\"")).await;
         assert_eq!(other.status(), StatusCode::OK);
         assert_eq!(other.headers()[header::ETAG], etag, "same bytes, same tag");
     }
@@ -183,13 +185,7 @@ async fn a_read_is_conditional_and_a_change_gives_it_a_new_etag(pool: PgPool) {
     .unwrap();
     crate::helpers::caught_up(&manager, &pool).await;
     let changed = bot
-        .respond(
-            axum::http::Request::get(path)
-                .header(header::HOST, crate::helpers::CONSOLE)
-                .header(header::IF_NONE_MATCH, before.clone())
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
+        .respond(conditional(path, before.to_str().unwrap()))
         .await;
     assert_eq!(
         changed.status(),
