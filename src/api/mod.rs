@@ -144,7 +144,7 @@ fn setting_json(setting: &SystemSetting) -> serde_json::Value {
     path = "/api/v1/pairs/{symbol}/config",
     tag = "bots",
     params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
-    responses((status = 200, description = "The pair (with base_currency and quote_currency), its enabled strategies with normalized weights, and its risk settings", body = TradingConfig), (status = 304, description = "Unchanged since the ETag given in If-None-Match"), (status = 404, description = "No such pair", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "The pair (with base_currency and quote_currency), its enabled strategies with normalized weights, and its risk settings", body = TradingConfig), (status = 304, description = "Unchanged since the ETag given in If-None-Match"), (status = 404, description = "No such pair", body = Object), crate::http::error::Refusals),
     security(("read_token" = [])),
     description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
 )]
@@ -170,7 +170,7 @@ async fn pair_config(
     path = "/api/v1/pairs/{symbol}/should-trade",
     tag = "bots",
     params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
-    responses((status = 200, description = "Whether a bot may trade the pair now, and why not", body = TradeDecision), (status = 304, description = "Unchanged"), (status = 404, description = "No such pair", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "Whether a bot may trade the pair now, and why not", body = TradeDecision), (status = 304, description = "Unchanged"), (status = 404, description = "No such pair", body = Object), crate::http::error::Refusals),
     security(("read_token" = [])),
     description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
 )]
@@ -198,7 +198,7 @@ async fn should_trade(
     get,
     path = "/api/v1/pairs",
     tag = "bots",
-    responses((status = 200, description = "Every active pair's trading config keyed by symbol, and the settings a bot reads under system", body = Object), (status = 304, description = "Unchanged"), crate::api::openapi::Refusals),
+    responses((status = 200, description = "Every active pair's trading config keyed by symbol, and the settings a bot reads under system", body = Object), (status = 304, description = "Unchanged"), crate::http::error::Refusals),
     security(("read_token" = [])),
     description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
 )]
@@ -238,7 +238,7 @@ async fn active_pairs(
     get,
     path = "/api/v1/portfolio",
     tag = "bots",
-    responses((status = 200, description = "The portfolio settings", body = PortfolioSettings), (status = 304, description = "Unchanged"), crate::api::openapi::Refusals),
+    responses((status = 200, description = "The portfolio settings", body = PortfolioSettings), (status = 304, description = "Unchanged"), crate::http::error::Refusals),
     security(("read_token" = [])),
     description = "X-Botconfig-Stale and \"stale\" say when the server cannot vouch that the answer is current; ETag and If-None-Match make it conditional (304)"
 )]
@@ -259,7 +259,7 @@ async fn portfolio(
     get,
     path = "/api/v1/validate",
     tag = "bots",
-    responses((status = 200, description = "Errors that stop a bot from starting, and warnings", body = ValidationReport), crate::api::openapi::Refusals),
+    responses((status = 200, description = "Errors that stop a bot from starting, and warnings", body = ValidationReport), crate::http::error::Refusals),
     security(("read_token" = []))
 )]
 async fn validate(State(service): State<ConfigService>) -> Result<Response, ApiError> {
@@ -270,7 +270,7 @@ async fn validate(State(service): State<ConfigService>) -> Result<Response, ApiE
     get,
     path = "/api/v1/cache/stats",
     tag = "cache",
-    responses((status = 200, description = "The cache's state and counters", body = CacheStats), crate::api::openapi::Refusals),
+    responses((status = 200, description = "The cache's state and counters", body = CacheStats), crate::http::error::Refusals),
     security(("read_token" = []))
 )]
 async fn cache_stats(State(service): State<ConfigService>) -> Response {
@@ -281,7 +281,7 @@ async fn cache_stats(State(service): State<ConfigService>) -> Response {
     post,
     path = "/api/v1/cache/warm",
     tag = "cache",
-    responses((status = 200, description = "What was loaded", body = WarmReport), crate::api::openapi::Refusals),
+    responses((status = 200, description = "What was loaded", body = WarmReport), crate::http::error::Refusals),
     security(("write_token" = []))
 )]
 async fn cache_warm(State(service): State<ConfigService>) -> Result<Response, ApiError> {
@@ -292,7 +292,7 @@ async fn cache_warm(State(service): State<ConfigService>) -> Result<Response, Ap
     post,
     path = "/api/v1/cache/clear",
     tag = "cache",
-    responses((status = 200, description = "How many entries were dropped", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "How many entries were dropped", body = Object), crate::http::error::Refusals),
     security(("admin_token" = []))
 )]
 async fn cache_clear(State(service): State<ConfigService>) -> Response {
@@ -305,7 +305,7 @@ async fn cache_clear(State(service): State<ConfigService>) -> Response {
     path = "/api/v1/cache/invalidate",
     tag = "cache",
     request_body(content = Object, description = "{\"pattern\": \"pair_risk:*\"}: a glob, or a plain substring; one that matches everything needs an admin token"),
-    responses((status = 200, description = "How many entries the pattern dropped", body = Object), (status = 422, description = "No pattern, or an empty one", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "How many entries the pattern dropped", body = Object), (status = 422, description = "No pattern, or an empty one", body = Object), crate::http::error::Refusals),
     security(("write_token" = []))
 )]
 async fn cache_invalidate(

@@ -19,18 +19,6 @@ pub fn scheme_of(scope: crate::domain::auth::Scope) -> String {
     format!("{scope}_token")
 }
 
-/// What every token-guarded route may answer before its handler runs.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)] // Only its description is used.
-pub enum Refusals {
-    /// No token, or one unknown, revoked or expired.
-    #[response(status = 401)]
-    Unauthorized(serde_json::Value),
-    /// The token's scope does not allow this.
-    #[response(status = 403)]
-    Forbidden(serde_json::Value),
-}
-
 struct Tokens;
 
 impl Modify for Tokens {

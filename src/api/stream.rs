@@ -164,7 +164,7 @@ impl Watcher {
     path = "/api/v1/stream",
     tag = "bots",
     params(("pairs" = Option<String>, Query, description = "Only the changes touching these symbols, comma-separated"), ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this revision")),
-    responses((status = 200, description = "Server-sent events: start, change (one per committed revision) and reset; every id is a revision", content_type = "text/event-stream", body = String), (status = 422, description = "A bad pairs filter or Last-Event-ID", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "Server-sent events: start, change (one per committed revision) and reset; every id is a revision", content_type = "text/event-stream", body = String), (status = 422, description = "A bad pairs filter or Last-Event-ID", body = Object), crate::http::error::Refusals),
     security(("read_token" = []))
 )]
 pub(super) async fn stream(

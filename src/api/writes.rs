@@ -82,7 +82,7 @@ fn acting(service: &ConfigService, caller: &ApiCaller) -> ConfigService {
     path = "/api/v1/pairs",
     tag = "writes",
     request_body(content = Object, description = "The pair's fields: symbol, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision"),
-    responses((status = 201, description = "The new pair", body = TradingPair), (status = 409, description = "The pair exists", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::api::openapi::Refusals),
+    responses((status = 201, description = "The new pair", body = TradingPair), (status = 409, description = "The pair exists", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::http::error::Refusals),
     security(("write_token" = []))
 )]
 pub async fn create_pair(
@@ -102,7 +102,7 @@ pub async fn create_pair(
     tag = "writes",
     params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
     request_body(content = Object, description = "The fields to change, and the version of the row you read"),
-    responses((status = 200, description = "The pair as saved", body = TradingPair), (status = 409, description = "The version is stale: the row as it is now", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "The pair as saved", body = TradingPair), (status = 409, description = "The version is stale: the row as it is now", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::http::error::Refusals),
     security(("write_token" = []))
 )]
 pub async fn update_pair(
@@ -134,7 +134,7 @@ pub async fn update_pair(
     tag = "writes",
     params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
     request_body(content = Object, description = "Every risk field, and the version of the row you read"),
-    responses((status = 200, description = "The risk settings as saved", body = RiskConfig), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "The risk settings as saved", body = RiskConfig), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::http::error::Refusals),
     security(("write_token" = []))
 )]
 pub async fn update_risk(
@@ -159,7 +159,7 @@ pub async fn update_risk(
     path = "/api/v1/pairs/{symbol}/strategies/{strategy}",
     tag = "writes",
     params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT"), ("strategy" = String, Path, description = "The strategy's name")),
-    responses((status = 200, description = "The pair's strategy as saved", body = PairStrategy), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "The pair's strategy as saved", body = PairStrategy), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::http::error::Refusals),
     security(("write_token" = []))
 )]
 pub async fn update_pair_strategy(
@@ -195,7 +195,7 @@ pub async fn update_pair_strategy(
     tag = "writes",
     params(("key" = String, Path, description = "The setting's key")),
     request_body(content = Object, description = "{\"value\": …, \"version\": n}"),
-    responses((status = 200, description = "The setting as saved", body = SystemSetting), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "The value does not fit the setting", body = Object), crate::api::openapi::Refusals),
+    responses((status = 200, description = "The setting as saved", body = SystemSetting), (status = 409, description = "The version is stale", body = Object), (status = 422, description = "The value does not fit the setting", body = Object), crate::http::error::Refusals),
     security(("write_token" = []))
 )]
 pub async fn update_setting(

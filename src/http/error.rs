@@ -58,3 +58,16 @@ pub fn refusal(status: StatusCode, message: &str) -> Response {
     }
     response
 }
+
+/// What every token-guarded route may answer before its handler runs, for the API's
+/// contract (`api::openapi`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its description is used.
+pub enum Refusals {
+    /// No token, or one unknown, revoked or expired.
+    #[response(status = 401)]
+    Unauthorized(serde_json::Value),
+    /// The token's scope does not allow this.
+    #[response(status = 403)]
+    Forbidden(serde_json::Value),
+}

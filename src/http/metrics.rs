@@ -56,7 +56,7 @@ pub async fn track(request: Request, next: Next) -> Response {
     get,
     path = "/metrics",
     tag = "health",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), crate::api::openapi::Refusals),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), crate::http::error::Refusals),
     security(("admin_token" = []), ()),
     description = "An admin token, or none from this machine when BOTCONFIG_LOCAL_METRICS is set"
 )]
