@@ -299,3 +299,46 @@ async fn metrics_are_prometheus_text_for_an_admin_token(pool: PgPool) {
     // No raw paths as labels: a symbol never becomes a series of its own.
     assert!(!text.contains("BTC%2FUSDT"), "{text}");
 }
+
+/// A revocation whose notification never reaches the server (every connection reset while
+/// it commits) still takes effect once the link is back: the listener finds it missed a
+/// revision and drops every cached grant, within the staleness bound of the link's return.
+#[sqlx::test]
+async fn a_revocation_the_listener_never_heard_takes_effect_when_the_link_returns(pool: PgPool) {
+    use crate::proxy::{FaultProxy, Mode};
+    let proxy = FaultProxy::start(crate::helpers::server_addr()).await;
+    let (manager, _listener) = serving_manager(
+        &database_url(&pool, Some(proxy.port)),
+        CacheSettings::default(),
+    )
+    .await;
+    let router = router_over(&manager, Default::default());
+    let bot = Caller::on(&router).with_token(&api_token(&pool, "bot", Scope::Read).await);
+    let path = BOT_READS[0];
+    assert!(
+        eventually(Duration::from_secs(2), || async {
+            bot.get(path).await.0 == StatusCode::OK
+        })
+        .await
+    );
+    proxy.set(Mode::Reset);
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            !manager.stats().await.listener_connected
+        })
+        .await
+    );
+    sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE name = 'bot'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    proxy.set(Mode::Pass);
+    let bound = manager.settings().max_staleness;
+    assert!(
+        eventually(bound, || async {
+            bot.get(path).await.0 == StatusCode::UNAUTHORIZED
+        })
+        .await,
+        "the revoked token still reads {bound:?} after the link came back"
+    );
+}
