@@ -129,6 +129,30 @@ fn spawn_session_sweeper(accounts: crate::service::accounts::AccountService) {
     });
 }
 
+/// How often a server reports itself to the fleet.
+const FLEET_REPORT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Reports this server to the fleet now and then: its applied revision and freshness.
+fn spawn_fleet_reporter(service: ConfigService, listen: String) {
+    let instance = format!(
+        "server-{}-{}-{}",
+        crate::service::fleet::host_name(),
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    );
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(FLEET_REPORT_INTERVAL);
+        loop {
+            ticker.tick().await;
+            let report = service.own_report(&instance, &listen);
+            let kind = crate::domain::fleet::ReaderKind::Server;
+            if let Err(error) = service.report_reader(kind, &report).await {
+                tracing::debug!(%error, "reporting to the fleet failed");
+            }
+        }
+    });
+}
+
 /// Serves until interrupted.
 pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     let pool = open_database(settings).await?;
@@ -180,6 +204,7 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         }
     }
     spawn_session_sweeper(service.accounts());
+    spawn_fleet_reporter(service.clone(), settings.listen.to_string());
     let app = router(
         service,
         leptos_options(settings)?,

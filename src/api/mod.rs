@@ -1,8 +1,10 @@
 //! The HTTP API for bots and operator tools: thin handlers over the service layer, JSON in
 //! and out, errors as JSON bodies with fitting status codes.
 
+mod fleet;
 mod json;
 pub mod openapi;
+mod snapshot;
 mod stream;
 mod writes;
 
@@ -42,6 +44,9 @@ pub fn routes(routes: Routes) -> Routes {
                 .get("/api/v1/validate", validate)
                 .get("/api/v1/cache/stats", cache_stats)
                 .get("/api/v1/stream", stream::stream)
+                .get("/api/v1/snapshot", snapshot::snapshot)
+                .get("/api/v1/fleet", fleet::list)
+                .post("/api/v1/fleet/heartbeat", fleet::heartbeat)
                 .get("/api/v1/openapi.json", openapi::contract)
                 .route(
                     "/api/v1/{*rest}",
@@ -124,6 +129,17 @@ fn config_json(config: &TradingConfig) -> Result<serde_json::Value, ConfigError>
         pair.insert("quote_currency".into(), json!(config.pair.symbol.quote()));
     }
     Ok(value)
+}
+
+/// The settings a caller may read, keyed by name: secret ones only for a token that
+/// reads secrets.
+fn system_json(settings: &[SystemSetting], reads_secrets: bool) -> serde_json::Value {
+    settings
+        .iter()
+        .filter(|s| reads_secrets || !s.is_secret)
+        .map(|s| (s.key.clone(), setting_json(s)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// A setting's value as JSON: numbers as numbers, booleans as booleans.
@@ -223,12 +239,7 @@ async fn active_pairs(
             for config in configs.iter() {
                 body.insert(config.pair.symbol.to_string(), config_json(config)?);
             }
-            let system: serde_json::Map<String, serde_json::Value> = settings
-                .iter()
-                .filter(|s| reads_secrets || !s.is_secret)
-                .map(|s| (s.key.clone(), setting_json(s)))
-                .collect();
-            body.insert("system".into(), serde_json::Value::Object(system));
+            body.insert("system".into(), system_json(&settings, reads_secrets));
             Answer::new(&body, Marking::HeaderOnly)
         })
         .await?)

@@ -3,7 +3,8 @@
 //! table: every `/api/v1` route is in it, with the token its requirement asks for.
 
 use crate::domain::pair::{Symbol, TradingPair};
-use crate::domain::risk::{RiskConfig, RiskSettings};
+use crate::domain::fleet::{Fleet, Reader, ReaderKind, ReaderReport};
+use crate::domain::risk::{OutagePolicy, RiskConfig, RiskSettings};
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::strategy::PairStrategy;
 use crate::domain::system::{SettingValue, SystemSetting};
@@ -50,6 +51,9 @@ impl Modify for Tokens {
         super::cache_clear,
         super::cache_invalidate,
         super::stream::stream,
+        super::snapshot::snapshot,
+        super::fleet::list,
+        super::fleet::heartbeat,
         super::writes::create_pair,
         super::writes::update_pair,
         super::writes::update_risk,
@@ -61,7 +65,7 @@ impl Modify for Tokens {
     components(schemas(
         Symbol, TradingPair, RiskConfig, RiskSettings, CacheStats, WarmReport, PairStrategy,
         SettingValue, SystemSetting, PortfolioSettings, TradeDecision, TradingConfig,
-        ValidationReport, WeightedStrategy
+        ValidationReport, WeightedStrategy, OutagePolicy, Fleet, Reader, ReaderKind, ReaderReport
     )),
     modifiers(&Tokens)
 )]

@@ -17,7 +17,7 @@ use crate::http::ApiError;
 use crate::service::{parse_symbol, ConfigService};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, Stream};
 use serde::Deserialize;
@@ -28,8 +28,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
-/// How often an idle stream says it is alive (a comment line).
-pub const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How often an idle stream says it is alive: a comment line with the feed's revision and
+/// how long ago the server last confirmed its cache, e.g.
+/// `: heartbeat revision=42 confirmed_ms=180 stale=false`. A client that holds revision 42
+/// is thereby confirmed current as of 180 ms before the line was sent; one that holds less
+/// missed an event and refetches. Comments carry no id, so `Last-Event-ID` is unaffected.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,13 +132,31 @@ struct Watcher {
 }
 
 impl Watcher {
+    fn heartbeat(&self) -> Event {
+        let health = self.service.listener_health();
+        // What this stream has accounted for, not the feed's latest: an event published a
+        // moment ago may still be on its way to this watcher.
+        let revision = self.after;
+        let confirmed = health
+            .confirmed_millis_ago
+            .map_or_else(|| "none".to_owned(), |ms| ms.to_string());
+        Event::default().comment(format!(
+            "heartbeat revision={revision} confirmed_ms={confirmed} stale={}",
+            health.stale
+        ))
+    }
+
     async fn next(&mut self) -> Option<Event> {
         if let Some(start) = self.start.take() {
             return Some(start);
         }
         loop {
             let event: Arc<FeedEvent> = if self.watch.backlog.is_empty() {
-                match self.watch.live.recv().await {
+                let Ok(received) = tokio::time::timeout(HEARTBEAT, self.watch.live.recv()).await
+                else {
+                    return Some(self.heartbeat());
+                };
+                match received {
                     Ok(event) => event,
                     Err(RecvError::Lagged(_)) => {
                         // This watcher fell behind the broadcast: what it missed is not
@@ -191,10 +213,8 @@ pub(super) async fn stream(
         after,
         start,
     };
-    let events = events(watcher);
-    Ok(Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(HEARTBEAT))
-        .into_response())
+    super::fleet::note_stream_client(&watcher.service, &headers);
+    Ok(Sse::new(events(watcher)).into_response())
 }
 
 fn events(watcher: Watcher) -> impl Stream<Item = Result<Event, Infallible>> {

@@ -121,6 +121,8 @@ impl HeapSize for PairStrategy {
         self.symbol.heap_size()
             + self.strategy.heap_size()
             + self.display_name.heap_size()
+            + self.description.heap_size()
+            + self.strategy_type.heap_size()
             + self.parameters.heap_size()
     }
 }
@@ -139,7 +141,11 @@ impl HeapSize for RiskConfig {
 
 impl HeapSize for WeightedStrategy {
     fn heap_size(&self) -> usize {
-        self.strategy.heap_size() + self.display_name.heap_size() + self.parameters.heap_size()
+        self.strategy.heap_size()
+            + self.display_name.heap_size()
+            + self.description.heap_size()
+            + self.strategy_type.heap_size()
+            + self.parameters.heap_size()
     }
 }
 

@@ -367,6 +367,10 @@ pub struct UpdateRiskArgs {
     pub position_sizing: Option<String>,
     #[arg(long)]
     pub volatility_lookback: Option<String>,
+    /// What should_trade_pair answers once the configuration a reader holds has gone
+    /// unconfirmed past outage_grace_seconds: auto, fail_open or fail_closed.
+    #[arg(long)]
+    pub outage_policy: Option<String>,
 }
 
 /// How a command ended: its exit code.

@@ -93,6 +93,7 @@ pub const RISK_COLUMNS: &[Column] = &[
     Column::number("Max drawdown"),
     Column::text("Position sizing"),
     Column::number("Lookback (days)"),
+    Column::text("Outage policy"),
 ];
 
 impl RiskConfig {
@@ -113,6 +114,7 @@ impl RiskConfig {
             format!("{}%", s.max_drawdown_percent),
             s.position_sizing_method.to_string(),
             s.volatility_lookback_days.to_string(),
+            s.outage_policy.to_string(),
         ]
     }
 }

@@ -333,9 +333,10 @@ pub mod setting {
 }
 
 /// Labels of the fields no numeric rule covers.
-const OTHER_LABELS: [(&str, &str); 7] = [
+const OTHER_LABELS: [(&str, &str); 8] = [
     ("trailing_stop_enabled", "Trailing stop"),
     ("position_sizing_method", "Position sizing"),
+    ("outage_policy", "When the configuration is unconfirmed"),
     ("is_active", "Active"),
     ("is_enabled", "Enabled"),
     ("weight", "Weight"),

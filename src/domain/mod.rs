@@ -9,6 +9,7 @@ pub mod benchmark;
 pub mod display;
 pub mod error;
 pub mod fields;
+pub mod fleet;
 pub mod forms;
 pub mod history;
 pub mod number;

@@ -56,6 +56,88 @@ impl FromStr for PositionSizing {
     }
 }
 
+/// What `should_trade_pair` answers for a pair when the configuration a reader holds has
+/// gone unconfirmed for longer than the grace period (the setting `outage_grace_seconds`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OutagePolicy {
+    /// `fail_closed` when paper trading is off, `fail_open` when it is on.
+    #[default]
+    Auto,
+    /// Keep trading on the last good values.
+    FailOpen,
+    /// Stop opening positions.
+    FailClosed,
+}
+
+impl OutagePolicy {
+    pub const ALL: [OutagePolicy; 3] = [Self::Auto, Self::FailOpen, Self::FailClosed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::FailOpen => "fail_open",
+            Self::FailClosed => "fail_closed",
+        }
+    }
+
+    /// The policy in words, as the pair's page shows it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Auto => "stop opening positions when trading live, keep trading when paper trading",
+            Self::FailOpen => "keep trading on the last good values",
+            Self::FailClosed => "stop opening positions",
+        }
+    }
+
+    /// Whether a reader whose configuration went unconfirmed `age_seconds` ago may still
+    /// open positions on the pair: the one rule the server and both clients apply.
+    ///
+    /// ```
+    /// use botconfig::domain::risk::OutagePolicy;
+    /// assert!(OutagePolicy::Auto.allows_trading(61.0, 60, true));
+    /// assert!(!OutagePolicy::Auto.allows_trading(61.0, 60, false));
+    /// assert!(OutagePolicy::FailClosed.allows_trading(59.0, 60, false));
+    /// assert!(OutagePolicy::FailOpen.allows_trading(3600.0, 60, false));
+    /// ```
+    pub fn allows_trading(self, age_seconds: f64, grace_seconds: i64, paper_trading: bool) -> bool {
+        if age_seconds <= grace_seconds as f64 {
+            return true;
+        }
+        match self {
+            Self::FailOpen => true,
+            Self::FailClosed => false,
+            Self::Auto => paper_trading,
+        }
+    }
+}
+
+impl fmt::Display for OutagePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OutagePolicy {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(Self::Auto);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "outage_policy",
+                    format!("must be one of auto, fail_open, fail_closed, not \"{s}\""),
+                )
+            })
+    }
+}
+
 /// A pair's risk settings, validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -69,6 +151,9 @@ pub struct RiskSettings {
     pub max_drawdown_percent: Decimal,
     pub position_sizing_method: PositionSizing,
     pub volatility_lookback_days: i32,
+    /// Absent in older requests and exports: `auto`.
+    #[serde(default)]
+    pub outage_policy: OutagePolicy,
 }
 
 impl RiskSettings {
@@ -101,6 +186,7 @@ impl Default for RiskSettings {
             max_drawdown_percent: Decimal::from(15),
             position_sizing_method: PositionSizing::Fixed,
             volatility_lookback_days: 30,
+            outage_policy: OutagePolicy::Auto,
         }
     }
 }
@@ -120,6 +206,8 @@ pub struct RiskForm {
     pub max_drawdown_percent: String,
     pub position_sizing_method: String,
     pub volatility_lookback_days: String,
+    /// Empty means `auto`.
+    pub outage_policy: String,
     /// The version the form was opened at.
     #[serde(default)]
     pub version: i32,
@@ -137,6 +225,7 @@ impl RiskForm {
             max_drawdown_percent: s.max_drawdown_percent.normalize().to_string(),
             position_sizing_method: s.position_sizing_method.to_string(),
             volatility_lookback_days: s.volatility_lookback_days.to_string(),
+            outage_policy: s.outage_policy.to_string(),
             version,
         }
     }
@@ -152,6 +241,7 @@ impl RiskForm {
             "max_drawdown_percent" => &self.max_drawdown_percent,
             "position_sizing_method" => &self.position_sizing_method,
             "volatility_lookback_days" => &self.volatility_lookback_days,
+            "outage_policy" => &self.outage_policy,
             _ => "",
         }
     }
@@ -175,6 +265,7 @@ impl RiskForm {
         let sizing = errors.take(self.position_sizing_method.parse::<PositionSizing>());
         let lookback =
             errors.take(VOLATILITY_LOOKBACK_DAYS.integer(&self.volatility_lookback_days));
+        let outage_policy = errors.take(self.outage_policy.parse::<OutagePolicy>());
         if let (true, Some(trailing), Some(stop)) = (trailing_enabled, trailing, stop_loss) {
             if trailing > stop {
                 errors.push(
@@ -193,6 +284,7 @@ impl RiskForm {
             max_drawdown_percent: drawdown.expect("checked"),
             position_sizing_method: sizing.expect("checked"),
             volatility_lookback_days: lookback.expect("checked") as i32,
+            outage_policy: outage_policy.expect("checked"),
         })
     }
 }

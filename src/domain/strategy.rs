@@ -178,6 +178,11 @@ pub struct PairStrategy {
     pub symbol: Symbol,
     pub strategy: String,
     pub display_name: String,
+    /// The strategy's description and type, as its definition has them.
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub strategy_type: String,
     pub is_enabled: bool,
     pub weight: Decimal,
     /// Each parameter's value, as a decimal string.

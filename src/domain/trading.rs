@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 pub struct WeightedStrategy {
     pub strategy: String,
     pub display_name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub strategy_type: String,
     pub weight: Decimal,
     /// The weight divided by the sum of the pair's enabled weights: they add up to 1.
     pub normalized_weight: Decimal,
@@ -41,6 +45,8 @@ impl TradingConfig {
             .map(|(s, normalized_weight)| WeightedStrategy {
                 strategy: s.strategy.clone(),
                 display_name: s.display_name.clone(),
+                description: s.description.clone(),
+                strategy_type: s.strategy_type.clone(),
                 weight: s.weight,
                 normalized_weight,
                 parameters: s.parameters.clone(),

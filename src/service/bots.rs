@@ -13,6 +13,11 @@ use crate::domain::ConfigError;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+/// The setting that holds how long a reader's configuration may go unconfirmed before each
+/// pair's outage policy applies, and its value when it is missing.
+pub const OUTAGE_GRACE_SETTING: &str = "outage_grace_seconds";
+pub const DEFAULT_OUTAGE_GRACE_SECONDS: i64 = 60;
+
 impl ConfigService {
     fn reader(&self, from: ReadFrom) -> ConfigManager {
         self.manager.reading_from(from)
@@ -78,11 +83,48 @@ impl ConfigService {
         if triggered {
             reasons.push("emergency stop triggered".to_owned());
         }
+        if let Some(reason) = self.outage_refusal(&reader, symbol, from).await? {
+            reasons.push(reason);
+        }
         Ok(TradeDecision {
             symbol: symbol.to_string(),
             trade: reasons.is_empty(),
             reasons,
         })
+    }
+
+    /// Why the pair's outage policy stops it, when this server's configuration has gone
+    /// unconfirmed past the grace period (a read from the database is confirmed by itself).
+    async fn outage_refusal(
+        &self,
+        reader: &ConfigManager,
+        symbol: &Symbol,
+        from: ReadFrom,
+    ) -> Result<Option<String>, ConfigError> {
+        if from != ReadFrom::Cache {
+            return Ok(None);
+        }
+        let age_seconds = match self.listener_health().confirmed_millis_ago {
+            Some(ms) => ms as f64 / 1000.0,
+            None => f64::INFINITY,
+        };
+        let grace = match reader.setting(OUTAGE_GRACE_SETTING).await {
+            Err(ConfigError::NotFound(_)) => DEFAULT_OUTAGE_GRACE_SECONDS,
+            other => other?.integer()?,
+        };
+        if age_seconds <= grace as f64 {
+            return Ok(None);
+        }
+        let policy = reader.pair_risk(symbol).await?.settings.outage_policy;
+        let paper = match reader.setting("paper_trading").await {
+            Err(ConfigError::NotFound(_)) => true,
+            other => other?.bool()?,
+        };
+        Ok((!policy.allows_trading(age_seconds, grace, paper)).then(|| {
+            format!(
+                "configuration unconfirmed for {age_seconds:.0} s, past the {grace} s grace period: outage policy {policy} stops new positions"
+            )
+        }))
     }
 
     /// Errors that stop a bot from starting, and warnings worth a look.

@@ -6,6 +6,7 @@
 pub mod accounts;
 mod bots;
 mod console;
+pub mod fleet;
 mod history;
 mod transfer;
 

@@ -19,6 +19,7 @@ struct RiskRow {
     max_drawdown_percent: Decimal,
     position_sizing_method: String,
     volatility_lookback_days: i32,
+    outage_policy: String,
     version: i32,
 }
 
@@ -42,6 +43,9 @@ impl TryFrom<RiskRow> for RiskConfig {
                     },
                 )?,
                 volatility_lookback_days: r.volatility_lookback_days,
+                outage_policy: r.outage_policy.parse().map_err(
+                    |e: crate::domain::FieldError| StoreError::corrupt("outage policy", e.message),
+                )?,
             },
             version: r.version,
         })
@@ -55,7 +59,7 @@ pub async fn get(
 ) -> StoreResult<Option<RiskConfig>> {
     sqlx::query_as!(
         RiskRow,
-        "SELECT p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, r.position_sizing_method, r.volatility_lookback_days, r.version FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id WHERE p.symbol = $1",
+        "SELECT p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, r.position_sizing_method, r.volatility_lookback_days, r.outage_policy, r.version FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id WHERE p.symbol = $1",
         symbol.as_str()
     )
     .fetch_optional(executor)
@@ -68,7 +72,7 @@ pub async fn get(
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<RiskConfig>> {
     sqlx::query_as!(
         RiskRow,
-        "SELECT p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, r.position_sizing_method, r.volatility_lookback_days, r.version FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id"
+        "SELECT p.symbol, r.stop_loss_percent, r.take_profit_percent, r.max_daily_trades, r.max_daily_loss_percent, r.trailing_stop_enabled, r.trailing_stop_percent, r.max_drawdown_percent, r.position_sizing_method, r.volatility_lookback_days, r.outage_policy, r.version FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id"
     )
     .fetch_all(pool)
         .await?
@@ -88,7 +92,8 @@ pub async fn update(
     let updated = sqlx::query!(
         "UPDATE pair_risk_config r SET stop_loss_percent = $2, take_profit_percent = $3, max_daily_trades = $4, \
          max_daily_loss_percent = $5, trailing_stop_enabled = $6, trailing_stop_percent = $7, \
-         max_drawdown_percent = $8, position_sizing_method = $9, volatility_lookback_days = $10 \
+         max_drawdown_percent = $8, position_sizing_method = $9, volatility_lookback_days = $10, \
+         outage_policy = $12 \
          FROM trading_pairs p WHERE p.id = r.pair_id AND p.symbol = $1 AND r.version = $11",
         symbol.as_str(),
         s.stop_loss_percent,
@@ -100,7 +105,8 @@ pub async fn update(
         s.max_drawdown_percent,
         s.position_sizing_method.as_str(),
         s.volatility_lookback_days,
-        expected_version
+        expected_version,
+        s.outage_policy.as_str()
     )
     .execute(&mut *tx)
     .await?

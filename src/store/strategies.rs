@@ -69,6 +69,8 @@ struct PairStrategyRow {
     symbol: String,
     strategy: String,
     display_name: String,
+    description: String,
+    strategy_type: String,
     is_enabled: bool,
     weight: Decimal,
     parameters: serde_json::Value,
@@ -86,6 +88,8 @@ impl TryFrom<PairStrategyRow> for PairStrategy {
                 .map_err(|e| StoreError::corrupt(what, e))?,
             strategy: r.strategy,
             display_name: r.display_name,
+            description: r.description,
+            strategy_type: r.strategy_type,
             is_enabled: r.is_enabled,
             weight: r.weight.normalize(),
             version: r.version,
@@ -105,7 +109,7 @@ pub async fn for_pair(
     convert(
         sqlx::query_as!(
             PairStrategyRow,
-            "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 ORDER BY s.strategy_name",
+            "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, s.description, s.strategy_type, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 ORDER BY s.strategy_name",
             symbol.as_str()
         )
         .fetch_all(executor)
@@ -121,7 +125,7 @@ pub async fn for_pair_strategy(
 ) -> StoreResult<Option<PairStrategy>> {
     sqlx::query_as!(
         PairStrategyRow,
-        "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 AND s.strategy_name = $2",
+        "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, s.description, s.strategy_type, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id WHERE p.symbol = $1 AND s.strategy_name = $2",
         symbol.as_str(),
         strategy
     )
@@ -136,7 +140,7 @@ pub async fn list_all(pool: &PgPool) -> StoreResult<Vec<PairStrategy>> {
     convert(
         sqlx::query_as!(
             PairStrategyRow,
-            "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id ORDER BY p.symbol, s.strategy_name"
+            "SELECT p.symbol, s.strategy_name AS strategy, s.display_name, s.description, s.strategy_type, c.is_enabled, c.weight, c.parameters, c.version FROM pair_strategy_config c JOIN trading_pairs p ON p.id = c.pair_id JOIN strategies s ON s.id = c.strategy_id ORDER BY p.symbol, s.strategy_name"
         )
         .fetch_all(pool)
         .await?,

@@ -92,18 +92,21 @@ pub async fn apply(
         changed += bounded(deadline, sqlx::query!(
             "INSERT INTO pair_risk_config (pair_id, stop_loss_percent, take_profit_percent, max_daily_trades, \
              max_daily_loss_percent, trailing_stop_enabled, trailing_stop_percent, max_drawdown_percent, \
-             position_sizing_method, volatility_lookback_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             position_sizing_method, volatility_lookback_days, outage_policy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (pair_id) DO UPDATE SET stop_loss_percent = EXCLUDED.stop_loss_percent, \
              take_profit_percent = EXCLUDED.take_profit_percent, max_daily_trades = EXCLUDED.max_daily_trades, \
              max_daily_loss_percent = EXCLUDED.max_daily_loss_percent, trailing_stop_enabled = EXCLUDED.trailing_stop_enabled, \
              trailing_stop_percent = EXCLUDED.trailing_stop_percent, max_drawdown_percent = EXCLUDED.max_drawdown_percent, \
-             position_sizing_method = EXCLUDED.position_sizing_method, volatility_lookback_days = EXCLUDED.volatility_lookback_days \
+             position_sizing_method = EXCLUDED.position_sizing_method, volatility_lookback_days = EXCLUDED.volatility_lookback_days, \
+             outage_policy = EXCLUDED.outage_policy \
              WHERE (pair_risk_config.stop_loss_percent, pair_risk_config.take_profit_percent, pair_risk_config.max_daily_trades, \
              pair_risk_config.max_daily_loss_percent, pair_risk_config.trailing_stop_enabled, pair_risk_config.trailing_stop_percent, \
-             pair_risk_config.max_drawdown_percent, pair_risk_config.position_sizing_method, pair_risk_config.volatility_lookback_days) \
+             pair_risk_config.max_drawdown_percent, pair_risk_config.position_sizing_method, pair_risk_config.volatility_lookback_days, \
+             pair_risk_config.outage_policy) \
              IS DISTINCT FROM (EXCLUDED.stop_loss_percent, EXCLUDED.take_profit_percent, EXCLUDED.max_daily_trades, \
              EXCLUDED.max_daily_loss_percent, EXCLUDED.trailing_stop_enabled, EXCLUDED.trailing_stop_percent, \
-             EXCLUDED.max_drawdown_percent, EXCLUDED.position_sizing_method, EXCLUDED.volatility_lookback_days)",
+             EXCLUDED.max_drawdown_percent, EXCLUDED.position_sizing_method, EXCLUDED.volatility_lookback_days, \
+             EXCLUDED.outage_policy)",
             pair_id,
             r.stop_loss_percent,
             r.take_profit_percent,
@@ -114,6 +117,7 @@ pub async fn apply(
             r.max_drawdown_percent,
             r.position_sizing_method.as_str(),
             r.volatility_lookback_days,
+            r.outage_policy.as_str(),
         )
         .execute(&mut *tx))
         .await?

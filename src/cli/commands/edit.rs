@@ -156,6 +156,7 @@ pub async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Resul
     set(&mut form.max_drawdown_percent, args.max_drawdown);
     set(&mut form.position_sizing_method, args.position_sizing);
     set(&mut form.volatility_lookback_days, args.volatility_lookback);
+    set(&mut form.outage_policy, args.outage_policy);
     if let Some(toggle) = args.trailing_stop {
         form.trailing_stop_enabled = match toggle.as_str() {
             "on" | "true" => Some("true".to_owned()),
@@ -171,11 +172,12 @@ pub async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Resul
     }
     let saved = service.update_risk(&symbol, &form).await?;
     println!(
-        "{}: stop loss {}%, take profit {}%, sizing {}",
+        "{}: stop loss {}%, take profit {}%, sizing {}, outage policy {}",
         saved.symbol,
         saved.settings.stop_loss_percent,
         saved.settings.take_profit_percent,
-        saved.settings.position_sizing_method
+        saved.settings.position_sizing_method,
+        saved.settings.outage_policy
     );
     Ok(Exit::Success)
 }

@@ -353,6 +353,8 @@ pub(super) fn check_risks(bot: &BotTables, names: &Names, review: &mut Review) {
                 "volatility_lookback_days",
                 &defaults.volatility_lookback_days,
             ),
+            // Not a column of the bots' schema: the default applies.
+            outage_policy: String::new(),
             version: 1,
         };
         if let Err(e) = form.parse() {

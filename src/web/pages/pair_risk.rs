@@ -2,7 +2,7 @@
 
 use crate::domain::auth::Role;
 use crate::domain::fields::{risk::FIELDS, FieldRule};
-use crate::domain::risk::{PositionSizing, RiskConfig, RiskForm};
+use crate::domain::risk::{OutagePolicy, PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
@@ -53,6 +53,8 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
     let rest: Vec<_> = FIELDS[4..6].iter().copied().map(field).collect();
     let lookback = field(FIELDS[6]);
     let sizing = risk.settings.position_sizing_method;
+    let outage = risk.settings.outage_policy;
+    let symbol_for_help = symbol.clone();
     view! {
         <h1>"Risk of " {symbol.clone()}</h1>
         <p class="links"><a href=format!("/pairs/{symbol}")>"Back to " {symbol.clone()}</a></p>
@@ -78,6 +80,22 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
                 </select>
             </div>
             {lookback}
+            <div class="field">
+                <label for="field-outage-policy">"When the configuration is unconfirmed"</label>
+                <select id="field-outage-policy" name="form[outage_policy]" aria-describedby="outage-policy-help">
+                    {OutagePolicy::ALL
+                        .into_iter()
+                        .map(|p| view! { <option value=p.as_str() selected=p == outage>{p.as_str()}</option> })
+                        .collect_view()}
+                </select>
+                <p class="help" id="outage-policy-help">
+                    "Past the grace period (the setting outage_grace_seconds) without a confirmed configuration, a reader of "
+                    {symbol_for_help}
+                    " will: "
+                    <strong class="outage-policy-now">{outage.describe()}</strong>
+                    ". auto stops opening positions when trading live and keeps trading when paper trading."
+                </p>
+            </div>
             <Can role=Role::Editor><div class="actions"><button type="submit">"Save"</button></div></Can>
         </ActionForm>
     }
