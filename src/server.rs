@@ -205,6 +205,7 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     }
     spawn_session_sweeper(service.accounts());
     spawn_fleet_reporter(service.clone(), settings.listen.to_string());
+    let streams = service.clone();
     let app = router(
         service,
         leptos_options(settings)?,
@@ -223,7 +224,11 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Event streams never end by themselves: end them, or shutdown waits on bots.
+        streams.feed().close();
+    })
     .await
     .map_err(|e| StartupError::Other(e.to_string()))
 }

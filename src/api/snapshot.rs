@@ -14,7 +14,7 @@ use serde_json::json;
     get,
     path = "/api/v1/snapshot",
     tag = "bots",
-    responses((status = 200, description = "revision, every active pair's trading config keyed by symbol under pairs, the settings under system (secret ones only for a token that reads them), and the portfolio", body = Object), (status = 304, description = "Unchanged"), crate::http::error::Refusals),
+    responses((status = 200, description = "revision, every active pair's trading config keyed by symbol under pairs, the settings under system (secret ones only for a token that reads them) with their types under setting_types, and the portfolio", body = Object), (status = 304, description = "Unchanged"), crate::http::error::Refusals),
     security(("read_token" = [])),
     description = "The content is at least as new as revision: follow /api/v1/stream with Last-Event-ID set to it. \"stale\" says when the server cannot vouch that the answer is current"
 )]
@@ -43,10 +43,17 @@ pub(super) async fn snapshot(
             for config in configs.iter() {
                 pairs.insert(config.pair.symbol.to_string(), config_json(config)?);
             }
+            // JSON does not tell the decimal 10000 from the integer 10000: the types do.
+            let setting_types: serde_json::Map<String, serde_json::Value> = settings
+                .iter()
+                .filter(|s| reads_secrets || !s.is_secret)
+                .map(|s| (s.key.clone(), json!(s.value_type.as_str())))
+                .collect();
             let body = json!({
                 "revision": revision,
                 "pairs": pairs,
                 "system": system_json(&settings, reads_secrets),
+                "setting_types": setting_types,
                 "portfolio": portfolio,
             });
             Answer::new(&body, Marking::InBody)

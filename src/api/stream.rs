@@ -4,7 +4,8 @@
 //!
 //! - `start`: the revision the stream starts at (no resume point was given);
 //! - `change`: `{"revision": N, "changes": [{"kind": "pair", "symbol": "BTC/USDT"}, ...]}`;
-//! - `reset`: `{"revision": N}`: what changed up to N is not known here; refetch everything.
+//! - `reset`: `{"revision": N}`: what changed up to N is not known here; refetch everything;
+//! - `refused`: `{"error": ...}`: the caller's token was revoked or expired; the stream ends.
 //!
 //! `?pairs=BTC/USDT,ETH/USDT` sends only the changes that touch those pairs (a strategy's
 //! definition and "everything" touch every pair), and every reset.
@@ -129,6 +130,11 @@ struct Watcher {
     after: u64,
     /// The `start` event, until it is sent.
     start: Option<Event>,
+    /// The caller's bearer token, checked again at every heartbeat and after every change
+    /// to the tokens: a revoked or expired token's stream ends with a `refused` event.
+    token: Option<String>,
+    /// Set once the `refused` event is sent: the stream ends.
+    ended: bool,
 }
 
 impl Watcher {
@@ -146,7 +152,26 @@ impl Watcher {
         ))
     }
 
+    /// The `refused` event, if the caller's token no longer grants reading. The grant is
+    /// cached (no database work) until the tokens change; an unreachable database keeps
+    /// the stream going, as it keeps the token's other reads going.
+    async fn refusal(&mut self) -> Option<Event> {
+        let token = self.token.as_deref()?;
+        match self.service.token_grant(token).await {
+            Err(ConfigError::NotFound(_)) => {
+                self.ended = true;
+                Some(Event::default().event("refused").data(
+                    json!({ "error": "this token is unknown, revoked or expired" }).to_string(),
+                ))
+            }
+            _ => None,
+        }
+    }
+
     async fn next(&mut self) -> Option<Event> {
+        if self.ended || self.service.feed().is_closed() {
+            return None;
+        }
         if let Some(start) = self.start.take() {
             return Some(start);
         }
@@ -154,6 +179,12 @@ impl Watcher {
             let event: Arc<FeedEvent> = if self.watch.backlog.is_empty() {
                 let Ok(received) = tokio::time::timeout(HEARTBEAT, self.watch.live.recv()).await
                 else {
+                    if self.service.feed().is_closed() {
+                        return None;
+                    }
+                    if let Some(refused) = self.refusal().await {
+                        return Some(refused);
+                    }
                     return Some(self.heartbeat());
                 };
                 match received {
@@ -174,6 +205,13 @@ impl Watcher {
                 continue;
             }
             self.after = event.revision();
+            let tokens_changed = matches!(&*event, FeedEvent::Reset { .. })
+                || matches!(&*event, FeedEvent::Changes { changes, .. } if changes.contains(&Change::Tokens));
+            if tokens_changed {
+                if let Some(refused) = self.refusal().await {
+                    return Some(refused);
+                }
+            }
             if let Some(sse) = self.filter.event(&event) {
                 return Some(sse);
             }
@@ -206,12 +244,19 @@ pub(super) async fn stream(
         )),
     };
     let after = resume.unwrap_or(watch.revision);
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
     let watcher = Watcher {
         service,
         watch,
         filter,
         after,
         start,
+        token,
+        ended: false,
     };
     super::fleet::note_stream_client(&watcher.service, &headers);
     Ok(Sse::new(events(watcher)).into_response())

@@ -65,6 +65,9 @@ struct State {
 pub struct Feed {
     state: Mutex<State>,
     sender: broadcast::Sender<Arc<FeedEvent>>,
+    /// Set when the server shuts down: watchers end their streams (at their next
+    /// heartbeat at the latest), so a graceful shutdown does not wait on them.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Feed {
@@ -78,6 +81,7 @@ impl Default for Feed {
                 collecting: None,
             }),
             sender: broadcast::channel(BROADCAST_CAPACITY).0,
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -192,6 +196,16 @@ impl Feed {
             backlog,
             live,
         }
+    }
+
+    /// Ends every watcher's stream: the server is shutting down.
+    pub fn close(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The revision published last.

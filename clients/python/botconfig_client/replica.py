@@ -311,6 +311,8 @@ class BotConfig:
                     elif kind == "reset":
                         self._counters["resets"] += 1
                         self._need_snapshot = True
+                    elif kind == "refused":
+                        raise Refused(f"the server ended the stream: {data}")
                     if self._need_snapshot or self._closing.is_set():
                         break
             except Refused as error:
@@ -421,7 +423,12 @@ class BotConfig:
             }
             try:
                 self._transport.request("POST", "/api/v1/fleet/heartbeat", body)
-            except (Refused, Unreachable) as error:
+            except Refused as error:
+                self._stopped = self._stopped or str(error)
+                log.error("botconfig stopped: %s", error)
+                self._closing.set()
+                return
+            except Unreachable as error:
                 log.debug("botconfig fleet report failed: %s", error)
 
 

@@ -50,7 +50,14 @@ class State:
 
     @classmethod
     def from_snapshot(cls, body: Dict[str, Any]) -> "State":
-        return cls(int(body["revision"]), body["pairs"], body["system"], body["portfolio"])
+        types = body.get("setting_types", {})
+        system = {
+            key: Decimal(str(value)) if types.get(key) == "float" and not isinstance(value, bool) else value
+            for key, value in body["system"].items()
+        }
+        state = cls(int(body["revision"]), body["pairs"], system, body["portfolio"])
+        state.setting_types = types
+        return state
 
     def with_pairs(self, revision: int, changed: Dict[str, Optional[Dict[str, Any]]],
                    portfolio: Dict[str, Any]) -> "State":
@@ -61,7 +68,9 @@ class State:
                 pairs.pop(symbol, None)
             else:
                 pairs[symbol] = raw
-        return State(revision, pairs, self.system, portfolio)
+        state = State(revision, pairs, self.system, portfolio)
+        state.setting_types = self.setting_types
+        return state
 
     def at(self, revision: int) -> "State":
         """The same content, known to be current as of ``revision``."""
@@ -70,9 +79,12 @@ class State:
         state.revision = revision
         return state
 
+    setting_types: Dict[str, str] = {}
+
     def to_json(self) -> Dict[str, Any]:
         return {
             "revision": self.revision,
+            "setting_types": self.setting_types,
             "pairs": {symbol: p.raw for symbol, p in self.pairs.items()},
             "system": self.system,
             "portfolio": self.portfolio_raw,
