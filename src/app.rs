@@ -2,6 +2,7 @@
 
 use crate::web::auth::{LoginPage, UserMenu};
 use crate::web::components::not_found::NotFound;
+use crate::web::pages::fleet::FleetPage;
 use crate::web::pages::history::HistoryPage;
 use crate::web::pages::tokens::TokensPage;
 use crate::web::pages::users::UsersPage;
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                             <A href="/system">"System"</A>
                             <A href="/history">"History"</A>
                             <A href="/benchmark">"Benchmark"</A>
+                            <A href="/fleet">"Fleet"</A>
                             {crate::web::auth::allowed(crate::domain::auth::Role::Admin)
                                 .then(|| view! { <A href="/tokens">"Tokens"</A> <A href="/users">"Users"</A> })}
                         </nav>
@@ -116,6 +118,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("system") view=SystemPage/>
                         <Route path=StaticSegment("benchmark") view=BenchmarkPage/>
                         <Route path=StaticSegment("history") view=HistoryPage/>
+                        <Route path=StaticSegment("fleet") view=FleetPage/>
                         <Route path=StaticSegment("login") view=LoginPage/>
                         <Route path=StaticSegment("tokens") view=TokensPage/>
                         <Route path=StaticSegment("users") view=UsersPage/>

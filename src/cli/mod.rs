@@ -92,6 +92,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Every reader of the configuration (servers and client replicas) with its applied
+    /// revision, lag and last report: exit code 1 when one deserves a warning.
+    Fleet {
+        /// Warn about a reader behind the database for longer than this many seconds.
+        #[arg(long, default_value_t = crate::domain::fleet::DEFAULT_BEHIND_WARNING_SECONDS)]
+        behind_warning: i64,
+        /// Warn about a reader silent for longer than this many seconds.
+        #[arg(long, default_value_t = crate::domain::fleet::DEFAULT_SILENT_WARNING_SECONDS)]
+        silent_warning: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the configuration: exit code 1 when there are errors.
     Validate {
         #[arg(long)]

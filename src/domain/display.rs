@@ -154,3 +154,44 @@ mod tests {
         assert_eq!(risk.cells()[1], "5%");
     }
 }
+
+/// The fleet: one row per reader.
+pub const FLEET_COLUMNS: &[Column] = &[
+    Column::text("Reader"),
+    Column::text("Kind"),
+    Column::text("Host"),
+    Column::text("Library"),
+    Column::number("Applied revision"),
+    Column::number("Behind"),
+    Column::number("Last seen"),
+    Column::text("Status"),
+];
+
+impl super::fleet::Reader {
+    /// The cells of this reader's row under `FLEET_COLUMNS`.
+    pub fn cells(&self) -> Vec<String> {
+        let behind = match (self.revisions_behind, self.behind_seconds) {
+            (0, _) => "current".to_owned(),
+            (n, Some(seconds)) => format!("{n} rev, {seconds:.1} s"),
+            (n, None) => format!("{n} rev"),
+        };
+        vec![
+            if self.name.is_empty() {
+                self.instance.clone()
+            } else {
+                self.name.clone()
+            },
+            self.kind.as_str().to_owned(),
+            self.host.clone(),
+            self.library.clone(),
+            self.applied_revision.to_string(),
+            behind,
+            format!("{:.1} s ago", self.silent_seconds),
+            match &self.warning {
+                Some(warning) => format!("warning: {warning}"),
+                None if self.stale => "stale".to_owned(),
+                None => "ok".to_owned(),
+            },
+        ]
+    }
+}

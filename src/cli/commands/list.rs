@@ -198,3 +198,37 @@ pub async fn run(
         }
     }
 }
+
+/// `botconfig fleet`: every reader and how it stands; exit code 1 when one has a warning.
+pub async fn fleet(
+    service: &ConfigService,
+    behind_warning: i64,
+    silent_warning: i64,
+    as_json: bool,
+) -> Result<Exit, Failure> {
+    let fleet = service
+        .fleet(Some(behind_warning), Some(silent_warning))
+        .await?;
+    if as_json {
+        crate::cli::output::json(&fleet)?;
+    } else {
+        println!(
+            "database at revision {}; {} reader(s), {} with a warning (behind > {} s or silent > {} s)",
+            fleet.database_revision,
+            fleet.readers.len(),
+            fleet.warnings(),
+            fleet.behind_warning_seconds,
+            fleet.silent_warning_seconds
+        );
+        let rows = fleet.readers.iter().map(|r| r.cells()).collect();
+        println!(
+            "{}",
+            crate::cli::output::table(crate::domain::display::FLEET_COLUMNS, rows)
+        );
+    }
+    Ok(if fleet.warnings() == 0 {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
+}

@@ -49,6 +49,19 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Token { command } => {
             accounts::token(&service(&settings, &reason).await?.accounts(), command).await
         }
+        Command::Fleet {
+            behind_warning,
+            silent_warning,
+            json,
+        } => {
+            list::fleet(
+                &service(&settings, &reason).await?,
+                behind_warning,
+                silent_warning,
+                json,
+            )
+            .await
+        }
         Command::History(args) => history::history(&service(&settings, &reason).await?, args).await,
         Command::Rollback(args) => {
             history::rollback(&service(&settings, &reason).await?, args).await

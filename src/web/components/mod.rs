@@ -300,3 +300,14 @@ where
     });
     counter
 }
+
+/// A signal that ticks every `period` while the page is open in a browser.
+pub fn ticker(period: std::time::Duration) -> RwSignal<u64> {
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), period) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    tick
+}

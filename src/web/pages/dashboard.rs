@@ -6,7 +6,7 @@ use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::trading::{PortfolioSettings, ValidationReport};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
-use crate::web::components::{DataTable, ErrorNote, Loaded};
+use crate::web::components::{ticker, DataTable, ErrorNote, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -64,17 +64,6 @@ pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigEr
         Ok((pattern, dropped))
     })
     .await
-}
-
-/// A signal that ticks every `period` while the page is open in a browser.
-fn ticker(period: std::time::Duration) -> RwSignal<u64> {
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), period) {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    tick
 }
 
 #[component]

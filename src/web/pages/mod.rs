@@ -3,6 +3,7 @@
 
 pub mod benchmark;
 pub mod dashboard;
+pub mod fleet;
 pub mod history;
 pub mod pair;
 pub mod pair_risk;
