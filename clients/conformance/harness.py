@@ -116,8 +116,11 @@ class FaultProxy:
     (as a broken network does), and `drop_next_change()` removes the next `change` event
     from whichever event stream carries one (a lost event, the framing kept intact)."""
 
-    def __init__(self, target_port: int):
+    def __init__(self, target_port: int, http: bool = True):
         self.target_port = target_port
+        # Plain TCP (a database connection): bytes pass through untouched.
+        self.http = http
+        self.refusing = threading.Event()
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -136,6 +139,11 @@ class FaultProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.refusing.is_set():
+                # As a server that is down: the connection is closed at once.
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
                 upstream.settimeout(None)
@@ -149,7 +157,7 @@ class FaultProxy:
 
     def _pump(self, source, sink, from_server):
         try:
-            if not from_server:
+            if not from_server or not self.http:
                 while True:
                     data = source.recv(65536)
                     if not data:
@@ -192,6 +200,14 @@ class FaultProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def refuse(self, on: bool):
+        """While on, every connection is reset and every new one refused."""
+        if on:
+            self.refusing.set()
+            self.reset_all()
+        else:
+            self.refusing.clear()
 
     def drop_next_change(self):
         self.drop_change.set()

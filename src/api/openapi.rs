@@ -2,8 +2,8 @@
 //! annotations and the domain's types (utoipa). A test checks it against the router's
 //! table: every `/api/v1` route is in it, with the token its requirement asks for.
 
-use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::fleet::{Fleet, Reader, ReaderKind, ReaderReport};
+use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::risk::{OutagePolicy, RiskConfig, RiskSettings};
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::strategy::PairStrategy;

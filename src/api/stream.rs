@@ -143,8 +143,11 @@ impl Watcher {
         // What this stream has accounted for, not the feed's latest: an event published a
         // moment ago may still be on its way to this watcher.
         let revision = self.after;
+        // The server vouches for what it applied; this stream vouches for it only once it
+        // has sent all of it.
         let confirmed = health
             .confirmed_millis_ago
+            .filter(|_| revision >= health.applied_revision)
             .map_or_else(|| "none".to_owned(), |ms| ms.to_string());
         Event::default().comment(format!(
             "heartbeat revision={revision} confirmed_ms={confirmed} stale={}",

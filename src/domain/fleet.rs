@@ -183,7 +183,10 @@ mod tests {
         assert_eq!(report.instance, "4f1c");
         assert_eq!(report.name, "btc-bot");
         assert_eq!(report.revision, 42);
-        assert!(ReaderReport::from_header("name=x; revision=1").is_err(), "no instance");
+        assert!(
+            ReaderReport::from_header("name=x; revision=1").is_err(),
+            "no instance"
+        );
         assert!(ReaderReport::from_header("instance=a; revision=-1").is_err());
         assert!(ReaderReport::from_header("instance=a; junk").is_err());
     }

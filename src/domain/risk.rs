@@ -85,7 +85,9 @@ impl OutagePolicy {
     /// The policy in words, as the pair's page shows it.
     pub fn describe(self) -> &'static str {
         match self {
-            Self::Auto => "stop opening positions when trading live, keep trading when paper trading",
+            Self::Auto => {
+                "stop opening positions when trading live, keep trading when paper trading"
+            }
             Self::FailOpen => "keep trading on the last good values",
             Self::FailClosed => "stop opening positions",
         }

@@ -108,17 +108,21 @@ impl ConfigService {
             Some(ms) => ms as f64 / 1000.0,
             None => f64::INFINITY,
         };
-        let grace = match reader.setting(OUTAGE_GRACE_SETTING).await {
-            Err(ConfigError::NotFound(_)) => DEFAULT_OUTAGE_GRACE_SECONDS,
-            other => other?.integer()?,
+        // The whole list, one entry that warming loads: in an outage, a key read for the
+        // first time could not be loaded.
+        let settings = reader.system_config().await?;
+        let find = |key: &str| settings.iter().find(|s| s.key == key);
+        let grace = match find(OUTAGE_GRACE_SETTING) {
+            Some(setting) => setting.integer()?,
+            None => DEFAULT_OUTAGE_GRACE_SECONDS,
         };
         if age_seconds <= grace as f64 {
             return Ok(None);
         }
         let policy = reader.pair_risk(symbol).await?.settings.outage_policy;
-        let paper = match reader.setting("paper_trading").await {
-            Err(ConfigError::NotFound(_)) => true,
-            other => other?.bool()?,
+        let paper = match find("paper_trading") {
+            Some(setting) => setting.bool()?,
+            None => true,
         };
         Ok((!policy.allows_trading(age_seconds, grace, paper)).then(|| {
             format!(

@@ -12,6 +12,7 @@ mod auth;
 mod cache;
 mod cli;
 mod faults;
+mod fleet;
 mod hardening;
 mod history;
 mod http;

@@ -35,8 +35,9 @@ impl Received {
 struct Client {
     body: axum::body::BodyDataStream,
     buffer: String,
-    /// Comment lines seen (the heartbeat).
+    /// Comment lines seen (the heartbeat), and the last one's text.
     comments: usize,
+    last_comment: String,
 }
 
 impl Client {
@@ -56,6 +57,7 @@ impl Client {
             body: response.into_body().into_data_stream(),
             buffer: String::new(),
             comments: 0,
+            last_comment: String::new(),
         }
     }
 
@@ -67,8 +69,9 @@ impl Client {
                 let block: String = self.buffer.drain(..end + 2).collect();
                 let (mut event, mut id, mut data) = (String::from("message"), None, String::new());
                 for line in block.lines() {
-                    if line.starts_with(':') {
+                    if let Some(comment) = line.strip_prefix(':') {
                         self.comments += 1;
+                        self.last_comment = comment.trim().to_owned();
                     } else if let Some(v) = line.strip_prefix("event:") {
                         event = v.trim().to_owned();
                     } else if let Some(v) = line.strip_prefix("id:") {
@@ -77,9 +80,14 @@ impl Client {
                         data.push_str(v.trim());
                     }
                 }
-                if let Some(id) = id {
+                if id.is_some() || !data.is_empty() {
                     let data = serde_json::from_str(&data).expect("data is JSON");
-                    return Some(Received { event, id, data });
+                    // An event without an id (`refused`) has id 0.
+                    return Some(Received {
+                        event,
+                        id: id.unwrap_or(0),
+                        data,
+                    });
                 }
                 continue;
             }
@@ -352,6 +360,56 @@ async fn an_idle_stream_says_it_is_alive(pool: PgPool) {
     let waited = botconfig::api::STREAM_HEARTBEAT + Duration::from_secs(2);
     assert!(client.next(waited).await.is_none());
     assert!(client.comments >= 1, "no heartbeat comment in {waited:?}");
+    // It names the revision the stream has accounted for and how long ago the server last
+    // confirmed its cache: a client holding that revision is current as of then.
+    let current = revision(&pool).await;
+    let fields: Vec<&str> = client.last_comment.split_whitespace().collect();
+    assert_eq!(fields[0], "heartbeat", "{}", client.last_comment);
+    assert_eq!(fields[1], format!("revision={current}"));
+    let confirmed: u64 = fields[2]
+        .strip_prefix("confirmed_ms=")
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("{}", client.last_comment));
+    assert!(confirmed < 5_000, "{}", client.last_comment);
+    assert_eq!(fields[3], "stale=false");
+}
+
+/// A stream outlives no token: once it is revoked, the stream says so and ends, so a
+/// client stops instead of following on a token nobody holds any more.
+#[sqlx::test]
+async fn a_revoked_tokens_stream_ends_with_refused(pool: PgPool) {
+    let (router, manager, _listener) = server(&pool).await;
+    let token = watcher_token(&pool, &manager).await;
+    let mut client = Client::connect(&router, &token, None, "").await;
+    assert_eq!(
+        client.next(Duration::from_secs(2)).await.unwrap().event,
+        "start"
+    );
+    sql(
+        &pool,
+        "UPDATE api_tokens SET revoked_at = now() WHERE name = 'watcher'",
+    )
+    .await;
+    let mut events = Vec::new();
+    while let Some(event) = client.next(Duration::from_secs(5)).await {
+        events.push(event.event.clone());
+        if event.event == "refused" {
+            assert!(
+                event.data["error"].as_str().unwrap().contains("revoked"),
+                "{event:?}"
+            );
+            break;
+        }
+    }
+    assert_eq!(
+        events.last().map(String::as_str),
+        Some("refused"),
+        "{events:?}"
+    );
+    assert!(
+        client.next(Duration::from_secs(3)).await.is_none(),
+        "the stream ended"
+    );
 }
 
 /// The database's own account of what each revision changed: every notification, grouped

@@ -84,7 +84,10 @@ fn main() {
     let mut out = std::io::stdout();
     if std::env::args().any(|a| a == "--watch") {
         let line = |revision: u64, stale: bool| {
-            format!("{}", json!({ "t": now(), "revision": revision, "stale": stale }))
+            format!(
+                "{}",
+                json!({ "t": now(), "revision": revision, "stale": stale })
+            )
         };
         let watcher = config.clone();
         let printer = std::sync::Arc::new(std::sync::Mutex::new(std::io::stdout()));

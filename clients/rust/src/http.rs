@@ -38,9 +38,14 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn parse(url: &str, token: &str) -> Result<Self, String> {
-        let rest = url.trim_end_matches('/').strip_prefix("http://").ok_or_else(|| {
-            format!("the URL must be http://host:port (this client speaks plain HTTP), not {url:?}")
-        })?;
+        let rest = url
+            .trim_end_matches('/')
+            .strip_prefix("http://")
+            .ok_or_else(|| {
+                format!(
+                    "the URL must be http://host:port (this client speaks plain HTTP), not {url:?}"
+                )
+            })?;
         let (authority, prefix) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].to_owned()),
             None => (rest, String::new()),

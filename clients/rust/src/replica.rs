@@ -232,7 +232,10 @@ impl BotConfig {
             ),
             None => {}
         }
-        inner.counters.snapshots.fetch_add(u64::from(!from_file), Ordering::Relaxed);
+        inner
+            .counters
+            .snapshots
+            .fetch_add(u64::from(!from_file), Ordering::Relaxed);
         if !from_file {
             inner.write_file();
         }
@@ -279,7 +282,11 @@ impl BotConfig {
             .strategies
             .iter()
             .map(|s| {
-                let weight = if total.is_zero() { Decimal::ZERO } else { s.weight / total };
+                let weight = if total.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    s.weight / total
+                };
                 (s.name.clone(), weight)
             })
             .collect()
@@ -291,7 +298,12 @@ impl BotConfig {
 
     pub fn enabled_strategies_for_pair(&self, symbol: &str) -> Vec<String> {
         self.trading_config_for_pair(symbol)
-            .map(|c| c.enabled_strategies().into_iter().map(str::to_owned).collect())
+            .map(|c| {
+                c.enabled_strategies()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -331,11 +343,9 @@ impl BotConfig {
 
     /// Reloads the whole snapshot now.
     pub fn warm(&self) -> Result<u64, Error> {
-        self.inner
-            .reload()
-            .map_err(|f| match f {
-                Failure::Refused(m) | Failure::Retry(m) => Error::Unavailable(m),
-            })?;
+        self.inner.reload().map_err(|f| match f {
+            Failure::Refused(m) | Failure::Retry(m) => Error::Unavailable(m),
+        })?;
         Ok(self.revision())
     }
 
@@ -355,7 +365,11 @@ impl BotConfig {
 
     /// Why the replica stopped following the server (a refused token), if it did.
     pub fn stopped(&self) -> Option<String> {
-        self.inner.stopped.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn status(&self) -> Status {
@@ -394,7 +408,9 @@ impl BotConfig {
 fn load_snapshot(endpoint: &Endpoint, timeout: Duration) -> Result<(Snapshot, bool), HttpError> {
     let (status, body) = endpoint.request("GET", "/api/v1/snapshot", None, timeout)?;
     if status != 200 {
-        return Err(HttpError::Unreachable(format!("GET /api/v1/snapshot answered {status}")));
+        return Err(HttpError::Unreachable(format!(
+            "GET /api/v1/snapshot answered {status}"
+        )));
     }
     Snapshot::parse(&body).map_err(HttpError::Unreachable)
 }
@@ -415,7 +431,10 @@ fn read_file(path: &std::path::Path) -> Option<(Snapshot, Option<Duration>)> {
     let document: FileDocument = serde_json::from_slice(&text).ok()?;
     let (mut snapshot, _) = Snapshot::parse(document.body.to_string().as_bytes()).ok()?;
     snapshot.revision = document.revision;
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_millis() as u64;
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_millis() as u64;
     let age = document
         .confirmed_at_ms
         .map(|at| Duration::from_millis(now_ms.saturating_sub(at)));
@@ -455,7 +474,12 @@ impl Inner {
             self.confirm(at);
         }
         self.write_file();
-        for callback in self.callbacks.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for callback in self
+            .callbacks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             callback(revision, changes);
         }
     }
@@ -484,7 +508,10 @@ impl Inner {
             .and_then(|bytes| std::fs::write(&temporary, bytes))
             .and_then(|()| std::fs::rename(&temporary, path));
         if let Err(e) = written {
-            eprintln!("botconfig: cannot write the snapshot file {}: {e}", path.display());
+            eprintln!(
+                "botconfig: cannot write the snapshot file {}: {e}",
+                path.display()
+            );
         }
     }
 
@@ -640,7 +667,9 @@ impl Inner {
                 self.counters.resets.fetch_add(1, Ordering::Relaxed);
                 Ok(true)
             }
-            "refused" => Err(Failure::Refused(format!("the server ended the stream: {data}"))),
+            "refused" => Err(Failure::Refused(format!(
+                "the server ended the stream: {data}"
+            ))),
             _ => Ok(false),
         }
     }
@@ -697,7 +726,10 @@ impl Inner {
                 200 => {
                     let value: serde_json::Value = serde_json::from_slice(&body)
                         .map_err(|e| Failure::Retry(format!("{path}: {e}")))?;
-                    stale |= value.get("stale").and_then(|s| s.as_bool()).unwrap_or(false);
+                    stale |= value
+                        .get("stale")
+                        .and_then(|s| s.as_bool())
+                        .unwrap_or(false);
                     let config: TradingConfig = serde_json::from_value(value)
                         .map_err(|e| Failure::Retry(format!("{path}: {e}")))?;
                     if config.pair.is_active {
@@ -709,13 +741,20 @@ impl Inner {
                 other => return Err(Failure::Retry(format!("{path} answered {other}"))),
             }
         }
-        let (status, body) = self.endpoint.request("GET", "/api/v1/portfolio", None, timeout)?;
+        let (status, body) = self
+            .endpoint
+            .request("GET", "/api/v1/portfolio", None, timeout)?;
         if status != 200 {
-            return Err(Failure::Retry(format!("/api/v1/portfolio answered {status}")));
+            return Err(Failure::Retry(format!(
+                "/api/v1/portfolio answered {status}"
+            )));
         }
         let value: serde_json::Value =
             serde_json::from_slice(&body).map_err(|e| Failure::Retry(e.to_string()))?;
-        stale |= value.get("stale").and_then(|s| s.as_bool()).unwrap_or(false);
+        stale |= value
+            .get("stale")
+            .and_then(|s| s.as_bool())
+            .unwrap_or(false);
         let portfolio = serde_json::from_value(value).map_err(|e| Failure::Retry(e.to_string()))?;
         let next = Snapshot::build(
             event.revision,

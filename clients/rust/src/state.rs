@@ -199,8 +199,8 @@ struct SnapshotBody {
 impl Snapshot {
     /// The server's `/api/v1/snapshot` answer, and whether it was marked stale.
     pub(crate) fn parse(body: &[u8]) -> Result<(Snapshot, bool), String> {
-        let body: SnapshotBody =
-            serde_json::from_slice(body).map_err(|e| format!("a snapshot that does not parse: {e}"))?;
+        let body: SnapshotBody = serde_json::from_slice(body)
+            .map_err(|e| format!("a snapshot that does not parse: {e}"))?;
         let settings = body
             .system
             .iter()
@@ -214,7 +214,10 @@ impl Snapshot {
             .into_iter()
             .map(|(symbol, config)| (symbol, Arc::new(config)))
             .collect();
-        Ok((Snapshot::build(body.revision, pairs, settings, Arc::new(body.portfolio)), body.stale))
+        Ok((
+            Snapshot::build(body.revision, pairs, settings, Arc::new(body.portfolio)),
+            body.stale,
+        ))
     }
 
     pub(crate) fn build(
@@ -224,7 +227,10 @@ impl Snapshot {
         portfolio: Arc<Portfolio>,
     ) -> Snapshot {
         let flag = |key: &str, default: bool| {
-            settings.get(key).and_then(Setting::as_bool).unwrap_or(default)
+            settings
+                .get(key)
+                .and_then(Setting::as_bool)
+                .unwrap_or(default)
         };
         Snapshot {
             revision,

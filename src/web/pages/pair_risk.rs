@@ -19,8 +19,9 @@ pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
     .await
 }
 
-/// Saves a pair's risk settings if they are still at `form.version`.
-#[server]
+/// Saves a pair's risk settings if they are still at `form.version`. At a fixed path
+/// (`/api/save_risk`), so the fleet check drives it as the console's form does.
+#[server(endpoint = "save_risk")]
 pub async fn save_risk(symbol: String, form: RiskForm) -> Result<RiskConfig, ConfigError> {
     crate::web::as_role(Role::Editor, move |service| async move {
         service

@@ -1,0 +1,377 @@
+"""The fleet under load and faults (scripts/fleet-check.sh runs it).
+
+Two servers on one database (their database connections through a fault proxy), client
+replicas (Python and Rust, half on each server), a write every 100 ms through the console's
+server function, the REST API, the CLI and plain SQL in turn, and wrk reading the bot-facing
+API, while it: terminates one server's listener backend, refuses every database connection
+of both servers for a while, and kills and restarts one server. Then it prints, from the
+clients' own logs of what they applied and when they said they were stale:
+
+- commit -> every replica lag (median, p99, max), in steady state and overall;
+- how long replicas served stale, and any read older than a committed write beyond the
+  bound that was not marked stale (must be 0);
+- how long after the database returned every replica was current;
+- lost writes (acknowledged but not in the database, or never applied by a replica);
+- the HTTP read's requests/s and the errors by kind.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "clients", "conformance"))
+
+from harness import PG, FaultProxy, Server, agent_command, drop_database, fresh_database, psql, wait_for  # noqa: E402
+
+SYMBOLS = ["BTC/USDT", "ETH/USDT", "DOT/USDT"]
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f} ms"
+
+
+class Watcher:
+    """One client replica in --watch mode: its log of (t, revision, stale)."""
+
+    def __init__(self, kind, url, token, name, max_staleness):
+        env = {**os.environ, "BOTCONFIG_URL": url, "BOTCONFIG_TOKEN": token, "BOTCONFIG_NAME": name,
+               "BOTCONFIG_MAX_STALENESS": str(max_staleness)}
+        env.pop("BOTCONFIG_SNAPSHOT", None)
+        self.kind, self.name = kind, name
+        self.process = subprocess.Popen(agent_command(kind) + ["--watch"], env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True, bufsize=1)
+        self.log = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if "revision" in entry:
+                self.log.append((entry["t"], entry["revision"], entry["stale"]))
+
+    def applied_at(self, revision):
+        for t, r, _ in self.log:
+            if r >= revision:
+                return t
+        return None
+
+    def unmarked_between(self, start, end):
+        """Seconds within [start, end) during which this replica said it was not stale."""
+        unmarked, state, since = 0.0, None, None
+        for t, _, stale in self.log:
+            if t >= end:
+                break
+            if t <= start:
+                state = stale
+                continue
+            if state is False:
+                unmarked += t - max(start, since if since else start)
+            state, since = stale, t
+        if state is False:
+            unmarked += end - max(start, since if since else start)
+        return unmarked
+
+    def stale_seconds(self, end):
+        total, since = 0.0, None
+        for t, _, stale in self.log:
+            if stale and since is None:
+                since = t
+            elif not stale and since is not None:
+                total += t - since
+                since = None
+        if since is not None:
+            total += end - since
+        return total
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+class Console:
+    """The console's server function for a pair's risk, as its form posts it."""
+
+    def __init__(self, url, password):
+        self.url = url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.post("/api/sign_in", {"name": "admin", "password": password, "next": "/"})
+
+    def post(self, path, fields):
+        request = urllib.request.Request(self.url + path, data=urllib.parse.urlencode(fields).encode(),
+                                         headers={"Origin": self.url, "Accept": "application/json"})
+        with self.opener.open(request, timeout=5) as response:
+            return response.status, response.read()
+
+
+class Writer:
+    def __init__(self, server_a, database_url, write_token, password, binary):
+        self.server = server_a
+        self.database_url = database_url
+        self.write_token = write_token
+        self.binary = binary
+        self.console = Console(server_a.url, password)
+        self.writes = []
+        self.errors = {}
+        self.stop = threading.Event()
+
+    def version(self, symbol):
+        return int(psql(self.database_url, "SELECT r.version FROM pair_risk_config r JOIN trading_pairs p "
+                                           f"ON p.id = r.pair_id WHERE p.symbol = '{symbol}'"))
+
+    def write(self, path, symbol, value):
+        if path == "console":
+            form = {"symbol": symbol, "form[stop_loss_percent]": value, "form[take_profit_percent]": "10",
+                    "form[max_daily_trades]": "10", "form[max_daily_loss_percent]": "5",
+                    "form[trailing_stop_enabled]": "false", "form[trailing_stop_percent]": "2",
+                    "form[max_drawdown_percent]": "15", "form[position_sizing_method]": "fixed",
+                    "form[volatility_lookback_days]": "30", "form[outage_policy]": "auto",
+                    "form[version]": str(self.version(symbol))}
+            self.console.post("/api/save_risk", form)
+        elif path == "api":
+            body = json.dumps({"stop_loss_percent": value, "take_profit_percent": "10", "max_daily_trades": 10,
+                               "max_daily_loss_percent": "5", "trailing_stop_enabled": False,
+                               "trailing_stop_percent": "2", "max_drawdown_percent": "15",
+                               "position_sizing_method": "fixed", "volatility_lookback_days": 30,
+                               "version": self.version(symbol)}).encode()
+            request = urllib.request.Request(
+                f"{self.server.url}/api/v1/pairs/{urllib.parse.quote(symbol, safe='')}/risk", data=body,
+                method="PUT", headers={"Authorization": f"Bearer {self.write_token}",
+                                       "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=5):
+                pass
+        elif path == "cli":
+            done = subprocess.run([self.binary, "update-risk", symbol, "--stop-loss", value],
+                                  env={**os.environ, "DATABASE_URL": self.database_url},
+                                  capture_output=True, text=True, timeout=10)
+            if done.returncode != 0:
+                raise RuntimeError(f"cli exit {done.returncode}: {done.stderr.strip()[:120]}")
+        else:
+            psql(self.database_url, "UPDATE pair_risk_config SET stop_loss_percent = " + value +
+                 f" WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = '{symbol}')")
+
+    def run(self, seconds):
+        paths = ["console", "api", "cli", "sql"]
+        start = time.time()
+        i = 0
+        while not self.stop.is_set() and time.time() - start < seconds:
+            due = start + i * 0.1
+            time.sleep(max(0.0, due - time.time()))
+            path, symbol = paths[i % 4], SYMBOLS[i % len(SYMBOLS)]
+            value = f"{1 + (i % 400) / 100:.2f}"
+            began = time.time()
+            try:
+                self.write(path, symbol, value)
+                done = time.time()
+                revision = int(psql(self.database_url, "SELECT revision FROM botconfig_revision"))
+                self.writes.append({"path": path, "began": began, "done": done, "revision": revision})
+            except urllib.error.HTTPError as error:
+                kind = f"{path}: HTTP {error.code}"
+                self.errors[kind] = self.errors.get(kind, 0) + 1
+            except Exception as error:  # noqa: BLE001 - every failure is counted by kind
+                kind = f"{path}: {type(error).__name__}"
+                self.errors[kind] = self.errors.get(kind, 0) + 1
+            i += 1
+
+
+WRK_SCRIPT = r"""
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) stale = 0; bad = 0 end
+function response(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+  if headers["x-botconfig-stale"] ~= nil then stale = stale + 1 end
+end
+function done(summary, latency, requests)
+  local s, b = 0, 0
+  for _, t in ipairs(threads) do s = s + t:get("stale"); b = b + t:get("bad") end
+  io.write(string.format("wrk-stale %d\nwrk-non200 %d\n", s, b))
+end
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--refuse-seconds", type=float, default=10)
+    parser.add_argument("--max-staleness", type=float, default=5.0, help="the clients' staleness bound")
+    parser.add_argument("--binary", default=os.environ.get("BOTCONFIG_BIN"))
+    args = parser.parse_args()
+    seconds = args.seconds
+    name = f"botconfig_fleet_{os.getpid()}"
+    fresh_database(name)
+    database_url = f"{PG}/{name}"
+    db_proxy = FaultProxy(5432, http=False)
+    proxied = f"postgres://postgres@127.0.0.1:{db_proxy.port}/{name}"
+    password = "fleet-check-admin-password"
+    servers = {}
+    for label in ("a", "b"):
+        server = Server(args.binary, name, extra_env={"BOTCONFIG_ADMIN_PASSWORD": password})
+        server.database_url = f"{proxied}?application_name=fleet-{label}"
+        servers[label] = server
+    servers["a"].start()
+    servers["b"].start()
+    for server in servers.values():
+        server.database_url = database_url  # the CLI and SQL reach the database directly
+    a, b = servers["a"], servers["b"]
+    read_token, write_token = a.token("fleet-read"), a.token("fleet-write", "write")
+    watchers = []
+    for i in range(args.clients):
+        kind = "python" if i % 2 == 0 else "rust"
+        server = a if (i // 2) % 2 == 0 else b
+        watchers.append(Watcher(kind, server.url, read_token, f"{kind}-{i}-on-{'a' if server is a else 'b'}",
+                                args.max_staleness))
+    wait_for(lambda: all(w.log for w in watchers), 30, "every replica started")
+    print(f"fleet: 2 servers, {len(watchers)} replicas ({sum(w.kind == 'python' for w in watchers)} Python, "
+          f"{sum(w.kind == 'rust' for w in watchers)} Rust), writes every 100 ms for {seconds:.0f} s")
+
+    writer = Writer(a, database_url, write_token, password, args.binary)
+    wrk_out = {}
+
+    def load():
+        script = f"/tmp/{name}.lua"
+        with open(script, "w") as out:
+            out.write(WRK_SCRIPT)
+        done = subprocess.run(["wrk", "-t1", "-c4", f"-d{int(seconds)}s", "-s", script,
+                               "-H", f"Authorization: Bearer {read_token}",
+                               f"{a.url}/api/v1/pairs/BTC%2FUSDT/config"], capture_output=True, text=True)
+        wrk_out["text"] = done.stdout + done.stderr
+
+    threads = [threading.Thread(target=writer.run, args=(seconds,)), threading.Thread(target=load)]
+    started = time.time()
+    for thread in threads:
+        thread.start()
+    faults = []
+
+    def at(fraction):
+        time.sleep(max(0.0, started + seconds * fraction - time.time()))
+
+    at(1 / 6)
+    t = time.time()
+    killed = psql(database_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE application_name = 'fleet-a' AND query ILIKE 'LISTEN%'")
+    faults.append(("server a's listener backend terminated", t, t + 0.0, killed))
+    at(2 / 6)
+    t = time.time()
+    db_proxy.refuse(True)
+    time.sleep(args.refuse_seconds)
+    db_proxy.refuse(False)
+    back = time.time()
+    back_revision = int(psql(database_url, "SELECT revision FROM botconfig_revision"))
+    faults.append((f"database connections of both servers refused for {args.refuse_seconds:.0f} s", t, back, ""))
+    at(4 / 6)
+    t = time.time()
+    b.process.send_signal(signal.SIGKILL)
+    b.process.wait()
+    b.database_url = f"{proxied}?application_name=fleet-b"
+    b.start()
+    b.database_url = database_url
+    faults.append(("server b killed and restarted", t, time.time(), ""))
+    for thread in threads:
+        thread.join()
+    ended = time.time()
+    final_revision = int(psql(database_url, "SELECT revision FROM botconfig_revision"))
+    wait_for(lambda: all(w.log and w.log[-1][1] >= final_revision for w in watchers), 10, "every replica current")
+    time.sleep(0.5)
+    report(args, writer, watchers, faults, back, back_revision, final_revision, wrk_out.get("text", ""),
+           database_url, ended)
+    for w in watchers:
+        w.stop()
+    for server in servers.values():
+        server.stop()
+    drop_database(name)
+
+
+def report(args, writer, watchers, faults, back, back_revision, final_revision, wrk_text, database_url, ended):
+    bound = args.max_staleness + 0.25  # the flag is sampled every 20 ms; 250 ms of slack
+    print("faults:")
+    for label, start, end, note in faults:
+        print(f"  {label} at +{start - writer.writes[0]['began']:.1f} s" + (f" ({note})" if note else ""))
+    windows = [(start - 0.2, end + 3.0) for _, start, end, _ in faults]
+    lags_all, lags_steady, fleet_all, fleet_steady = [], [], [], []
+    violations, never = [], 0
+    for write in writer.writes:
+        steady = not any(lo <= write["done"] <= hi for lo, hi in windows)
+        per_write = []
+        for w in watchers:
+            applied = w.applied_at(write["revision"])
+            if applied is None:
+                never += 1
+                continue
+            lag = max(0.0, applied - write["done"])
+            per_write.append(lag)
+            (lags_steady if steady else lags_all).append(lag)
+            if lag > bound:
+                unmarked = w.unmarked_between(write["done"] + bound, applied)
+                if unmarked > 0.05:
+                    violations.append((w.name, write["revision"], unmarked))
+        if per_write:
+            (fleet_steady if steady else fleet_all).append(max(per_write))
+    lags_all += lags_steady
+    fleet_all += fleet_steady
+    print(f"writes: {len(writer.writes)} committed "
+          f"({', '.join(f'{p} {sum(w['path'] == p for w in writer.writes)}' for p in ('console', 'api', 'cli', 'sql'))}), "
+          f"revision {writer.writes[0]['revision']}..{final_revision}")
+    for label, lags in (("steady state", lags_steady), ("through the faults", lags_all)):
+        print(f"commit -> replica ({label}, {len(lags)} applications): median {ms(statistics.median(lags))}, "
+              f"p99 {ms(percentile(lags, 99))}, max {ms(max(lags))}")
+    for label, lags in (("steady state", fleet_steady), ("through the faults", fleet_all)):
+        print(f"commit -> all {len(watchers)} replicas ({label}, {len(lags)} writes): median {ms(statistics.median(lags))}, "
+              f"p99 {ms(percentile(lags, 99))}, max {ms(max(lags))}")
+    stale = [w.stale_seconds(ended) for w in watchers]
+    print(f"replicas marked stale: {sum(s > 0 for s in stale)} of {len(watchers)}, for {max(stale):.1f} s at most "
+          f"(median {statistics.median(stale):.1f} s)")
+    print(f"reads older than a committed write beyond the bound ({bound:.2f} s) and not marked stale: {len(violations)}")
+    for name, revision, unmarked in violations[:10]:
+        print(f"  {name}: revision {revision}, unmarked for {unmarked:.2f} s")
+    current = []
+    for w in watchers:
+        t = next((t for t, r, s in w.log if t >= back and r >= back_revision and not s), None)
+        current.append(None if t is None else t - back)
+    known = [c for c in current if c is not None]
+    print(f"current after the database returned (revision {back_revision}): {len(known)} of {len(watchers)} replicas, "
+          f"slowest {ms(max(known)) if known else 'never'}")
+    revisions = {int(r) for r in psql(database_url, "SELECT DISTINCT revision FROM config_changes").split()}
+    lost = [w for w in writer.writes if w["revision"] not in revisions]
+    print(f"lost writes: {len(lost)} of {len(writer.writes)} acknowledged not in the history; "
+          f"{never} replica applications never happened; every replica ends at revision {final_revision}: "
+          f"{all(w.log[-1][1] >= final_revision for w in watchers)}")
+    requests = re.search(r"Requests/sec:\s+([\d.]+)", wrk_text)
+    stale_reads = re.search(r"wrk-stale (\d+)", wrk_text)
+    non200 = re.search(r"wrk-non200 (\d+)", wrk_text)
+    socket_errors = re.search(r"Socket errors: (.*)", wrk_text)
+    print(f"HTTP read (wrk -t1 -c4, GET /api/v1/pairs/BTC%2FUSDT/config on server a): "
+          f"{requests.group(1) if requests else '?'} requests/s, {stale_reads.group(1) if stale_reads else '?'} marked stale, "
+          f"{non200.group(1) if non200 else '?'} not 200" + (f", socket errors {socket_errors.group(1)}" if socket_errors else ""))
+    print("errors by kind: " + (", ".join(f"{k} x{v}" for k, v in sorted(writer.errors.items())) or "none"))
+    failed = bool(violations) or bool(lost) or never > 0
+    print("fleet check: " + ("FAILED" if failed else "passed"))
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
