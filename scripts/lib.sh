@@ -74,6 +74,19 @@ ensure_compat_venv() {
   fi
 }
 
+# The client libraries: the Python package installed in the tools virtualenv as a bot
+# installs it (pip install ./clients/python), and the Rust client's example programs.
+ensure_client_libraries() {
+  local venv="$ROOT/tools/.venv"
+  if [ ! -f "$venv/.client-installed" ] || [ -n "$(find clients/python -newer "$venv/.client-installed" -name '*.py' -o -newer "$venv/.client-installed" -name pyproject.toml | head -1)" ]; then
+    step "installing the Python client (pip install ./clients/python)"
+    "$venv/bin/pip" install -q ./clients/python
+    touch "$venv/.client-installed"
+  fi
+  step "building the Rust client's examples (release)"
+  cargo build --release -p botconfig-client --examples
+}
+
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ]; then
     step "installing Debian's Chromium"

@@ -22,6 +22,9 @@ python3 scripts/check-layout.py
 step "clippy (ssr, all targets)"
 cargo clippy --features ssr --all-targets -- -D warnings
 
+step "clippy (the Rust client, all targets)"
+cargo clippy -p botconfig-client --all-targets -- -D warnings
+
 step "clippy (hydrate, wasm32)"
 cargo clippy --features hydrate --lib --bins --target wasm32-unknown-unknown -- -D warnings
 
@@ -40,7 +43,11 @@ step "Rust tests (unit, doc and Postgres-backed), compiled against the live sche
 # #[sqlx::test] creates one database per test on the server of DATABASE_URL.
 SQLX_OFFLINE=false DATABASE_URL="$SCHEMA_DATABASE_URL" cargo test --features ssr
 
+step "the Rust client's own tests"
+cargo test -p botconfig-client
+
 build_release
+ensure_client_libraries
 
 E2E_DB="botconfig_e2e_$$"
 E2E_PORT="${E2E_PORT:-3107}"
@@ -85,5 +92,15 @@ BOT_PASSWORD="e2e-bot-$$-$RANDOM-password"
 DATABASE_URL="$E2E_URL" "$CARGO_TARGET_DIR/release/botconfig" db bot-role "$BOT_ROLE" --password-stdin <<<"$BOT_PASSWORD"
 export BOT_ROLE BOT_DATABASE_URL="postgres://$BOT_ROLE:$BOT_PASSWORD@127.0.0.1:5432/$E2E_DB"
 tools/.venv/bin/python -m pytest tests/compat -q -p no:cacheprovider || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
+
+step "the Python client (installed with pip install ./clients/python) against the server and its database"
+tools/.venv/bin/python -m pytest clients/python/tests -q -p no:cacheprovider || { echo "--- server log ---"; tail -50 "$LOG"; exit 1; }
+
+step "the conformance suite: both clients against a server of their own, with injected faults"
+export BOTCONFIG_BIN AGENT_RUST_BIN="$CARGO_TARGET_DIR/release/examples/agent" AGENT_PYTHON="$ROOT/tools/.venv/bin/python"
+"$AGENT_PYTHON" -m pytest clients/conformance -q -p no:cacheprovider
+
+step "the fleet check (short)"
+FLEET_SKIP_BUILD=1 bash scripts/fleet-check.sh --short
 
 step "all tests passed"

@@ -251,3 +251,62 @@ impl Read for Response {
         Ok(read)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn serve_once(answer: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            stream.write_all(answer).unwrap();
+        });
+        port
+    }
+
+    #[test]
+    fn a_chunked_body_reads_whole_and_a_refusal_names_itself() {
+        let port = serve_once(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n",
+        );
+        let endpoint = Endpoint::parse(&format!("http://127.0.0.1:{port}"), "t").unwrap();
+        let (status, body) = endpoint
+            .request("GET", "/x", None, Duration::from_secs(2))
+            .unwrap();
+        assert_eq!((status, body.as_slice()), (200, b"{\"a\": 1}".as_slice()));
+        let port = serve_once(
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 20\r\n\r\n{\"error\":\"revoked\"}\n",
+        );
+        let endpoint = Endpoint::parse(&format!("http://127.0.0.1:{port}"), "t").unwrap();
+        let refused = endpoint.request("GET", "/x", None, Duration::from_secs(2));
+        assert!(matches!(refused, Err(HttpError::Refused(m)) if m.contains("revoked")));
+    }
+
+    #[test]
+    fn a_silent_connection_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let _keep = std::thread::spawn(move || {
+            let (_stream, _) = listener.accept().unwrap();
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let endpoint = Endpoint::parse(&format!("http://127.0.0.1:{port}"), "t").unwrap();
+        let started = std::time::Instant::now();
+        let silent = endpoint.request("GET", "/x", None, Duration::from_millis(300));
+        assert!(matches!(silent, Err(HttpError::Unreachable(_))), "{silent:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(Endpoint::parse("https://x", "t").unwrap_err().contains("plain HTTP"));
+        assert!(Endpoint::parse("http://:80", "t").is_err());
+        assert!(Endpoint::parse("http://h:port", "t").is_err());
+        assert!(Endpoint::parse("http://h:3000/prefix/", "t").is_ok());
+    }
+}

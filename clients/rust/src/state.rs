@@ -246,3 +246,33 @@ impl Snapshot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outage_rule_matches_the_servers() {
+        // The same cases as the server's doc test (domain::risk::OutagePolicy).
+        assert!(OutagePolicy::Auto.allows_trading(61.0, 60, true));
+        assert!(!OutagePolicy::Auto.allows_trading(61.0, 60, false));
+        assert!(OutagePolicy::FailClosed.allows_trading(59.0, 60, false));
+        assert!(!OutagePolicy::FailClosed.allows_trading(61.0, 60, true));
+        assert!(OutagePolicy::FailOpen.allows_trading(3600.0, 60, false));
+    }
+
+    #[test]
+    fn settings_keep_their_types() {
+        use serde_json::json;
+        let float = Setting::from_json(&json!(10000), Some("float"));
+        assert_eq!(float, Setting::Decimal(Decimal::from(10000)));
+        assert_eq!(Setting::from_json(&json!(60), Some("integer")), Setting::Integer(60));
+        assert_eq!(
+            Setting::from_json(&json!(0.1), Some("float")).as_decimal(),
+            Some(Decimal::from_str("0.1").unwrap()),
+            "exact, not 0.1000000000000000055"
+        );
+        assert_eq!(Setting::from_json(&json!(true), None).as_bool(), Some(true));
+        assert_eq!(Setting::from_json(&json!("x"), None), Setting::Text("x".into()));
+    }
+}
