@@ -298,13 +298,18 @@ mod tests {
         let endpoint = Endpoint::parse(&format!("http://127.0.0.1:{port}"), "t").unwrap();
         let started = std::time::Instant::now();
         let silent = endpoint.request("GET", "/x", None, Duration::from_millis(300));
-        assert!(matches!(silent, Err(HttpError::Unreachable(_))), "{silent:?}");
+        assert!(
+            matches!(silent, Err(HttpError::Unreachable(_))),
+            "{silent:?}"
+        );
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     #[test]
     fn urls_are_checked() {
-        assert!(Endpoint::parse("https://x", "t").unwrap_err().contains("plain HTTP"));
+        assert!(Endpoint::parse("https://x", "t")
+            .unwrap_err()
+            .contains("plain HTTP"));
         assert!(Endpoint::parse("http://:80", "t").is_err());
         assert!(Endpoint::parse("http://h:port", "t").is_err());
         assert!(Endpoint::parse("http://h:3000/prefix/", "t").is_ok());

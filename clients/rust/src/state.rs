@@ -266,13 +266,19 @@ mod tests {
         use serde_json::json;
         let float = Setting::from_json(&json!(10000), Some("float"));
         assert_eq!(float, Setting::Decimal(Decimal::from(10000)));
-        assert_eq!(Setting::from_json(&json!(60), Some("integer")), Setting::Integer(60));
+        assert_eq!(
+            Setting::from_json(&json!(60), Some("integer")),
+            Setting::Integer(60)
+        );
         assert_eq!(
             Setting::from_json(&json!(0.1), Some("float")).as_decimal(),
             Some(Decimal::from_str("0.1").unwrap()),
             "exact, not 0.1000000000000000055"
         );
         assert_eq!(Setting::from_json(&json!(true), None).as_bool(), Some(true));
-        assert_eq!(Setting::from_json(&json!("x"), None), Setting::Text("x".into()));
+        assert_eq!(
+            Setting::from_json(&json!("x"), None),
+            Setting::Text("x".into())
+        );
     }
 }

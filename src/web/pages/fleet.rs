@@ -1,7 +1,6 @@
 //! `/fleet`: every reader of the configuration (server instances and client replicas) with
 //! its applied revision, lag behind the database and last report, refreshed every 2 s.
 
-use crate::domain::auth::Role;
 use crate::domain::display::FLEET_COLUMNS;
 use crate::domain::fleet::Fleet;
 use crate::domain::ConfigError;
@@ -10,9 +9,10 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn get_fleet() -> Result<Fleet, ConfigError> {
-    crate::web::as_role(Role::Viewer, move |service| async move {
-        service.fleet(None, None).await
-    })
+    crate::web::as_role(
+        crate::domain::auth::Role::Viewer,
+        move |service| async move { service.fleet(None, None).await },
+    )
     .await
 }
 
