@@ -24,6 +24,8 @@
 //! # Ok::<(), botconfig_client::Error>(())
 //! ```
 
+mod file;
+mod follow;
 mod http;
 mod replica;
 mod state;

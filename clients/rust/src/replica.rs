@@ -1,12 +1,11 @@
 //! The replica: the current snapshot, and the thread that keeps it current.
 
-use crate::http::{Endpoint, HttpError, Response};
+use crate::http::{Endpoint, HttpError};
 use crate::state::{Snapshot, TradingConfig};
 use arc_swap::ArcSwap;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -14,9 +13,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const LIBRARY: &str = concat!("botconfig-client-rust/", env!("CARGO_PKG_VERSION"));
 
 /// How the server's stream says it is alive (see the server's `api/stream.rs`).
-const HEARTBEAT_PREFIX: &str = "heartbeat ";
+pub(crate) const HEARTBEAT_PREFIX: &str = "heartbeat ";
 /// The server sends a heartbeat every second; a stream silent for this long is dead.
-const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -118,31 +117,31 @@ pub struct Status {
 
 type Callback = Box<dyn Fn(u64, &[Change]) + Send + Sync>;
 
-struct Inner {
-    endpoint: Endpoint,
-    options: Options,
-    instance: String,
-    host: String,
-    state: ArcSwap<Snapshot>,
+pub(crate) struct Inner {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) options: Options,
+    pub(crate) instance: String,
+    pub(crate) host: String,
+    pub(crate) state: ArcSwap<Snapshot>,
     /// Nanoseconds after `base` (negative: before, from the snapshot file) at which the
     /// server last vouched for what is held; `NEVER`: never.
-    confirmed: AtomicI64,
-    base: Instant,
-    connected: AtomicBool,
-    stopped: Mutex<Option<String>>,
-    closing: AtomicBool,
-    callbacks: Mutex<Vec<Callback>>,
-    started_from_file: bool,
-    counters: Counters,
+    pub(crate) confirmed: AtomicI64,
+    pub(crate) base: Instant,
+    pub(crate) connected: AtomicBool,
+    pub(crate) stopped: Mutex<Option<String>>,
+    pub(crate) closing: AtomicBool,
+    pub(crate) callbacks: Mutex<Vec<Callback>>,
+    pub(crate) started_from_file: bool,
+    pub(crate) counters: Counters,
 }
 
 #[derive(Default)]
-struct Counters {
-    snapshots: AtomicU64,
-    events: AtomicU64,
-    gaps: AtomicU64,
-    resets: AtomicU64,
-    reconnects: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) snapshots: AtomicU64,
+    pub(crate) events: AtomicU64,
+    pub(crate) gaps: AtomicU64,
+    pub(crate) resets: AtomicU64,
+    pub(crate) reconnects: AtomicU64,
 }
 
 /// A live replica of the configuration; clone it freely (clones share one replica).
@@ -160,7 +159,7 @@ enum Confirmed {
     Ago(Duration),
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Refused(String),
     Retry(String),
 }
@@ -185,7 +184,10 @@ impl BotConfig {
             Ok((snapshot, stale)) => (snapshot, (!stale).then_some(Confirmed::At(base)), false),
             Err(HttpError::Refused(reason)) => return Err(Error::Unavailable(reason)),
             Err(HttpError::Unreachable(reason)) => {
-                let Some((snapshot, age)) = options.snapshot_path.as_deref().and_then(read_file)
+                let Some((snapshot, age)) = options
+                    .snapshot_path
+                    .as_deref()
+                    .and_then(crate::file::read_file)
                 else {
                     return Err(Error::Unavailable(format!(
                         "cannot reach botconfig at {} ({reason}) and there is no snapshot file to start from",
@@ -405,7 +407,10 @@ impl BotConfig {
     }
 }
 
-fn load_snapshot(endpoint: &Endpoint, timeout: Duration) -> Result<(Snapshot, bool), HttpError> {
+pub(crate) fn load_snapshot(
+    endpoint: &Endpoint,
+    timeout: Duration,
+) -> Result<(Snapshot, bool), HttpError> {
     let (status, body) = endpoint.request("GET", "/api/v1/snapshot", None, timeout)?;
     if status != 200 {
         return Err(HttpError::Unreachable(format!(
@@ -415,34 +420,8 @@ fn load_snapshot(endpoint: &Endpoint, timeout: Duration) -> Result<(Snapshot, bo
     Snapshot::parse(&body).map_err(HttpError::Unreachable)
 }
 
-/// The snapshot file: the server's snapshot body as it was last applied, and when it was
-/// last confirmed.
-#[derive(serde::Serialize, Deserialize)]
-struct FileDocument {
-    format: u32,
-    /// Milliseconds since the epoch; none: never confirmed.
-    confirmed_at_ms: Option<u64>,
-    revision: u64,
-    body: serde_json::Value,
-}
-
-fn read_file(path: &std::path::Path) -> Option<(Snapshot, Option<Duration>)> {
-    let text = std::fs::read(path).ok()?;
-    let document: FileDocument = serde_json::from_slice(&text).ok()?;
-    let (mut snapshot, _) = Snapshot::parse(document.body.to_string().as_bytes()).ok()?;
-    snapshot.revision = document.revision;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_millis() as u64;
-    let age = document
-        .confirmed_at_ms
-        .map(|at| Duration::from_millis(now_ms.saturating_sub(at)));
-    Some((snapshot, age))
-}
-
 impl Inner {
-    fn age(&self) -> Duration {
+    pub(crate) fn age(&self) -> Duration {
         match self.confirmed.load(Ordering::Relaxed) {
             NEVER => Duration::MAX,
             at => {
@@ -452,7 +431,7 @@ impl Inner {
         }
     }
 
-    fn confirm(&self, at: Instant) {
+    pub(crate) fn confirm(&self, at: Instant) {
         let nanos = match at.checked_duration_since(self.base) {
             Some(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
             None => -i64::try_from((self.base - at).as_nanos()).unwrap_or(i64::MAX / 2),
@@ -460,14 +439,19 @@ impl Inner {
         self.confirmed.fetch_max(nanos, Ordering::Relaxed);
     }
 
-    fn stop(&self, reason: String) {
+    pub(crate) fn stop(&self, reason: String) {
         eprintln!("botconfig stopped following the server: {reason}");
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
         self.connected.store(false, Ordering::Relaxed);
         self.closing.store(true, Ordering::Relaxed);
     }
 
-    fn install(&self, snapshot: Snapshot, confirmed: Option<Instant>, changes: &[Change]) {
+    pub(crate) fn install(
+        &self,
+        snapshot: Snapshot,
+        confirmed: Option<Instant>,
+        changes: &[Change],
+    ) {
         let revision = snapshot.revision;
         self.state.store(Arc::new(snapshot));
         if let Some(at) = confirmed {
@@ -484,38 +468,7 @@ impl Inner {
         }
     }
 
-    /// Keeps the last known good configuration on disk, atomically (write, then rename).
-    fn write_file(&self) {
-        let Some(path) = self.options.snapshot_path.as_deref() else {
-            return;
-        };
-        let state = self.state.load();
-        let age = self.age();
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis() as u64;
-        let document = FileDocument {
-            format: 1,
-            confirmed_at_ms: (age != Duration::MAX)
-                .then(|| now_ms.saturating_sub(age.as_millis() as u64)),
-            revision: state.revision,
-            body: snapshot_json(&state),
-        };
-        let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
-        let written = serde_json::to_vec(&document)
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| std::fs::write(&temporary, bytes))
-            .and_then(|()| std::fs::rename(&temporary, path));
-        if let Err(e) = written {
-            eprintln!(
-                "botconfig: cannot write the snapshot file {}: {e}",
-                path.display()
-            );
-        }
-    }
-
-    fn reload(&self) -> Result<(), Failure> {
+    pub(crate) fn reload(&self) -> Result<(), Failure> {
         let asked = Instant::now();
         let (snapshot, stale) = load_snapshot(&self.endpoint, self.options.request_timeout)?;
         self.counters.snapshots.fetch_add(1, Ordering::Relaxed);
@@ -529,7 +482,7 @@ impl Inner {
         Ok(())
     }
 
-    fn client_header(&self) -> String {
+    pub(crate) fn client_header(&self) -> String {
         let clean = |s: &str| -> String {
             s.chars()
                 .filter(|c| !c.is_control() && *c != ';' && *c != '=')
@@ -544,294 +497,4 @@ impl Inner {
             self.state.load().revision
         )
     }
-
-    fn follow(&self) {
-        let mut backoff = Duration::from_millis(50);
-        let mut need_snapshot = false;
-        let mut first = true;
-        while !self.closing.load(Ordering::Relaxed) {
-            if !first {
-                self.counters.reconnects.fetch_add(1, Ordering::Relaxed);
-            }
-            first = false;
-            let outcome = (|| -> Result<(), Failure> {
-                if need_snapshot {
-                    self.reload()?;
-                    need_snapshot = false;
-                }
-                let headers = [
-                    ("Last-Event-ID", self.state.load().revision.to_string()),
-                    ("X-Botconfig-Client", self.client_header()),
-                    ("Accept", "text/event-stream".to_owned()),
-                ];
-                let response = self.endpoint.stream(&headers, STREAM_READ_TIMEOUT)?;
-                self.connected.store(true, Ordering::Relaxed);
-                backoff = Duration::from_millis(50);
-                need_snapshot = self.read_events(response)?;
-                Ok(())
-            })();
-            match outcome {
-                Ok(()) => {}
-                Err(Failure::Refused(reason)) => {
-                    self.stop(reason);
-                    return;
-                }
-                Err(Failure::Retry(_)) => {
-                    self.connected.store(false, Ordering::Relaxed);
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                }
-            }
-        }
-    }
-
-    /// Applies events until the stream asks for a snapshot (returns true) or breaks.
-    fn read_events(&self, response: Response) -> Result<bool, Failure> {
-        let mut reader = BufReader::new(response);
-        let (mut kind, mut data) = (String::from("message"), String::new());
-        let mut line = String::new();
-        loop {
-            if self.closing.load(Ordering::Relaxed) {
-                return Ok(false);
-            }
-            line.clear();
-            let read = reader
-                .read_line(&mut line)
-                .map_err(|e| Failure::Retry(format!("the stream broke: {e}")))?;
-            if read == 0 {
-                return Err(Failure::Retry("the stream ended".into()));
-            }
-            let text = line.trim_end_matches(['\r', '\n']);
-            if text.is_empty() {
-                if !data.is_empty() {
-                    let snapshot_needed = self.on_event(&kind, &data)?;
-                    if snapshot_needed {
-                        return Ok(true);
-                    }
-                }
-                kind = "message".into();
-                data.clear();
-            } else if let Some(comment) = text.strip_prefix(':') {
-                if self.on_comment(comment.trim(), Instant::now()) {
-                    return Ok(true);
-                }
-            } else {
-                let (field, value) = text.split_once(':').unwrap_or((text, ""));
-                let value = value.strip_prefix(' ').unwrap_or(value);
-                match field {
-                    "event" => kind = value.to_owned(),
-                    "data" => {
-                        if !data.is_empty() {
-                            data.push('\n');
-                        }
-                        data.push_str(value);
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    /// A heartbeat: confirms the replica, or reveals a gap (returns true).
-    fn on_comment(&self, text: &str, received: Instant) -> bool {
-        let Some(fields) = text.strip_prefix(HEARTBEAT_PREFIX) else {
-            return false;
-        };
-        let field = |name: &str| {
-            fields
-                .split_whitespace()
-                .find_map(|part| part.strip_prefix(name)?.strip_prefix('='))
-        };
-        let Some(revision) = field("revision").and_then(|r| r.parse::<u64>().ok()) else {
-            return false;
-        };
-        if revision > self.state.load().revision {
-            self.counters.gaps.fetch_add(1, Ordering::Relaxed);
-            return true;
-        }
-        if field("stale") == Some("false") {
-            if let Some(ms) = field("confirmed_ms").and_then(|m| m.parse::<u64>().ok()) {
-                if let Some(at) = received.checked_sub(Duration::from_millis(ms)) {
-                    self.confirm(at);
-                }
-            }
-        }
-        false
-    }
-
-    /// One event; returns whether a snapshot is needed.
-    fn on_event(&self, kind: &str, data: &str) -> Result<bool, Failure> {
-        match kind {
-            "change" => self.on_change(data),
-            "reset" => {
-                self.counters.resets.fetch_add(1, Ordering::Relaxed);
-                Ok(true)
-            }
-            "refused" => Err(Failure::Refused(format!(
-                "the server ended the stream: {data}"
-            ))),
-            _ => Ok(false),
-        }
-    }
-
-    fn on_change(&self, data: &str) -> Result<bool, Failure> {
-        #[derive(Deserialize)]
-        struct Event {
-            revision: u64,
-            #[serde(default)]
-            changes: Vec<Change>,
-        }
-        let received = Instant::now();
-        let event: Event = serde_json::from_str(data)
-            .map_err(|e| Failure::Retry(format!("a change event that does not parse: {e}")))?;
-        let current = self.state.load_full();
-        if event.revision <= current.revision {
-            return Ok(false);
-        }
-        if event.revision != current.revision + 1 {
-            self.counters.gaps.fetch_add(1, Ordering::Relaxed);
-            return Ok(true);
-        }
-        let mut symbols = Vec::new();
-        for change in &event.changes {
-            match change.kind.as_str() {
-                "pair" | "pair_strategy" | "pair_risk" => match change.symbol.as_deref() {
-                    Some(symbol) if symbol.contains('/') && !symbol.contains('*') => {
-                        symbols.push(symbol.to_owned())
-                    }
-                    _ => return self.reload_at_least(event.revision, &event.changes),
-                },
-                "tokens" => {}
-                // A setting, a strategy's definition, everything, or a kind not known here.
-                _ => return self.reload_at_least(event.revision, &event.changes),
-            }
-        }
-        self.counters.events.fetch_add(1, Ordering::Relaxed);
-        if symbols.is_empty() {
-            let mut next = (*current).clone();
-            next.revision = event.revision;
-            self.install(next, Some(received), &event.changes);
-            return Ok(false);
-        }
-        let mut pairs = current.pairs.clone();
-        let mut stale = false;
-        let timeout = self.options.request_timeout;
-        for symbol in symbols {
-            let path = format!("/api/v1/pairs/{}/config", symbol.replace('/', "%2F"));
-            let (status, body) = self.endpoint.request("GET", &path, None, timeout)?;
-            match status {
-                404 => {
-                    pairs.remove(&symbol);
-                }
-                200 => {
-                    let value: serde_json::Value = serde_json::from_slice(&body)
-                        .map_err(|e| Failure::Retry(format!("{path}: {e}")))?;
-                    stale |= value
-                        .get("stale")
-                        .and_then(|s| s.as_bool())
-                        .unwrap_or(false);
-                    let config: TradingConfig = serde_json::from_value(value)
-                        .map_err(|e| Failure::Retry(format!("{path}: {e}")))?;
-                    if config.pair.is_active {
-                        pairs.insert(symbol, Arc::new(config));
-                    } else {
-                        pairs.remove(&symbol);
-                    }
-                }
-                other => return Err(Failure::Retry(format!("{path} answered {other}"))),
-            }
-        }
-        let (status, body) = self
-            .endpoint
-            .request("GET", "/api/v1/portfolio", None, timeout)?;
-        if status != 200 {
-            return Err(Failure::Retry(format!(
-                "/api/v1/portfolio answered {status}"
-            )));
-        }
-        let value: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| Failure::Retry(e.to_string()))?;
-        stale |= value
-            .get("stale")
-            .and_then(|s| s.as_bool())
-            .unwrap_or(false);
-        let portfolio = serde_json::from_value(value).map_err(|e| Failure::Retry(e.to_string()))?;
-        let next = Snapshot::build(
-            event.revision,
-            pairs,
-            current.settings.clone(),
-            Arc::new(portfolio),
-        );
-        self.install(next, (!stale).then_some(received), &event.changes);
-        Ok(false)
-    }
-
-    /// Reloads everything; the content includes `revision` (the server applies a change
-    /// before it publishes it), so the stream resumes after it.
-    fn reload_at_least(&self, revision: u64, changes: &[Change]) -> Result<bool, Failure> {
-        let asked = Instant::now();
-        let (mut snapshot, stale) = load_snapshot(&self.endpoint, self.options.request_timeout)?;
-        self.counters.snapshots.fetch_add(1, Ordering::Relaxed);
-        self.counters.events.fetch_add(1, Ordering::Relaxed);
-        snapshot.revision = snapshot.revision.max(revision);
-        self.install(snapshot, (!stale).then_some(asked), changes);
-        Ok(false)
-    }
-
-    fn report(&self) {
-        loop {
-            std::thread::sleep(self.options.report_interval);
-            if self.closing.load(Ordering::Relaxed) {
-                return;
-            }
-            let age = self.age();
-            let body = serde_json::json!({
-                "instance": self.instance,
-                "name": self.options.name.chars().take(200).collect::<String>(),
-                "host": self.host.chars().take(200).collect::<String>(),
-                "library": LIBRARY,
-                "revision": self.state.load().revision,
-                "confirmed_age_ms": (age != Duration::MAX).then(|| age.as_millis() as u64),
-                "stale": age > self.options.max_staleness,
-            });
-            let sent = self.endpoint.request(
-                "POST",
-                "/api/v1/fleet/heartbeat",
-                Some(body.to_string().as_bytes()),
-                self.options.request_timeout,
-            );
-            if let Err(HttpError::Refused(reason)) = sent {
-                self.stop(reason);
-                return;
-            }
-        }
-    }
-}
-
-/// A snapshot as the server's snapshot body, for the file.
-fn snapshot_json(snapshot: &Snapshot) -> serde_json::Value {
-    use crate::state::Setting;
-    let mut system = serde_json::Map::new();
-    let mut types = serde_json::Map::new();
-    for (key, setting) in &snapshot.settings {
-        let (value, value_type) = match setting {
-            Setting::Boolean(b) => (serde_json::json!(b), "boolean"),
-            Setting::Integer(i) => (serde_json::json!(i), "integer"),
-            Setting::Decimal(d) => (
-                serde_json::from_str(&d.to_string()).unwrap_or(serde_json::Value::Null),
-                "float",
-            ),
-            Setting::Text(s) => (serde_json::json!(s), "string"),
-            Setting::Json(j) => (j.clone(), "json"),
-        };
-        system.insert(key.clone(), value);
-        types.insert(key.clone(), serde_json::json!(value_type));
-    }
-    serde_json::json!({
-        "revision": snapshot.revision,
-        "pairs": snapshot.pairs,
-        "system": system,
-        "setting_types": types,
-        "portfolio": snapshot.portfolio,
-    })
 }

@@ -100,7 +100,7 @@ impl TradingConfig {
     /// The enabled strategies' names, heaviest weight first.
     pub fn enabled_strategies(&self) -> Vec<&str> {
         let mut strategies: Vec<&Strategy> = self.strategies.iter().collect();
-        strategies.sort_by(|a, b| b.weight.cmp(&a.weight));
+        strategies.sort_by_key(|s| std::cmp::Reverse(s.weight));
         strategies.iter().map(|s| s.name.as_str()).collect()
     }
 }
