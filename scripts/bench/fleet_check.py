@@ -133,13 +133,23 @@ class Writer:
         self.write_token = write_token
         self.binary = binary
         self.console = Console(server_a.url, password)
+        import psycopg2  # the compatibility test's virtualenv has it
+
+        # One connection kept open: plain SQL writes, and the revision after each write.
+        self.connection = psycopg2.connect(database_url)
+        self.connection.autocommit = True
         self.writes = []
         self.errors = {}
         self.stop = threading.Event()
 
+    def query(self, sql, *params):
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() if cursor.description else None
+
     def version(self, symbol):
-        return int(psql(self.database_url, "SELECT r.version FROM pair_risk_config r JOIN trading_pairs p "
-                                           f"ON p.id = r.pair_id WHERE p.symbol = '{symbol}'"))
+        return self.query("SELECT r.version FROM pair_risk_config r JOIN trading_pairs p "
+                          "ON p.id = r.pair_id WHERE p.symbol = %s", symbol)[0]
 
     def write(self, path, symbol, value):
         if path == "console":
@@ -169,8 +179,8 @@ class Writer:
             if done.returncode != 0:
                 raise RuntimeError(f"cli exit {done.returncode}: {done.stderr.strip()[:120]}")
         else:
-            psql(self.database_url, "UPDATE pair_risk_config SET stop_loss_percent = " + value +
-                 f" WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = '{symbol}')")
+            self.query("UPDATE pair_risk_config SET stop_loss_percent = %s "
+                       "WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = %s)", value, symbol)
 
     def run(self, seconds):
         paths = ["console", "api", "cli", "sql"]
@@ -185,7 +195,7 @@ class Writer:
             try:
                 self.write(path, symbol, value)
                 done = time.time()
-                revision = int(psql(self.database_url, "SELECT revision FROM botconfig_revision"))
+                revision = self.query("SELECT revision FROM botconfig_revision")[0]
                 self.writes.append({"path": path, "began": began, "done": done, "revision": revision})
             except urllib.error.HTTPError as error:
                 kind = f"{path}: HTTP {error.code}"

@@ -1,19 +1,26 @@
 //! `GET /api/v1/snapshot`: everything a client replica holds, in one answer, with the
 //! revision it is at least as new as. A client loads it, then follows `/api/v1/stream`
-//! from that revision (`Last-Event-ID`), so nothing committed after it is missed.
+//! from that revision (`Last-Event-ID`), so nothing committed after it is missed; on each
+//! change it asks `?pairs=BTC/USDT` for only the pairs the change touched (and the settings
+//! and portfolio), in one request that every client applying that revision shares.
 
 use super::{config_json, system_json};
+use crate::domain::pair::Symbol;
+use crate::domain::ConfigError;
 use crate::http::answer::Conditions;
 use crate::http::{Answer, Answers, ApiCaller, ApiError, Marking};
 use crate::service::ConfigService;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::json;
+use std::collections::BTreeSet;
 
 #[utoipa::path(
     get,
     path = "/api/v1/snapshot",
     tag = "bots",
+    params(("pairs" = Option<String>, Query, description = "Only these pairs, comma-separated (an inactive or unknown one is absent); empty: the settings and portfolio only")),
     responses((status = 200, description = "revision, every active pair's trading config keyed by symbol under pairs, the settings under system (secret ones only for a token that reads them) with their types under setting_types, and the portfolio", body = Object), (status = 304, description = "Unchanged"), crate::http::error::Refusals),
     security(("read_token" = [])),
     description = "The content is at least as new as revision: follow /api/v1/stream with Last-Event-ID set to it. \"stale\" says when the server cannot vouch that the answer is current"
@@ -21,18 +28,30 @@ use serde_json::json;
 pub(super) async fn snapshot(
     State(service): State<ConfigService>,
     State(answers): State<Answers>,
+    Query(query): Query<SnapshotQuery>,
     caller: ApiCaller,
     conditions: Conditions,
 ) -> Result<Response, ApiError> {
     let reads_secrets = caller.reads_secrets;
-    let key = if reads_secrets {
-        "snapshot+secrets"
-    } else {
-        "snapshot"
-    };
-    let service = &service;
+    let only = query.pairs.as_deref().map(parse_pairs).transpose()?;
+    // Every client that applies one revision asks the same: built once, as the full one.
+    let key = format!(
+        "snapshot{}{}",
+        if reads_secrets { "+secrets" } else { "" },
+        only.as_ref()
+            .map(|symbols| format!(
+                "?pairs={}",
+                symbols
+                    .iter()
+                    .map(Symbol::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ))
+            .unwrap_or_default()
+    );
+    let (service, only) = (&service, &only);
     Ok(answers
-        .answer(service, key, &conditions, |from| async move {
+        .answer(service, &key, &conditions, |from| async move {
             // Read before the content: every change up to it was applied to the cache
             // before the feed published it, so the content is at least this new.
             let revision = service.feed().latest();
@@ -40,7 +59,8 @@ pub(super) async fn snapshot(
             let settings = service.bot_settings(from).await?;
             let portfolio = service.portfolio(from).await?;
             let mut pairs = serde_json::Map::new();
-            for config in configs.iter() {
+            let wanted = |symbol: &Symbol| only.as_ref().is_none_or(|only| only.contains(symbol));
+            for config in configs.iter().filter(|c| wanted(&c.pair.symbol)) {
                 pairs.insert(config.pair.symbol.to_string(), config_json(config)?);
             }
             // JSON does not tell the decimal 10000 from the integer 10000: the types do.
@@ -59,4 +79,32 @@ pub(super) async fn snapshot(
             Answer::new(&body, Marking::InBody)
         })
         .await?)
+}
+
+/// The most pairs a partial snapshot names.
+const MAX_PAIRS: usize = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SnapshotQuery {
+    /// Comma-separated symbols: only those pairs (none: every active pair). Empty: no pair,
+    /// the settings and the portfolio only.
+    pairs: Option<String>,
+}
+
+/// The pairs a partial snapshot is asked for, sorted and without repeats.
+fn parse_pairs(text: &str) -> Result<BTreeSet<Symbol>, ConfigError> {
+    let symbols = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(crate::service::parse_symbol)
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    if symbols.len() > MAX_PAIRS {
+        return Err(ConfigError::invalid(
+            "pairs",
+            format!("names {} pairs: at most {MAX_PAIRS} at once", symbols.len()),
+        ));
+    }
+    Ok(symbols)
 }

@@ -134,6 +134,11 @@ pub struct TradeDecision {
     /// Whether the bot may trade the pair now.
     pub trade: bool,
     pub reasons: Vec<String>,
+    /// What a reader does once its configuration goes unconfirmed past the grace period.
+    #[serde(default)]
+    pub outage_policy: super::risk::OutagePolicy,
+    #[serde(default)]
+    pub outage_grace_seconds: i64,
 }
 
 /// Errors stop a bot from starting; warnings deserve an operator's look.

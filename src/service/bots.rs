@@ -13,6 +13,13 @@ use crate::domain::ConfigError;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+/// A pair's outage policy as it stands now.
+struct Outage {
+    policy: crate::domain::risk::OutagePolicy,
+    grace_seconds: i64,
+    refusal: Option<String>,
+}
+
 /// The setting that holds how long a reader's configuration may go unconfirmed before each
 /// pair's outage policy applies, and its value when it is missing.
 pub const OUTAGE_GRACE_SETTING: &str = "outage_grace_seconds";
@@ -83,52 +90,54 @@ impl ConfigService {
         if triggered {
             reasons.push("emergency stop triggered".to_owned());
         }
-        if let Some(reason) = self.outage_refusal(&reader, symbol, from).await? {
-            reasons.push(reason);
-        }
+        let outage = self.outage(&reader, symbol, from).await?;
+        reasons.extend(outage.refusal);
         Ok(TradeDecision {
             symbol: symbol.to_string(),
             trade: reasons.is_empty(),
             reasons,
+            outage_policy: outage.policy,
+            outage_grace_seconds: outage.grace_seconds,
         })
     }
 
-    /// Why the pair's outage policy stops it, when this server's configuration has gone
-    /// unconfirmed past the grace period (a read from the database is confirmed by itself).
-    async fn outage_refusal(
+    /// The pair's outage policy, and why it stops the pair when this server's
+    /// configuration has gone unconfirmed past the grace period (a read from the database
+    /// is confirmed by itself).
+    async fn outage(
         &self,
         reader: &ConfigManager,
         symbol: &Symbol,
         from: ReadFrom,
-    ) -> Result<Option<String>, ConfigError> {
-        if from != ReadFrom::Cache {
-            return Ok(None);
-        }
-        let age_seconds = match self.listener_health().confirmed_millis_ago {
-            Some(ms) => ms as f64 / 1000.0,
-            None => f64::INFINITY,
-        };
+    ) -> Result<Outage, ConfigError> {
         // The whole list, one entry that warming loads: in an outage, a key read for the
         // first time could not be loaded.
         let settings = reader.system_config().await?;
         let find = |key: &str| settings.iter().find(|s| s.key == key);
-        let grace = match find(OUTAGE_GRACE_SETTING) {
+        let grace_seconds = match find(OUTAGE_GRACE_SETTING) {
             Some(setting) => setting.integer()?,
             None => DEFAULT_OUTAGE_GRACE_SECONDS,
         };
-        if age_seconds <= grace as f64 {
-            return Ok(None);
-        }
         let policy = reader.pair_risk(symbol).await?.settings.outage_policy;
+        let age_seconds = match (from, self.listener_health().confirmed_millis_ago) {
+            (ReadFrom::Database, _) => 0.0,
+            (ReadFrom::Cache, Some(ms)) => ms as f64 / 1000.0,
+            (ReadFrom::Cache, None) => f64::INFINITY,
+        };
         let paper = match find("paper_trading") {
             Some(setting) => setting.bool()?,
             None => true,
         };
-        Ok((!policy.allows_trading(age_seconds, grace, paper)).then(|| {
+        let refusal = (!policy.allows_trading(age_seconds, grace_seconds, paper)).then(|| {
             format!(
-                "configuration unconfirmed for {age_seconds:.0} s, past the {grace} s grace period: outage policy {policy} stops new positions"
+                "configuration unconfirmed for {age_seconds:.0} s, past the {grace_seconds} s grace period: outage policy {policy} stops new positions"
             )
-        }))
+        });
+        Ok(Outage {
+            policy,
+            grace_seconds,
+            refusal,
+        })
     }
 
     /// Errors that stop a bot from starting, and warnings worth a look.

@@ -4,11 +4,10 @@ use crate::http::{HttpError, Response};
 use crate::replica::{
     load_snapshot, Change, Failure, Inner, HEARTBEAT_PREFIX, LIBRARY, STREAM_READ_TIMEOUT,
 };
-use crate::state::{Snapshot, TradingConfig};
+use crate::state::Snapshot;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 impl Inner {
@@ -160,75 +159,52 @@ impl Inner {
             return Ok(true);
         }
         let mut symbols = Vec::new();
+        let mut touched = false;
         for change in &event.changes {
             match change.kind.as_str() {
                 "pair" | "pair_strategy" | "pair_risk" => match change.symbol.as_deref() {
                     Some(symbol) if symbol.contains('/') && !symbol.contains('*') => {
-                        symbols.push(symbol.to_owned())
+                        symbols.push(symbol.to_owned());
+                        touched = true;
                     }
                     _ => return self.reload_at_least(event.revision, &event.changes),
                 },
+                "setting" => touched = true,
                 "tokens" => {}
-                // A setting, a strategy's definition, everything, or a kind not known here.
+                // A strategy's definition, everything, or a kind not known here.
                 _ => return self.reload_at_least(event.revision, &event.changes),
             }
         }
         self.counters.events.fetch_add(1, Ordering::Relaxed);
-        if symbols.is_empty() {
+        if !touched {
             let mut next = (*current).clone();
             next.revision = event.revision;
             self.install(next, Some(received), &event.changes);
             return Ok(false);
         }
-        let mut pairs = current.pairs.clone();
-        let mut stale = false;
-        let timeout = self.options.request_timeout;
-        for symbol in symbols {
-            let path = format!("/api/v1/pairs/{}/config", symbol.replace('/', "%2F"));
-            let (status, body) = self.endpoint.request("GET", &path, None, timeout)?;
-            match status {
-                404 => {
-                    pairs.remove(&symbol);
-                }
-                200 => {
-                    let value: serde_json::Value = serde_json::from_slice(&body)
-                        .map_err(|e| Failure::Retry(format!("{path}: {e}")))?;
-                    stale |= value
-                        .get("stale")
-                        .and_then(|s| s.as_bool())
-                        .unwrap_or(false);
-                    let config: TradingConfig = serde_json::from_value(value)
-                        .map_err(|e| Failure::Retry(format!("{path}: {e}")))?;
-                    if config.pair.is_active {
-                        pairs.insert(symbol, Arc::new(config));
-                    } else {
-                        pairs.remove(&symbol);
-                    }
-                }
-                other => return Err(Failure::Retry(format!("{path} answered {other}"))),
-            }
-        }
-        let (status, body) = self
-            .endpoint
-            .request("GET", "/api/v1/portfolio", None, timeout)?;
-        if status != 200 {
-            return Err(Failure::Retry(format!(
-                "/api/v1/portfolio answered {status}"
-            )));
-        }
-        let value: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| Failure::Retry(e.to_string()))?;
-        stale |= value
-            .get("stale")
-            .and_then(|s| s.as_bool())
-            .unwrap_or(false);
-        let portfolio = serde_json::from_value(value).map_err(|e| Failure::Retry(e.to_string()))?;
-        let next = Snapshot::build(
-            event.revision,
-            pairs,
-            current.settings.clone(),
-            Arc::new(portfolio),
+        // One request for what this revision touched: those pairs, the settings and the
+        // portfolio (shared by every replica applying it: the server builds it once).
+        symbols.sort();
+        symbols.dedup();
+        let path = format!(
+            "/api/v1/snapshot?pairs={}",
+            symbols.join(",").replace('/', "%2F")
         );
+        let (status, body) =
+            self.endpoint
+                .request("GET", &path, None, self.options.request_timeout)?;
+        if status != 200 {
+            return Err(Failure::Retry(format!("{path} answered {status}")));
+        }
+        let (partial, stale) = Snapshot::parse(&body).map_err(Failure::Retry)?;
+        let mut pairs = current.pairs.clone();
+        for symbol in &symbols {
+            match partial.pairs.get(symbol) {
+                Some(config) => pairs.insert(symbol.clone(), config.clone()),
+                None => pairs.remove(symbol),
+            };
+        }
+        let next = Snapshot::build(event.revision, pairs, partial.settings, partial.portfolio);
         self.install(next, (!stale).then_some(received), &event.changes);
         Ok(false)
     }

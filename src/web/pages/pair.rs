@@ -73,7 +73,13 @@ pub fn PairPage() -> impl IntoView {
 /// What bots are told when they ask whether to trade the pair.
 #[component]
 fn Decision(decision: TradeDecision) -> impl IntoView {
-    if decision.trade {
+    let policy = format!(
+        "Outage policy: {} — once a reader's configuration goes unconfirmed for more than {} s, it will {}.",
+        decision.outage_policy,
+        decision.outage_grace_seconds,
+        decision.outage_policy.describe()
+    );
+    let verdict = if decision.trade {
         view! { <p class="note ok">"Bots may trade " {decision.symbol} " now."</p> }.into_any()
     } else {
         view! {
@@ -82,7 +88,8 @@ fn Decision(decision: TradeDecision) -> impl IntoView {
             </div>
         }
         .into_any()
-    }
+    };
+    view! { {verdict} <p class="outage-policy">{policy}</p> }
 }
 
 #[component]
