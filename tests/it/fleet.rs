@@ -85,6 +85,53 @@ async fn a_snapshot_is_at_least_as_new_as_its_revision(pool: PgPool) {
         body["pairs"]["BTC/USDT"]["risk"]["stop_loss_percent"],
         "3.5"
     );
+    // What a client asks on a change: the pairs it touched (an unknown one is absent),
+    // with the settings and the portfolio; or only those.
+    let (status, partial) = call(
+        &router,
+        Method::GET,
+        "/api/v1/snapshot?pairs=BTC%2FUSDT,NOPE%2FUSDT",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{partial}");
+    let symbols: Vec<&String> = partial["pairs"].as_object().unwrap().keys().collect();
+    assert_eq!(symbols, ["BTC/USDT"]);
+    assert_eq!(partial["pairs"]["BTC/USDT"], body["pairs"]["BTC/USDT"]);
+    assert_eq!(partial["system"], body["system"]);
+    assert_eq!(partial["portfolio"], body["portfolio"]);
+    let (_, settings_only) = call(
+        &router,
+        Method::GET,
+        "/api/v1/snapshot?pairs=",
+        &token,
+        None,
+    )
+    .await;
+    assert!(settings_only["pairs"].as_object().unwrap().is_empty());
+    assert_eq!(settings_only["system"], body["system"]);
+    let (status, refused) = call(
+        &router,
+        Method::GET,
+        "/api/v1/snapshot?pairs=BTCUSDT",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (status, _) = call(
+        &router,
+        Method::GET,
+        "/api/v1/snapshot?pair=BTC%2FUSDT",
+        &token,
+        None,
+    )
+    .await;
+    assert!(
+        status.is_client_error(),
+        "an unknown parameter is refused: {status}"
+    );
 }
 
 fn report(instance: &str, revision: u64) -> serde_json::Value {
