@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fleet under load and faults (scripts/bench/fleet_check.py says what it does and
 # prints): two servers on one database, 20 client replicas (Python and Rust), a write every
-# 100 ms for 60 s through the console, the REST API, the CLI and plain SQL, wrk reading the
+# 100 ms for 60 s through the console, the REST API, the CLI and plain SQL, bots reading the
 # bot-facing API; a listener backend terminated, database connections refused for 10 s, a
 # server killed and restarted. Then the client read benchmarks, all three ways.
 #   bash scripts/fleet-check.sh            # the full run (about 2 minutes)
@@ -16,7 +16,7 @@ ensure_node_tools
 ensure_compat_venv
 ensure_postgres
 ensure_client_libraries
-command -v wrk >/dev/null || { step "installing wrk"; as_root apt-get install -y -qq wrk >/dev/null; }
+
 if [ "${FLEET_SKIP_BUILD:-}" != 1 ]; then
   build_release
 fi

@@ -201,6 +201,17 @@ class FaultProxy:
                 except OSError:
                     pass
 
+    def upstream_ports(self):
+        """The local ports of the proxy's connections to its target (for pg_stat_activity)."""
+        with self.lock:
+            ports = []
+            for _, upstream in self.connections:
+                try:
+                    ports.append(upstream.getsockname()[1])
+                except OSError:
+                    pass
+            return ports
+
     def refuse(self, on: bool):
         """While on, every connection is reset and every new one refused."""
         if on:

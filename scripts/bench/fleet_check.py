@@ -2,8 +2,8 @@
 
 Two servers on one database (their database connections through a fault proxy), client
 replicas (Python and Rust, half on each server), a write every 100 ms through the console's
-server function, the REST API, the CLI and plain SQL in turn, and wrk reading the bot-facing
-API, while it: terminates one server's listener backend, refuses every database connection
+server function, the REST API, the CLI and plain SQL in turn, and bots reading the bot-facing
+API over HTTP at 1,000 reads/s, while it: terminates one server's listener backend, refuses every database connection
 of both servers for a while, and kills and restarts one server. Then it prints, from the
 clients' own logs of what they applied and when they said they were stale:
 
@@ -18,7 +18,7 @@ clients' own logs of what they applied and when they said they were stale:
 import argparse
 import json
 import os
-import re
+
 import signal
 import statistics
 import subprocess
@@ -190,13 +190,14 @@ class Writer:
             due = start + i * 0.1
             time.sleep(max(0.0, due - time.time()))
             path, symbol = paths[i % 4], SYMBOLS[i % len(SYMBOLS)]
-            value = f"{1 + (i % 400) / 100:.2f}"
+            value = f"{1 + (i % 4900) / 100:.2f}"  # distinct for 490 s of writes
             began = time.time()
             try:
                 self.write(path, symbol, value)
                 done = time.time()
                 revision = self.query("SELECT revision FROM botconfig_revision")[0]
-                self.writes.append({"path": path, "began": began, "done": done, "revision": revision})
+                self.writes.append({"path": path, "began": began, "done": done, "revision": revision,
+                                    "value": value})
             except urllib.error.HTTPError as error:
                 kind = f"{path}: HTTP {error.code}"
                 self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -206,20 +207,52 @@ class Writer:
             i += 1
 
 
-WRK_SCRIPT = r"""
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) stale = 0; bad = 0 end
-function response(status, headers, body)
-  if status ~= 200 then bad = bad + 1 end
-  if headers["x-botconfig-stale"] ~= nil then stale = stale + 1 end
-end
-function done(summary, latency, requests)
-  local s, b = 0, 0
-  for _, t in ipairs(threads) do s = s + t:get("stale"); b = b + t:get("bad") end
-  io.write(string.format("wrk-stale %d\nwrk-non200 %d\n", s, b))
-end
-"""
+class Load:
+    """Bots reading over HTTP at a steady rate (kept-alive connections, one per thread):
+    what a fleet of bots without the client library would send. Counts answers marked stale
+    (the X-Botconfig-Stale header), answers other than 200, and errors, and keeps each
+    read's latency."""
+
+    def __init__(self, url, token, rate, threads=2):
+        self.url, self.token, self.rate, self.threads = url, token, rate, threads
+        self.latencies, self.stale, self.not_ok, self.errors = [], 0, 0, {}
+        self.lock = threading.Lock()
+
+    def run(self, seconds):
+        workers = [threading.Thread(target=self._read, args=(seconds,)) for _ in range(self.threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    def _read(self, seconds):
+        import http.client
+
+        parsed = urllib.parse.urlsplit(self.url)
+        connection = None
+        interval = self.threads / self.rate
+        start = time.monotonic()
+        due = start
+        path = "/api/v1/pairs/BTC%2FUSDT/config"
+        while time.monotonic() - start < seconds:
+            due += interval
+            time.sleep(max(0.0, due - time.monotonic()))
+            began = time.monotonic()
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=5)
+                connection.request("GET", path, headers={"Authorization": f"Bearer {self.token}"})
+                response = connection.getresponse()
+                response.read()
+                with self.lock:
+                    self.latencies.append(time.monotonic() - began)
+                    self.stale += response.getheader("x-botconfig-stale") is not None
+                    self.not_ok += response.status != 200
+            except (OSError, http.client.HTTPException) as error:
+                connection = None
+                kind = f"read: {type(error).__name__}"
+                with self.lock:
+                    self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
 def main():
@@ -228,19 +261,20 @@ def main():
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--refuse-seconds", type=float, default=10)
     parser.add_argument("--max-staleness", type=float, default=5.0, help="the clients' staleness bound")
+    parser.add_argument("--load-rate", type=float, default=1000, help="HTTP reads per second by bots without the library")
     parser.add_argument("--binary", default=os.environ.get("BOTCONFIG_BIN"))
     args = parser.parse_args()
     seconds = args.seconds
     name = f"botconfig_fleet_{os.getpid()}"
     fresh_database(name)
     database_url = f"{PG}/{name}"
-    db_proxy = FaultProxy(5432, http=False)
-    proxied = f"postgres://postgres@127.0.0.1:{db_proxy.port}/{name}"
+    # Each server reaches the database through a fault proxy of its own.
+    db_proxies = {label: FaultProxy(5432, http=False) for label in ("a", "b")}
     password = "fleet-check-admin-password"
     servers = {}
     for label in ("a", "b"):
         server = Server(args.binary, name, extra_env={"BOTCONFIG_ADMIN_PASSWORD": password})
-        server.database_url = f"{proxied}?application_name=fleet-{label}"
+        server.database_url = f"postgres://postgres@127.0.0.1:{db_proxies[label].port}/{name}"
         servers[label] = server
     servers["a"].start()
     servers["b"].start()
@@ -259,18 +293,8 @@ def main():
           f"{sum(w.kind == 'rust' for w in watchers)} Rust), writes every 100 ms for {seconds:.0f} s")
 
     writer = Writer(a, database_url, write_token, password, args.binary)
-    wrk_out = {}
-
-    def load():
-        script = f"/tmp/{name}.lua"
-        with open(script, "w") as out:
-            out.write(WRK_SCRIPT)
-        done = subprocess.run(["wrk", "-t1", "-c4", f"-d{int(seconds)}s", "-s", script,
-                               "-H", f"Authorization: Bearer {read_token}",
-                               f"{a.url}/api/v1/pairs/BTC%2FUSDT/config"], capture_output=True, text=True)
-        wrk_out["text"] = done.stdout + done.stderr
-
-    threads = [threading.Thread(target=writer.run, args=(seconds,)), threading.Thread(target=load)]
+    load = Load(a.url, read_token, args.load_rate)
+    threads = [threading.Thread(target=writer.run, args=(seconds,)), threading.Thread(target=load.run, args=(seconds,))]
     started = time.time()
     for thread in threads:
         thread.start()
@@ -281,14 +305,17 @@ def main():
 
     at(1 / 6)
     t = time.time()
+    ports = ",".join(str(p) for p in db_proxies["a"].upstream_ports()) or "0"
     killed = psql(database_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                "WHERE application_name = 'fleet-a' AND query ILIKE 'LISTEN%'")
-    faults.append(("server a's listener backend terminated", t, t + 0.0, killed))
+                                f"WHERE application_name = 'botconfig-listener' AND client_port IN ({ports})")
+    faults.append(("server a's listener backend terminated", t, t, f"{killed} backend"))
     at(2 / 6)
     t = time.time()
-    db_proxy.refuse(True)
+    for proxy in db_proxies.values():
+        proxy.refuse(True)
     time.sleep(args.refuse_seconds)
-    db_proxy.refuse(False)
+    for proxy in db_proxies.values():
+        proxy.refuse(False)
     back = time.time()
     back_revision = int(psql(database_url, "SELECT revision FROM botconfig_revision"))
     faults.append((f"database connections of both servers refused for {args.refuse_seconds:.0f} s", t, back, ""))
@@ -296,7 +323,7 @@ def main():
     t = time.time()
     b.process.send_signal(signal.SIGKILL)
     b.process.wait()
-    b.database_url = f"{proxied}?application_name=fleet-b"
+    b.database_url = f"postgres://postgres@127.0.0.1:{db_proxies['b'].port}/{name}"
     b.start()
     b.database_url = database_url
     faults.append(("server b killed and restarted", t, time.time(), ""))
@@ -306,8 +333,7 @@ def main():
     final_revision = int(psql(database_url, "SELECT revision FROM botconfig_revision"))
     wait_for(lambda: all(w.log and w.log[-1][1] >= final_revision for w in watchers), 10, "every replica current")
     time.sleep(0.5)
-    report(args, writer, watchers, faults, back, back_revision, final_revision, wrk_out.get("text", ""),
-           database_url, ended)
+    report(args, writer, watchers, faults, back, back_revision, final_revision, load, database_url, ended)
     for w in watchers:
         w.stop()
     for server in servers.values():
@@ -315,7 +341,7 @@ def main():
     drop_database(name)
 
 
-def report(args, writer, watchers, faults, back, back_revision, final_revision, wrk_text, database_url, ended):
+def report(args, writer, watchers, faults, back, back_revision, final_revision, load, database_url, ended):
     bound = args.max_staleness + 0.25  # the flag is sampled every 20 ms; 250 ms of slack
     print("faults:")
     for label, start, end, note in faults:
@@ -342,15 +368,19 @@ def report(args, writer, watchers, faults, back, back_revision, final_revision, 
             (fleet_steady if steady else fleet_all).append(max(per_write))
     lags_all += lags_steady
     fleet_all += fleet_steady
-    print(f"writes: {len(writer.writes)} committed "
-          f"({', '.join(f'{p} {sum(w['path'] == p for w in writer.writes)}' for p in ('console', 'api', 'cli', 'sql'))}), "
-          f"revision {writer.writes[0]['revision']}..{final_revision}")
+    by_path = ", ".join(f"{p} {sum(w['path'] == p for w in writer.writes)}" for p in ("console", "api", "cli", "sql"))
+    print(f"writes: {len(writer.writes)} committed ({by_path}), revision {writer.writes[0]['revision']}..{final_revision}")
     for label, lags in (("steady state", lags_steady), ("through the faults", lags_all)):
         print(f"commit -> replica ({label}, {len(lags)} applications): median {ms(statistics.median(lags))}, "
               f"p99 {ms(percentile(lags, 99))}, max {ms(max(lags))}")
     for label, lags in (("steady state", fleet_steady), ("through the faults", fleet_all)):
         print(f"commit -> all {len(watchers)} replicas ({label}, {len(lags)} writes): median {ms(statistics.median(lags))}, "
               f"p99 {ms(percentile(lags, 99))}, max {ms(max(lags))}")
+    for kind in ("python", "rust"):
+        lags = [max(0.0, t - write["done"]) for write in writer.writes
+                if not any(lo <= write["done"] <= hi for lo, hi in windows)
+                for w in watchers if w.kind == kind for t in [w.applied_at(write["revision"])] if t is not None]
+        print(f"  {kind} replicas (steady state): median {ms(statistics.median(lags))}, p99 {ms(percentile(lags, 99))}")
     stale = [w.stale_seconds(ended) for w in watchers]
     print(f"replicas marked stale: {sum(s > 0 for s in stale)} of {len(watchers)}, for {max(stale):.1f} s at most "
           f"(median {statistics.median(stale):.1f} s)")
@@ -364,19 +394,20 @@ def report(args, writer, watchers, faults, back, back_revision, final_revision, 
     known = [c for c in current if c is not None]
     print(f"current after the database returned (revision {back_revision}): {len(known)} of {len(watchers)} replicas, "
           f"slowest {ms(max(known)) if known else 'never'}")
-    revisions = {int(r) for r in psql(database_url, "SELECT DISTINCT revision FROM config_changes").split()}
-    lost = [w for w in writer.writes if w["revision"] not in revisions]
+    # Every acknowledged write is in the history with the value it wrote.
+    recorded = psql(database_url, "SELECT after->>'stop_loss_percent' FROM config_changes "
+                                  "WHERE table_name = 'pair_risk_config' ORDER BY id").split()
+    lost = [w for w in writer.writes if w["value"].rstrip("0").rstrip(".") not in
+            {r.rstrip("0").rstrip(".") for r in recorded}]
     print(f"lost writes: {len(lost)} of {len(writer.writes)} acknowledged not in the history; "
           f"{never} replica applications never happened; every replica ends at revision {final_revision}: "
           f"{all(w.log[-1][1] >= final_revision for w in watchers)}")
-    requests = re.search(r"Requests/sec:\s+([\d.]+)", wrk_text)
-    stale_reads = re.search(r"wrk-stale (\d+)", wrk_text)
-    non200 = re.search(r"wrk-non200 (\d+)", wrk_text)
-    socket_errors = re.search(r"Socket errors: (.*)", wrk_text)
-    print(f"HTTP read (wrk -t1 -c4, GET /api/v1/pairs/BTC%2FUSDT/config on server a): "
-          f"{requests.group(1) if requests else '?'} requests/s, {stale_reads.group(1) if stale_reads else '?'} marked stale, "
-          f"{non200.group(1) if non200 else '?'} not 200" + (f", socket errors {socket_errors.group(1)}" if socket_errors else ""))
-    print("errors by kind: " + (", ".join(f"{k} x{v}" for k, v in sorted(writer.errors.items())) or "none"))
+    reads = len(load.latencies)
+    print(f"HTTP read (GET /api/v1/pairs/BTC%2FUSDT/config on server a, {load.threads} kept-alive connections at "
+          f"{args.load_rate:.0f}/s): {reads / args.seconds:.0f} requests/s served, median {ms(statistics.median(load.latencies))}, "
+          f"p99 {ms(percentile(load.latencies, 99))}; {load.stale} marked stale, {load.not_ok} not 200")
+    errors = {**writer.errors, **load.errors}
+    print("errors by kind: " + (", ".join(f"{k} x{v}" for k, v in sorted(errors.items())) or "none"))
     failed = bool(violations) or bool(lost) or never > 0
     print("fleet check: " + ("FAILED" if failed else "passed"))
     if failed:

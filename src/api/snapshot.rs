@@ -55,13 +55,27 @@ pub(super) async fn snapshot(
             // Read before the content: every change up to it was applied to the cache
             // before the feed published it, so the content is at least this new.
             let revision = service.feed().latest();
-            let configs = service.active_trading_configs(from).await?;
             let settings = service.bot_settings(from).await?;
             let portfolio = service.portfolio(from).await?;
             let mut pairs = serde_json::Map::new();
-            let wanted = |symbol: &Symbol| only.as_ref().is_none_or(|only| only.contains(symbol));
-            for config in configs.iter().filter(|c| wanted(&c.pair.symbol)) {
-                pairs.insert(config.pair.symbol.to_string(), config_json(config)?);
+            match only {
+                None => {
+                    for config in service.active_trading_configs(from).await?.iter() {
+                        pairs.insert(config.pair.symbol.to_string(), config_json(config)?);
+                    }
+                }
+                // Each pair by itself: a change to one pair reloads that pair, not all.
+                Some(symbols) => {
+                    for symbol in symbols {
+                        match service.trading_config_from(symbol, from).await {
+                            Ok(config) if config.pair.is_active => {
+                                pairs.insert(symbol.to_string(), config_json(&config)?);
+                            }
+                            Ok(_) | Err(ConfigError::NotFound(_)) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
             }
             // JSON does not tell the decimal 10000 from the integer 10000: the types do.
             let setting_types: serde_json::Map<String, serde_json::Value> = settings

@@ -366,34 +366,38 @@ class BotConfig:
         changes = event.get("changes", [])
         symbols = set()
         everything = False
+        touched = False
         for change in changes:
             kind = change.get("kind")
             if kind in ("pair", "pair_strategy", "pair_risk"):
                 symbol = change.get("symbol", "")
                 if "/" in symbol and "*" not in symbol:
                     symbols.add(symbol)
+                    touched = True
                 else:
                     everything = True
+            elif kind == "setting":
+                touched = True
             elif kind == "tokens":
                 continue
-            else:  # a setting, a strategy's definition, everything, or a kind this client does not know
+            else:  # a strategy's definition, everything, or a kind this client does not know
                 everything = True
         if everything:
             self._load_snapshot_at_least(revision)
-        elif symbols:
-            changed = {}
-            stale = False
-            for symbol in symbols:
-                raw = self._transport.get_json(f"/api/v1/pairs/{urllib.parse.quote(symbol, safe='')}/config")
-                self._counters["pair_refetches"] += 1
-                if raw is not None:
-                    stale = stale or bool(raw.pop("stale", False))
-                    raw.pop("stale_seconds", None)
-                changed[symbol] = raw if raw is not None and raw["pair"].get("is_active") else None
-            portfolio = self._transport.get_json("/api/v1/portfolio")
-            stale = stale or bool(portfolio.pop("stale", False))
-            portfolio.pop("stale_seconds", None)
-            self._install(self._state.with_pairs(revision, changed, portfolio), None if stale else received, changes)
+        elif touched:
+            # One request for what this revision touched: those pairs, the settings and the
+            # portfolio (shared by every replica applying it: the server builds it once).
+            query = urllib.parse.quote(",".join(sorted(symbols)), safe="/,")
+            body = self._transport.get_json(f"/api/v1/snapshot?pairs={query}")
+            if body is None:
+                raise Unreachable("GET /api/v1/snapshot: not found")
+            stale = bool(body.pop("stale", False))
+            body.pop("stale_seconds", None)
+            self._counters["pair_refetches"] += len(symbols)
+            changed = {symbol: body["pairs"].get(symbol) for symbol in symbols}
+            partial = State.from_snapshot({**body, "pairs": {}})
+            state = self._state.with_pairs(revision, changed, body["portfolio"], partial.system, partial.setting_types)
+            self._install(state, None if stale else received, changes)
         else:
             self._install(self._state.at(revision), received, changes)
         self._counters["events"] += 1

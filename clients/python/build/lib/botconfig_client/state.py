@@ -60,16 +60,17 @@ class State:
         return state
 
     def with_pairs(self, revision: int, changed: Dict[str, Optional[Dict[str, Any]]],
-                   portfolio: Dict[str, Any]) -> "State":
-        """This state at ``revision`` with some pairs replaced (None: no longer active)."""
+                   portfolio: Dict[str, Any], system: Dict[str, Any], setting_types: Dict[str, str]) -> "State":
+        """This state at ``revision`` with some pairs replaced (None: no longer active), and
+        the settings and portfolio as of then."""
         pairs = {symbol: p.raw for symbol, p in self.pairs.items()}
         for symbol, raw in changed.items():
             if raw is None:
                 pairs.pop(symbol, None)
             else:
                 pairs[symbol] = raw
-        state = State(revision, pairs, self.system, portfolio)
-        state.setting_types = self.setting_types
+        state = State(revision, pairs, system, portfolio)
+        state.setting_types = setting_types
         return state
 
     def at(self, revision: int) -> "State":
