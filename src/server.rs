@@ -220,6 +220,13 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         })?;
     tracing::info!("botconfig console at http://{}", settings.listen);
     println!("botconfig console at http://{}", settings.listen);
+    // Without TCP_NODELAY a small write (an event, a short answer) can wait for the peer's
+    // delayed ACK: tens of milliseconds on a stream that is otherwise idle.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -32,71 +32,96 @@ pub(super) async fn snapshot(
     caller: ApiCaller,
     conditions: Conditions,
 ) -> Result<Response, ApiError> {
-    let reads_secrets = caller.reads_secrets;
     let only = query.pairs.as_deref().map(parse_pairs).transpose()?;
-    // Every client that applies one revision asks the same: built once, as the full one.
-    let key = format!(
-        "snapshot{}{}",
-        if reads_secrets { "+secrets" } else { "" },
-        only.as_ref()
-            .map(|symbols| format!(
-                "?pairs={}",
-                symbols
-                    .iter()
-                    .map(Symbol::as_str)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ))
-            .unwrap_or_default()
-    );
-    let (service, only) = (&service, &only);
+    let key = key(caller.reads_secrets, only.as_ref());
+    let (service, only) = (&service, only.as_ref());
     Ok(answers
-        .answer(service, &key, &conditions, |from| async move {
-            // Read before the content: every change up to it was applied to the cache
-            // before the feed published it, so the content is at least this new.
-            let revision = service.feed().latest();
-            let settings = service.bot_settings(from).await?;
-            let portfolio = service.portfolio(from).await?;
-            let mut pairs = serde_json::Map::new();
-            match only {
-                None => {
-                    for config in service.active_trading_configs(from).await?.iter() {
-                        pairs.insert(config.pair.symbol.to_string(), config_json(config)?);
-                    }
-                }
-                // Each pair by itself: a change to one pair reloads that pair, not all.
-                Some(symbols) => {
-                    for symbol in symbols {
-                        match service.trading_config_from(symbol, from).await {
-                            Ok(config) if config.pair.is_active => {
-                                pairs.insert(symbol.to_string(), config_json(&config)?);
-                            }
-                            Ok(_) | Err(ConfigError::NotFound(_)) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                }
-            }
-            // JSON does not tell the decimal 10000 from the integer 10000: the types do.
-            let setting_types: serde_json::Map<String, serde_json::Value> = settings
-                .iter()
-                .filter(|s| reads_secrets || !s.is_secret)
-                .map(|s| (s.key.clone(), json!(s.value_type.as_str())))
-                .collect();
-            let body = json!({
-                "revision": revision,
-                "pairs": pairs,
-                "system": system_json(&settings, reads_secrets),
-                "setting_types": setting_types,
-                "portfolio": portfolio,
-            });
-            Answer::new(&body, Marking::InBody)
+        .answer(service, &key, &conditions, |from| {
+            build(service, from, caller.reads_secrets, only)
         })
         .await?)
 }
 
+/// The body of the partial snapshot of `symbols` (the settings and the portfolio with
+/// them), as a stream event carries it: built once per revision for every watcher and
+/// every request that asks the same (see `Answers`).
+pub(super) async fn partial(
+    service: &ConfigService,
+    answers: &Answers,
+    reads_secrets: bool,
+    symbols: &BTreeSet<Symbol>,
+) -> Result<axum::body::Bytes, ConfigError> {
+    let key = key(reads_secrets, Some(symbols));
+    let (answer, staleness) = answers
+        .built(service, &key, crate::service::ReadFrom::Cache, |from| {
+            build(service, from, reads_secrets, Some(symbols))
+        })
+        .await?;
+    Ok(answer.body(staleness))
+}
+
+/// What a snapshot is kept under: who may see secrets, and which pairs.
+fn key(reads_secrets: bool, only: Option<&BTreeSet<Symbol>>) -> String {
+    let pairs = only.map(|symbols| {
+        let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
+        format!("?pairs={}", names.join(","))
+    });
+    format!(
+        "snapshot{}{}",
+        if reads_secrets { "+secrets" } else { "" },
+        pairs.unwrap_or_default()
+    )
+}
+
+async fn build(
+    service: &ConfigService,
+    from: crate::service::ReadFrom,
+    reads_secrets: bool,
+    only: Option<&BTreeSet<Symbol>>,
+) -> Result<Answer, ConfigError> {
+    // Read before the content: every change up to it was applied to the cache before the
+    // feed published it, so the content is at least this new.
+    let revision = service.feed().latest();
+    let settings = service.bot_settings(from).await?;
+    let portfolio = service.portfolio(from).await?;
+    let mut pairs = serde_json::Map::new();
+    match only {
+        None => {
+            for config in service.active_trading_configs(from).await?.iter() {
+                pairs.insert(config.pair.symbol.to_string(), config_json(config)?);
+            }
+        }
+        // Each pair by itself: a change to one pair reloads that pair, not all.
+        Some(symbols) => {
+            for symbol in symbols {
+                match service.trading_config_from(symbol, from).await {
+                    Ok(config) if config.pair.is_active => {
+                        pairs.insert(symbol.to_string(), config_json(&config)?);
+                    }
+                    Ok(_) | Err(ConfigError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    // JSON does not tell the decimal 10000 from the integer 10000: the types do.
+    let setting_types: serde_json::Map<String, serde_json::Value> = settings
+        .iter()
+        .filter(|s| reads_secrets || !s.is_secret)
+        .map(|s| (s.key.clone(), json!(s.value_type.as_str())))
+        .collect();
+    let body = json!({
+        "revision": revision,
+        "pairs": pairs,
+        "system": system_json(&settings, reads_secrets),
+        "setting_types": setting_types,
+        "portfolio": portfolio,
+    });
+    Answer::new(&body, Marking::InBody)
+}
+
 /// The most pairs a partial snapshot names.
-const MAX_PAIRS: usize = 100;
+pub(super) const MAX_PAIRS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,9 @@
 //! `Last-Event-ID` (as `EventSource` does by itself) resumes after it.
 //!
 //! - `start`: the revision the stream starts at (no resume point was given);
-//! - `change`: `{"revision": N, "changes": [{"kind": "pair", "symbol": "BTC/USDT"}, ...]}`;
+//! - `change`: `{"revision": N, "changes": [{"kind": "pair", "symbol": "BTC/USDT"}, ...]}`,
+//!   on an unfiltered stream with `"snapshot"`: what `/api/v1/snapshot?pairs=` answers for
+//!   the pairs it touched, when it touched only pairs and settings;
 //! - `reset`: `{"revision": N}`: what changed up to N is not known here; refetch everything;
 //! - `refused`: `{"error": ...}`: the caller's token was revoked or expired; the stream ends.
 //!
@@ -14,7 +16,7 @@ use crate::cache::feed::{FeedEvent, Watch};
 use crate::cache::Change;
 use crate::domain::pair::Symbol;
 use crate::domain::ConfigError;
-use crate::http::ApiError;
+use crate::http::{Answers, ApiCaller, ApiError};
 use crate::service::{parse_symbol, ConfigService};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -135,6 +137,10 @@ struct Watcher {
     token: Option<String>,
     /// Set once the `refused` event is sent: the stream ends.
     ended: bool,
+    /// Where the partial snapshots a change event carries are kept, and whether this
+    /// caller's include secret settings.
+    answers: Answers,
+    reads_secrets: bool,
 }
 
 impl Watcher {
@@ -169,6 +175,51 @@ impl Watcher {
             }
             _ => None,
         }
+    }
+
+    /// An unfiltered change event with what it touched: the partial snapshot of its pairs
+    /// (with the settings and the portfolio), so that a client replica applies it without
+    /// asking; built once per revision for every watcher. `None` when the change is not
+    /// one a partial snapshot covers (a strategy's definition, everything, too many
+    /// pairs) or cannot be built now: the plain event goes out, and the client asks.
+    async fn with_snapshot(&self, event: &FeedEvent) -> Option<Event> {
+        let FeedEvent::Changes { revision, changes } = event else {
+            return None;
+        };
+        if self.filter.0.is_some() {
+            return None;
+        }
+        let mut symbols = std::collections::BTreeSet::new();
+        let mut touched = false;
+        for change in changes {
+            match change {
+                Change::Pair { symbol }
+                | Change::PairStrategy { symbol, .. }
+                | Change::PairRisk { symbol } => {
+                    symbols.insert(Symbol::parse(symbol).ok()?);
+                }
+                Change::Setting { .. } => touched = true,
+                Change::Tokens => {}
+                Change::Strategy { .. } | Change::Everything => return None,
+            }
+        }
+        if (symbols.is_empty() && !touched) || symbols.len() > super::snapshot::MAX_PAIRS {
+            return None;
+        }
+        let snapshot =
+            super::snapshot::partial(&self.service, &self.answers, self.reads_secrets, &symbols)
+                .await
+                .ok()?;
+        let changes = serde_json::to_string(changes).ok()?;
+        let snapshot = std::str::from_utf8(&snapshot).ok()?;
+        Some(
+            Event::default()
+                .event("change")
+                .id(revision.to_string())
+                .data(format!(
+                    r#"{{"revision":{revision},"changes":{changes},"snapshot":{snapshot}}}"#
+                )),
+        )
     }
 
     async fn next(&mut self) -> Option<Event> {
@@ -215,6 +266,9 @@ impl Watcher {
                     return Some(refused);
                 }
             }
+            if let Some(sse) = self.with_snapshot(&event).await {
+                return Some(sse);
+            }
             if let Some(sse) = self.filter.event(&event) {
                 return Some(sse);
             }
@@ -232,7 +286,9 @@ impl Watcher {
 )]
 pub(super) async fn stream(
     State(service): State<ConfigService>,
+    State(answers): State<Answers>,
     Query(query): Query<StreamQuery>,
+    caller: ApiCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let filter = Filter::parse(query.pairs.as_deref())?;
@@ -260,6 +316,8 @@ pub(super) async fn stream(
         start,
         token,
         ended: false,
+        answers,
+        reads_secrets: caller.reads_secrets,
     };
     super::fleet::note_stream_client(&watcher.service, &headers);
     Ok(Sse::new(events(watcher)).into_response())

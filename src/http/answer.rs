@@ -85,6 +85,21 @@ impl Answer {
             .as_ref()
     }
 
+    /// The body as a fresh or stale request gets it (see `respond`).
+    pub fn body(&self, staleness: Option<Duration>) -> Bytes {
+        match (staleness, self.marking) {
+            (None, _) => self.fresh.clone(),
+            (Some(age), Marking::InBody) => Bytes::from(with_fields(
+                &self.body,
+                &format!(
+                    r#""stale":true,"stale_seconds":{}"#,
+                    age.as_secs_f64().ceil() as u64
+                ),
+            )),
+            (Some(_), Marking::HeaderOnly) => self.body.clone(),
+        }
+    }
+
     /// The response to a request with `conditions`, `staleness` being the server's now.
     pub fn respond(&self, conditions: &Conditions, staleness: Option<Duration>) -> Response {
         let Some(age) = staleness else {
@@ -113,14 +128,7 @@ impl Answer {
             };
         };
         let seconds = age.as_secs_f64().ceil() as u64;
-        let body = match self.marking {
-            Marking::InBody => Bytes::from(with_fields(
-                &self.body,
-                &format!(r#""stale":true,"stale_seconds":{seconds}"#),
-            )),
-            Marking::HeaderOnly => self.body.clone(),
-        };
-        let mut response = json_response(body, None);
+        let mut response = json_response(self.body(Some(age)), None);
         response
             .headers_mut()
             .insert(STALE_HEADER, HeaderValue::from(seconds));
@@ -254,11 +262,26 @@ impl Answers {
         F: FnOnce(ReadFrom) -> Fut,
         Fut: std::future::Future<Output = Result<Answer, ConfigError>>,
     {
-        let from = conditions.from;
+        let (answer, staleness) = self.built(service, key, conditions.from, build).await?;
+        Ok(answer.respond(conditions, staleness))
+    }
+
+    /// The answer under `key` (kept, or built now), and the server's staleness with it.
+    pub async fn built<F, Fut>(
+        &self,
+        service: &ConfigService,
+        key: &str,
+        from: ReadFrom,
+        build: F,
+    ) -> Result<(Arc<Answer>, Option<Duration>), ConfigError>
+    where
+        F: FnOnce(ReadFrom) -> Fut,
+        Fut: std::future::Future<Output = Result<Answer, ConfigError>>,
+    {
         let ttl = service.cache_ttl();
         if from == ReadFrom::Cache && service.staleness().is_none() {
             if let Some(answer) = self.get(key, service.cache_epoch(), ttl) {
-                return Ok(answer.respond(conditions, None));
+                return Ok((answer, None));
             }
         }
         let epoch = service.cache_epoch();
@@ -267,7 +290,7 @@ impl Answers {
         if from == ReadFrom::Cache && staleness.is_none() {
             self.keep(key, epoch, answer.clone());
         }
-        Ok(answer.respond(conditions, staleness))
+        Ok((answer, staleness))
     }
 }
 

@@ -146,6 +146,9 @@ impl Inner {
             revision: u64,
             #[serde(default)]
             changes: Vec<Change>,
+            /// What the revision touched, as `/api/v1/snapshot?pairs=` answers it.
+            #[serde(default)]
+            snapshot: Option<Box<serde_json::value::RawValue>>,
         }
         let received = Instant::now();
         let event: Event = serde_json::from_str(data)
@@ -182,20 +185,26 @@ impl Inner {
             self.install(next, Some(received), &event.changes);
             return Ok(false);
         }
-        // One request for what this revision touched: those pairs, the settings and the
-        // portfolio (shared by every replica applying it: the server builds it once).
+        // What this revision touched: those pairs, the settings and the portfolio (built
+        // once by the server for every replica applying it). The server sends it with the
+        // event; a server that does not is asked.
         symbols.sort();
         symbols.dedup();
-        let path = format!(
-            "/api/v1/snapshot?pairs={}",
-            symbols.join(",").replace('/', "%2F")
-        );
-        let (status, body) =
-            self.endpoint
-                .request("GET", &path, None, self.options.request_timeout)?;
-        if status != 200 {
-            return Err(Failure::Retry(format!("{path} answered {status}")));
-        }
+        let body = match &event.snapshot {
+            Some(snapshot) => snapshot.get().as_bytes().to_vec(),
+            None => {
+                let path = format!(
+                    "/api/v1/snapshot?pairs={}",
+                    symbols.join(",").replace('/', "%2F")
+                );
+                let timeout = self.options.request_timeout;
+                let (status, body) = self.endpoint.request("GET", &path, None, timeout)?;
+                if status != 200 {
+                    return Err(Failure::Retry(format!("{path} answered {status}")));
+                }
+                body
+            }
+        };
         let (partial, stale) = Snapshot::parse(&body).map_err(Failure::Retry)?;
         let mut pairs = current.pairs.clone();
         for symbol in &symbols {

@@ -37,11 +37,14 @@ class State:
     State, swapped in with one assignment, so readers need no lock."""
 
     def __init__(self, revision: int, pairs: Dict[str, Dict[str, Any]], system: Dict[str, Any],
-                 portfolio: Dict[str, Any]):
+                 portfolio: Dict[str, Any], built: Optional[Dict[str, PairAnswers]] = None):
         self.revision = revision
         self.system = system
         self.portfolio_raw = portfolio
-        self.pairs = {symbol: PairAnswers(raw, system) for symbol, raw in pairs.items()}
+        # A pair unchanged since the last state keeps its answers: a change to one pair
+        # builds one pair's.
+        built = built or {}
+        self.pairs = {symbol: built.get(symbol) or PairAnswers(raw, system) for symbol, raw in pairs.items()}
         self.all_active = {symbol: p.trading_config for symbol, p in self.pairs.items()}
         self.portfolio = shapes.portfolio_settings(system, [p.raw["pair"] for p in self.pairs.values()])
         self.paper_trading = bool(system.get("paper_trading", True))
@@ -69,7 +72,9 @@ class State:
                 pairs.pop(symbol, None)
             else:
                 pairs[symbol] = raw
-        state = State(revision, pairs, system, portfolio)
+        reusable = {} if system != self.system else {
+            symbol: answers for symbol, answers in self.pairs.items() if symbol not in changed}
+        state = State(revision, pairs, system, portfolio, reusable)
         state.setting_types = setting_types
         return state
 
