@@ -215,7 +215,29 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Conditions {
 
 /// Answers built at one invalidation epoch, by what they answer (a path, say).
 #[derive(Clone, Default)]
-pub struct Answers(Arc<RwLock<Built>>);
+pub struct Answers(Arc<RwLock<Built>>, Arc<Building>);
+
+/// One build at a time per answer: when every stream watcher and every bot asks for the
+/// same answer just after a change, one builds it and the others take it, instead of each
+/// loading it again. Striped by the key's hash, so the locks are bounded.
+struct Building([tokio::sync::Mutex<()>; BUILD_STRIPES]);
+
+const BUILD_STRIPES: usize = 64;
+
+impl Default for Building {
+    fn default() -> Self {
+        Building(std::array::from_fn(|_| tokio::sync::Mutex::new(())))
+    }
+}
+
+impl Building {
+    fn stripe(&self, key: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        &self.0[hasher.finish() as usize % BUILD_STRIPES]
+    }
+}
 
 #[derive(Default)]
 struct Built {
@@ -279,10 +301,18 @@ impl Answers {
         Fut: std::future::Future<Output = Result<Answer, ConfigError>>,
     {
         let ttl = service.cache_ttl();
-        if from == ReadFrom::Cache && service.staleness().is_none() {
-            if let Some(answer) = self.get(key, service.cache_epoch(), ttl) {
-                return Ok((answer, None));
-            }
+        let kept = || {
+            (from == ReadFrom::Cache && service.staleness().is_none())
+                .then(|| self.get(key, service.cache_epoch(), ttl))
+                .flatten()
+        };
+        if let Some(answer) = kept() {
+            return Ok((answer, None));
+        }
+        let _building = self.1.stripe(key).lock().await;
+        // Built by whoever held the lock before.
+        if let Some(answer) = kept() {
+            return Ok((answer, None));
         }
         let epoch = service.cache_epoch();
         let answer = Arc::new(build(from).await?);

@@ -702,3 +702,57 @@ async fn every_client_sees_the_databases_history_whatever_the_writes_and_disconn
         );
     }
 }
+
+/// A change to pairs and settings carries its partial snapshot: a replica applies it
+/// without asking; a filtered stream and a strategy's definition get the plain event.
+#[sqlx::test]
+async fn a_change_event_carries_what_it_touched(pool: PgPool) {
+    let (router, manager, _listener) = server(&pool).await;
+    let token = watcher_token(&pool, &manager).await;
+    let mut client = Client::connect(&router, &token, None, "").await;
+    assert_eq!(
+        client.next(Duration::from_secs(2)).await.unwrap().event,
+        "start"
+    );
+    sql(
+        &pool,
+        "UPDATE pair_risk_config SET stop_loss_percent = 4.75 \
+         WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = 'ETH/USDT')",
+    )
+    .await;
+    let event = client.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(event.event, "change");
+    let snapshot = &event.data["snapshot"];
+    assert!(
+        snapshot["revision"].as_u64().unwrap() >= event.id,
+        "{snapshot}"
+    );
+    let pairs: Vec<&String> = snapshot["pairs"].as_object().unwrap().keys().collect();
+    assert_eq!(pairs, ["ETH/USDT"]);
+    assert_eq!(
+        snapshot["pairs"]["ETH/USDT"]["risk"]["stop_loss_percent"],
+        "4.75"
+    );
+    assert_eq!(snapshot["stale"], false);
+    assert!(snapshot["system"]["paper_trading"].is_boolean());
+    sql(
+        &pool,
+        "UPDATE strategies SET display_name = 'RSI (14)' WHERE strategy_name = 'rsi'",
+    )
+    .await;
+    let event = client.next(Duration::from_secs(5)).await.unwrap();
+    assert!(
+        event.data.get("snapshot").is_none(),
+        "a definition touches every pair: {event:?}"
+    );
+    let mut filtered = Client::connect(&router, &token, None, "?pairs=ETH/USDT").await;
+    filtered.next(Duration::from_secs(2)).await.unwrap();
+    sql(
+        &pool,
+        "UPDATE pair_risk_config SET stop_loss_percent = 4.5 \
+         WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = 'ETH/USDT')",
+    )
+    .await;
+    let event = filtered.next(Duration::from_secs(5)).await.unwrap();
+    assert!(event.data.get("snapshot").is_none(), "{event:?}");
+}

@@ -385,15 +385,18 @@ class BotConfig:
         if everything:
             self._load_snapshot_at_least(revision)
         elif touched:
-            # One request for what this revision touched: those pairs, the settings and the
-            # portfolio (shared by every replica applying it: the server builds it once).
-            query = urllib.parse.quote(",".join(sorted(symbols)), safe="/,")
-            body = self._transport.get_json(f"/api/v1/snapshot?pairs={query}")
+            # What this revision touched: those pairs, the settings and the portfolio (built
+            # once by the server for every replica applying it).
+            # The server sends it with the event; a server that does not is asked.
+            body = event.get("snapshot")
+            if body is None:
+                query = urllib.parse.quote(",".join(sorted(symbols)), safe="/,")
+                body = self._transport.get_json(f"/api/v1/snapshot?pairs={query}")
+                self._counters["pair_refetches"] += len(symbols)
             if body is None:
                 raise Unreachable("GET /api/v1/snapshot: not found")
             stale = bool(body.pop("stale", False))
             body.pop("stale_seconds", None)
-            self._counters["pair_refetches"] += len(symbols)
             changed = {symbol: body["pairs"].get(symbol) for symbol in symbols}
             partial = State.from_snapshot({**body, "pairs": {}})
             state = self._state.with_pairs(revision, changed, body["portfolio"], partial.system, partial.setting_types)
