@@ -114,7 +114,7 @@ async fn a_token_revoked_by_plain_sql_is_refused_by_every_server_within_the_boun
 
 #[sqlx::test]
 async fn an_expired_token_is_refused_by_the_clock_without_asking(pool: PgPool) {
-    let (router, _manager, _listener) = server(&pool, "expiry").await;
+    let (router, manager, _listener) = server(&pool, "expiry").await;
     let token = api_token(&pool, "soon", Scope::Read).await;
     sqlx::query("UPDATE api_tokens SET expires_at = now() + interval '1500 milliseconds' WHERE name = 'soon'")
         .execute(&pool)
@@ -122,7 +122,9 @@ async fn an_expired_token_is_refused_by_the_clock_without_asking(pool: PgPool) {
         .unwrap();
     let bot = Caller::on(&router).with_token(&token);
     let path = BOT_READS[0];
-    // The expiry change notifies; once heard, the new grant is cached.
+    // The expiry change notifies; once heard (and not before: an old grant answers OK too,
+    // and its reload would be a query below), the new grant is loaded and cached.
+    crate::helpers::caught_up(&manager, &pool).await;
     assert!(
         eventually(Duration::from_secs(1), || async {
             bot.get(path).await.0 == StatusCode::OK
