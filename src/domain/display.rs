@@ -139,22 +139,6 @@ impl Allocation {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_row_has_a_cell_under_every_column() {
-        let risk = RiskConfig {
-            symbol: crate::domain::pair::Symbol::parse("BTC/USDT").unwrap(),
-            settings: crate::domain::risk::RiskSettings::default(),
-            version: 1,
-        };
-        assert_eq!(risk.cells().len(), RISK_COLUMNS.len());
-        assert_eq!(risk.cells()[1], "5%");
-    }
-}
-
 /// The fleet: one row per reader.
 pub const FLEET_COLUMNS: &[Column] = &[
     Column::text("Reader"),
@@ -193,5 +177,21 @@ impl super::fleet::Reader {
                 None => "ok".to_owned(),
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_has_a_cell_under_every_column() {
+        let risk = RiskConfig {
+            symbol: crate::domain::pair::Symbol::parse("BTC/USDT").unwrap(),
+            settings: crate::domain::risk::RiskSettings::default(),
+            version: 1,
+        };
+        assert_eq!(risk.cells().len(), RISK_COLUMNS.len());
+        assert_eq!(risk.cells()[1], "5%");
     }
 }
