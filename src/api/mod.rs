@@ -142,6 +142,18 @@ fn system_json(settings: &[SystemSetting], reads_secrets: bool) -> serde_json::V
         .into()
 }
 
+/// The symbols of a comma-separated list (`?pairs=BTC/USDT,ETH/USDT`), without repeats;
+/// an empty entry is skipped, a malformed one refused.
+fn symbols_in(
+    list: &str,
+) -> Result<std::collections::BTreeSet<crate::domain::pair::Symbol>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(parse_symbol)
+        .collect()
+}
+
 /// A setting's value as JSON: numbers as numbers, booleans as booleans.
 fn setting_json(setting: &SystemSetting) -> serde_json::Value {
     match &setting.value {

@@ -133,12 +133,7 @@ pub(super) struct SnapshotQuery {
 
 /// The pairs a partial snapshot is asked for, sorted and without repeats.
 fn parse_pairs(text: &str) -> Result<BTreeSet<Symbol>, ConfigError> {
-    let symbols = text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(crate::service::parse_symbol)
-        .collect::<Result<BTreeSet<_>, _>>()?;
+    let symbols = super::symbols_in(text)?;
     if symbols.len() > MAX_PAIRS {
         return Err(ConfigError::invalid(
             "pairs",

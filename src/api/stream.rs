@@ -17,7 +17,7 @@ use crate::cache::Change;
 use crate::domain::pair::Symbol;
 use crate::domain::ConfigError;
 use crate::http::{Answers, ApiCaller, ApiError};
-use crate::service::{parse_symbol, ConfigService};
+use crate::service::ConfigService;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, Sse};
@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use futures::stream::{self, Stream};
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,19 +46,14 @@ pub(super) struct StreamQuery {
 }
 
 /// Which changes a watcher is sent.
-struct Filter(Option<HashSet<Symbol>>);
+struct Filter(Option<BTreeSet<Symbol>>);
 
 impl Filter {
     fn parse(pairs: Option<&str>) -> Result<Self, ConfigError> {
         let Some(pairs) = pairs else {
             return Ok(Filter(None));
         };
-        let symbols = pairs
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(parse_symbol)
-            .collect::<Result<HashSet<_>, _>>()?;
+        let symbols = super::symbols_in(pairs)?;
         if symbols.is_empty() {
             return Err(ConfigError::invalid(
                 "pairs",
@@ -189,7 +184,7 @@ impl Watcher {
         if self.filter.0.is_some() {
             return None;
         }
-        let mut symbols = std::collections::BTreeSet::new();
+        let mut symbols = BTreeSet::new();
         let mut touched = false;
         for change in changes {
             match change {

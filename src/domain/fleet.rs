@@ -17,9 +17,12 @@ pub struct ReaderReport {
     /// Unique per process: a restarted bot is a new instance.
     pub instance: String,
     /// The bot's name, as its operator set it.
+    #[serde(default)]
     pub name: String,
+    #[serde(default)]
     pub host: String,
     /// The client library and its version, e.g. `botconfig-client-python/0.1.0`.
+    #[serde(default)]
     pub library: String,
     /// The revision it has applied.
     pub revision: u64,

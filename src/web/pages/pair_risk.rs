@@ -90,11 +90,11 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
                         .collect_view()}
                 </select>
                 <p class="help" id="outage-policy-help">
-                    "Past the grace period (the setting outage_grace_seconds) without a confirmed configuration, a reader of "
+                    "As saved: once a reader's configuration of "
                     {symbol_for_help}
-                    " will: "
+                    " has gone unconfirmed past the grace period (the setting outage_grace_seconds), it will "
                     <strong class="outage-policy-now">{outage.describe()}</strong>
-                    ". auto stops opening positions when trading live and keeps trading when paper trading."
+                    "."
                 </p>
             </div>
             <Can role=Role::Editor><div class="actions"><button type="submit">"Save"</button></div></Can>
