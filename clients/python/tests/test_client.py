@@ -130,7 +130,9 @@ def test_a_change_is_pushed_and_counted(client, tmp_path):
     # The snapshot file holds the applied revision, written atomically.
     document = json.loads(snapshot.read_text())
     assert document["state"]["revision"] == replica.revision
-    assert replica.get_performance_metrics()["pair_refetches"] >= 1
+    # The event carried the pair's new config: applied without a request, without a reload.
+    metrics = replica.get_performance_metrics()
+    assert metrics["events"] >= 1 and metrics["snapshots"] == 1 and metrics["pair_refetches"] == 0, metrics
     replica.close()
     with ENGINE.begin() as connection:
         connection.execute(text("UPDATE pair_risk_config SET stop_loss_percent = :v WHERE pair_id = "
