@@ -16,9 +16,9 @@ clients' own logs of what they applied and when they said they were stale:
 """
 
 import argparse
+import atexit
 import json
 import os
-
 import signal
 import statistics
 import subprocess
@@ -267,6 +267,9 @@ def main():
     seconds = args.seconds
     name = f"botconfig_fleet_{os.getpid()}"
     fresh_database(name)
+    # Whatever happens (a failed check exits 1, a crash raises), nothing is left running.
+    cleanup = [lambda: drop_database(name)]
+    atexit.register(lambda: [undo() for undo in reversed(cleanup)])
     database_url = f"{PG}/{name}"
     # Each server reaches the database through a fault proxy of its own.
     db_proxies = {label: FaultProxy(5432, http=False) for label in ("a", "b")}
@@ -276,6 +279,7 @@ def main():
         server = Server(args.binary, name, extra_env={"BOTCONFIG_ADMIN_PASSWORD": password})
         server.database_url = f"postgres://postgres@127.0.0.1:{db_proxies[label].port}/{name}"
         servers[label] = server
+    cleanup.append(lambda: [server.stop() for server in servers.values()])
     servers["a"].start()
     servers["b"].start()
     for server in servers.values():
@@ -288,6 +292,7 @@ def main():
         server = a if (i // 2) % 2 == 0 else b
         watchers.append(Watcher(kind, server.url, read_token, f"{kind}-{i}-on-{'a' if server is a else 'b'}",
                                 args.max_staleness))
+    cleanup.append(lambda: [w.stop() for w in watchers])
     wait_for(lambda: all(w.log for w in watchers), 30, "every replica started")
     print(f"fleet: 2 servers, {len(watchers)} replicas ({sum(w.kind == 'python' for w in watchers)} Python, "
           f"{sum(w.kind == 'rust' for w in watchers)} Rust), writes every 100 ms for {seconds:.0f} s")
@@ -334,11 +339,6 @@ def main():
     wait_for(lambda: all(w.log and w.log[-1][1] >= final_revision for w in watchers), 10, "every replica current")
     time.sleep(0.5)
     report(args, writer, watchers, faults, back, back_revision, final_revision, load, database_url, ended)
-    for w in watchers:
-        w.stop()
-    for server in servers.values():
-        server.stop()
-    drop_database(name)
 
 
 def report(args, writer, watchers, faults, back, back_revision, final_revision, load, database_url, ended):
