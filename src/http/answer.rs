@@ -309,7 +309,14 @@ impl Answers {
         if let Some(answer) = kept() {
             return Ok((answer, None));
         }
-        let _building = self.1.stripe(key).lock().await;
+        // Only an answer that will be kept is worth waiting for: a read from the database,
+        // or one made while the server is stale, builds at once (serialized, each would wait
+        // on the one before it through an outage).
+        let shareable = from == ReadFrom::Cache && service.staleness().is_none();
+        let _building = match shareable {
+            true => Some(self.1.stripe(key).lock().await),
+            false => None,
+        };
         // Built by whoever held the lock before.
         if let Some(answer) = kept() {
             return Ok((answer, None));

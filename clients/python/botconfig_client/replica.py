@@ -22,7 +22,7 @@ import uuid
 from typing import Any, Callable, Dict, List, Optional
 
 from . import policy
-from .state import EMPTY, State, dump_file, load_file
+from .state import State, dump_file, load_file, loads
 from .transport import Refused, Transport, Unreachable
 
 __version__ = "0.1.0"
@@ -351,8 +351,6 @@ class BotConfig:
             self._confirm(received - int(confirmed_ms) / 1000.0)
 
     def _on_change(self, data: str) -> None:
-        from .state import loads
-
         received = time.monotonic()
         event = loads(data)
         revision = int(event["revision"])

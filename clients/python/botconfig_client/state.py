@@ -7,7 +7,6 @@ from typing import Any, Dict, List, Optional
 
 from . import shapes
 
-EMPTY: Dict[str, Any] = {}
 
 
 class PairAnswers:
