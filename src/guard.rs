@@ -165,7 +165,17 @@ pub async fn guard(
             tracing::warn!(%host, path = %request.uri().path(), "{message}");
             return refuse(StatusCode::FORBIDDEN, message);
         }
-        if request.uri().path().starts_with("/api/v1/") && !is_json(request.headers()) {
+        // A DELETE carries no body to type (and no form can send one cross-site).
+        let bodiless_delete = method == Method::DELETE
+            && request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|length| length == "0")
+            && !request.headers().contains_key(header::TRANSFER_ENCODING);
+        if request.uri().path().starts_with("/api/v1/")
+            && !bodiless_delete
+            && !is_json(request.headers())
+        {
             return refuse(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "refused: the API's writes take Content-Type: application/json".into(),

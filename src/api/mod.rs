@@ -2,6 +2,7 @@
 //! and out, errors as JSON bodies with fitting status codes.
 
 mod fleet;
+pub mod freqtrade;
 mod json;
 pub mod openapi;
 mod snapshot;
@@ -45,6 +46,7 @@ pub fn routes(routes: Routes) -> Routes {
                 .get("/api/v1/cache/stats", cache_stats)
                 .get("/api/v1/stream", stream::stream)
                 .get("/api/v1/snapshot", snapshot::snapshot)
+                .get("/api/v1/freqtrade/pairlist", freqtrade::pairlist)
                 .get("/api/v1/fleet", fleet::list)
                 .post("/api/v1/fleet/heartbeat", fleet::heartbeat)
                 .get("/api/v1/openapi.json", openapi::contract)
@@ -60,6 +62,8 @@ pub fn routes(routes: Routes) -> Routes {
                 .post("/api/v1/pairs", writes::create_pair)
                 .put("/api/v1/pairs/{symbol}", writes::update_pair)
                 .put("/api/v1/pairs/{symbol}/risk", writes::update_risk)
+                .put("/api/v1/pairs/{symbol}/pause", writes::pause_pair)
+                .delete("/api/v1/pairs/{symbol}/pause", writes::resume_pair)
                 .put(
                     "/api/v1/pairs/{symbol}/strategies/{strategy}",
                     writes::update_pair_strategy,
@@ -187,7 +191,8 @@ async fn pair_config(
     Ok(answers
         .answer(service, uri.path(), &conditions, |from| async move {
             let config = service.trading_config_from(symbol, from).await?;
-            Answer::new(&config_json(&config)?, Marking::InBody)
+            let until = config.pair.pause.as_ref().and_then(|p| p.until);
+            Ok(Answer::new(&config_json(&config)?, Marking::InBody)?.valid_until(until))
         })
         .await?)
 }
@@ -213,7 +218,8 @@ async fn should_trade(
     Ok(answers
         .answer(service, uri.path(), &conditions, |from| async move {
             let decision = service.should_trade_pair(symbol, from).await?;
-            Answer::new(&decision, Marking::InBody)
+            let until = decision.pause.as_ref().and_then(|p| p.until);
+            Ok(Answer::new(&decision, Marking::InBody)?.valid_until(until))
         })
         .await?)
 }
@@ -252,7 +258,8 @@ async fn active_pairs(
                 body.insert(config.pair.symbol.to_string(), config_json(config)?);
             }
             body.insert("system".into(), system_json(&settings, reads_secrets));
-            Answer::new(&body, Marking::HeaderOnly)
+            let until = crate::domain::pause::first_end(configs.iter().map(|c| &c.pair));
+            Ok(Answer::new(&body, Marking::HeaderOnly)?.valid_until(until))
         })
         .await?)
 }

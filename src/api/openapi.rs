@@ -4,6 +4,7 @@
 
 use crate::domain::fleet::{Fleet, Reader, ReaderKind, ReaderReport};
 use crate::domain::pair::{Symbol, TradingPair};
+use crate::domain::pause::{Pause, PauseMode, PauseRequest};
 use crate::domain::risk::{OutagePolicy, RiskConfig, RiskSettings};
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::strategy::PairStrategy;
@@ -57,6 +58,9 @@ impl Modify for Tokens {
         super::writes::create_pair,
         super::writes::update_pair,
         super::writes::update_risk,
+        super::freqtrade::pairlist,
+        super::writes::pause_pair,
+        super::writes::resume_pair,
         super::writes::update_pair_strategy,
         super::writes::update_setting,
         crate::http::metrics::scrape,
@@ -65,7 +69,8 @@ impl Modify for Tokens {
     components(schemas(
         Symbol, TradingPair, RiskConfig, RiskSettings, CacheStats, WarmReport, PairStrategy,
         SettingValue, SystemSetting, PortfolioSettings, TradeDecision, TradingConfig,
-        ValidationReport, WeightedStrategy, OutagePolicy, Fleet, Reader, ReaderKind, ReaderReport
+        ValidationReport, WeightedStrategy, OutagePolicy, Fleet, Reader, ReaderKind, ReaderReport,
+        Pause, PauseMode, PauseRequest
     )),
     modifiers(&Tokens)
 )]

@@ -85,9 +85,11 @@ async fn build(
     let settings = service.bot_settings(from).await?;
     let portfolio = service.portfolio(from).await?;
     let mut pairs = serde_json::Map::new();
+    let mut ends = Vec::new();
     match only {
         None => {
             for config in service.active_trading_configs(from).await?.iter() {
+                ends.extend(config.pair.pause.as_ref().and_then(|p| p.until));
                 pairs.insert(config.pair.symbol.to_string(), config_json(config)?);
             }
         }
@@ -96,6 +98,7 @@ async fn build(
             for symbol in symbols {
                 match service.trading_config_from(symbol, from).await {
                     Ok(config) if config.pair.is_active => {
+                        ends.extend(config.pair.pause.as_ref().and_then(|p| p.until));
                         pairs.insert(symbol.to_string(), config_json(&config)?);
                     }
                     Ok(_) | Err(ConfigError::NotFound(_)) => {}
@@ -117,7 +120,8 @@ async fn build(
         "setting_types": setting_types,
         "portfolio": portfolio,
     });
-    Answer::new(&body, Marking::InBody)
+    // A pause that ends drops out of the pairs at that instant (see `store::pairs`).
+    Ok(Answer::new(&body, Marking::InBody)?.valid_until(ends.into_iter().min()))
 }
 
 /// The most pairs a partial snapshot names.

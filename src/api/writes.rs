@@ -8,12 +8,13 @@ use super::json::{only_fields, StrictJson};
 use super::{ApiError, ConfigError};
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::{PairForm, TradingPair};
+use crate::domain::pause::PauseRequest;
 use crate::domain::risk::{RiskConfig, RiskForm};
 use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::http::ApiCaller;
 use crate::service::{parse_symbol, ConfigService};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -125,6 +126,59 @@ pub async fn update_pair(
         Ok(pair) => Ok(Json(pair).into_response()),
         Err(e) => Ok(conflict_with(e, service.pair(&symbol)).await),
     }
+}
+
+/// `PUT /api/v1/pairs/{symbol}/pause`: pauses a pair from now, whatever its version.
+#[utoipa::path(
+    put,
+    path = "/api/v1/pairs/{symbol}/pause",
+    tag = "writes",
+    params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT")),
+    request_body(content = PauseRequest, description = "reason (required); for (\"4h\", \"30m\", \"1h30m\") or until (RFC 3339), neither: until resumed; mode: no_new_entries (default) or close_out"),
+    responses((status = 200, description = "The pair, paused", body = TradingPair), (status = 404, description = "No such pair", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::http::error::Refusals),
+    security(("write_token" = []))
+)]
+pub async fn pause_pair(
+    State(service): State<ConfigService>,
+    caller: ApiCaller,
+    Path(symbol): Path<String>,
+    StrictJson(body): StrictJson,
+) -> Result<Response, ApiError> {
+    let symbol = parse_symbol(&symbol)?;
+    let request: PauseRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError(ConfigError::invalid("body", e.to_string())))?;
+    let pair = acting(&service, &caller)
+        .pause_pair(&symbol, &request)
+        .await?;
+    Ok(Json(pair).into_response())
+}
+
+/// `DELETE /api/v1/pairs/{symbol}/pause`: resumes a pair now.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/pairs/{symbol}/pause",
+    tag = "writes",
+    params(("symbol" = String, Path, description = "The pair, URL-encoded: BTC%2FUSDT"), ("reason" = Option<String>, Query, description = "Why, for the history")),
+    responses((status = 200, description = "The pair, not paused", body = TradingPair), (status = 404, description = "No such pair", body = Object), crate::http::error::Refusals),
+    security(("write_token" = []))
+)]
+pub async fn resume_pair(
+    State(service): State<ConfigService>,
+    caller: ApiCaller,
+    Path(symbol): Path<String>,
+    Query(query): Query<ResumeQuery>,
+) -> Result<Response, ApiError> {
+    let symbol = parse_symbol(&symbol)?;
+    let pair = acting(&service, &caller)
+        .resume_pair(&symbol, query.reason.as_deref())
+        .await?;
+    Ok(Json(pair).into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeQuery {
+    reason: Option<String>,
 }
 
 /// `PUT /api/v1/pairs/{symbol}/risk`: a pair's risk settings, at `version`.

@@ -6,6 +6,7 @@
 //! | `system_config`                   | every active system setting                  |
 //! | `system_config:{key}`             | one setting                                  |
 //! | `trading_pairs`                   | the active pairs                             |
+//! | `all_pairs`                       | every pair, active or not                    |
 //! | `pair_config:{symbol}`            | one pair                                     |
 //! | `pair_strategies:{symbol}`        | one pair's enabled strategies                |
 //! | `strategy_config:{symbol}:{name}` | one pair's configuration of one strategy     |
@@ -26,6 +27,7 @@ pub enum CacheKey {
     SystemConfig,
     Setting(Box<str>),
     TradingPairs,
+    AllPairs,
     PairConfig(Symbol),
     PairStrategies(Symbol),
     StrategyConfig(Symbol, Box<str>),
@@ -42,6 +44,7 @@ pub enum KeyRef<'a> {
     SystemConfig,
     Setting(&'a str),
     TradingPairs,
+    AllPairs,
     PairConfig(&'a Symbol),
     PairStrategies(&'a Symbol),
     StrategyConfig(&'a Symbol, &'a str),
@@ -57,6 +60,7 @@ impl CacheKey {
             CacheKey::SystemConfig => KeyRef::SystemConfig,
             CacheKey::Setting(k) => KeyRef::Setting(k),
             CacheKey::TradingPairs => KeyRef::TradingPairs,
+            CacheKey::AllPairs => KeyRef::AllPairs,
             CacheKey::PairConfig(s) => KeyRef::PairConfig(s),
             CacheKey::PairStrategies(s) => KeyRef::PairStrategies(s),
             CacheKey::StrategyConfig(s, n) => KeyRef::StrategyConfig(s, n),
@@ -75,6 +79,7 @@ impl<'a> KeyRef<'a> {
             KeyRef::SystemConfig => CacheKey::SystemConfig,
             KeyRef::Setting(k) => CacheKey::Setting(k.into()),
             KeyRef::TradingPairs => CacheKey::TradingPairs,
+            KeyRef::AllPairs => CacheKey::AllPairs,
             KeyRef::PairConfig(s) => CacheKey::PairConfig(s.clone()),
             KeyRef::PairStrategies(s) => CacheKey::PairStrategies(s.clone()),
             KeyRef::StrategyConfig(s, n) => CacheKey::StrategyConfig(s.clone(), n.into()),
@@ -97,6 +102,7 @@ impl<'a> KeyRef<'a> {
             KeyRef::TradingConfig(s) => (7, s.as_str(), ""),
             KeyRef::TradingConfigs => (8, "", ""),
             KeyRef::ApiToken(h) => (9, h, ""),
+            KeyRef::AllPairs => (10, "", ""),
         }
     }
 }
@@ -163,6 +169,7 @@ impl fmt::Display for KeyRef<'_> {
             KeyRef::SystemConfig => f.write_str("system_config"),
             KeyRef::Setting(k) => write!(f, "system_config:{k}"),
             KeyRef::TradingPairs => f.write_str("trading_pairs"),
+            KeyRef::AllPairs => f.write_str("all_pairs"),
             KeyRef::PairConfig(s) => write!(f, "pair_config:{s}"),
             KeyRef::PairStrategies(s) => write!(f, "pair_strategies:{s}"),
             KeyRef::StrategyConfig(s, n) => write!(f, "strategy_config:{s}:{n}"),
@@ -309,6 +316,7 @@ pub fn affected_keys(change: &Change) -> Vec<KeyMatch> {
         Change::Pair { symbol } => match symbol_or_everything(symbol) {
             Ok(s) => exact(vec![
                 TradingPairs,
+                AllPairs,
                 PairConfig(s.clone()),
                 TradingConfig(s),
                 TradingConfigs,
@@ -474,6 +482,7 @@ mod tests {
             exact(&m),
             [
                 "trading_pairs",
+                "all_pairs",
                 "pair_config:BTC/USDT",
                 "trading_config:BTC/USDT",
                 "trading_configs"

@@ -106,6 +106,12 @@ impl ConfigManager {
         .await
     }
 
+    /// Every pair, active or not.
+    pub async fn all_pairs(&self) -> Result<Arc<Vec<TradingPair>>, ConfigError> {
+        self.typed(KeyRef::AllPairs, None, || self.uncached().all_pairs())
+            .await
+    }
+
     /// One pair, active or not.
     pub async fn pair(&self, symbol: &Symbol) -> Result<Arc<TradingPair>, ConfigError> {
         self.typed(KeyRef::PairConfig(symbol), None, || {

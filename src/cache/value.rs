@@ -9,6 +9,7 @@ use crate::domain::risk::RiskConfig;
 use crate::domain::strategy::PairStrategy;
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::{TradingConfig, WeightedStrategy};
+use chrono::{DateTime, Utc};
 use moka::Expiry;
 use std::any::Any;
 use std::sync::atomic::AtomicU64;
@@ -21,6 +22,12 @@ pub trait Cacheable: HeapSize + Send + Sync + 'static {
     fn front_copy(&self) -> Self
     where
         Self: Sized;
+
+    /// When the value stops being true by the clock alone (a pause that ends): its entry
+    /// expires then, whatever its TTL.
+    fn valid_until(&self) -> Option<DateTime<Utc>> {
+        None
+    }
 }
 
 /// Domain values whose `clone` is already a deep copy.
@@ -36,18 +43,40 @@ macro_rules! cacheable_by_clone {
 
 cacheable_by_clone!(
     SystemSetting,
-    TradingPair,
     PairStrategy,
     RiskConfig,
-    TradingConfig,
     WeightedStrategy,
-    LiveToken,
+    LiveToken
 );
+
+impl Cacheable for TradingPair {
+    fn front_copy(&self) -> Self {
+        self.clone()
+    }
+
+    fn valid_until(&self) -> Option<DateTime<Utc>> {
+        self.pause.as_ref()?.until
+    }
+}
+
+impl Cacheable for TradingConfig {
+    fn front_copy(&self) -> Self {
+        self.clone()
+    }
+
+    fn valid_until(&self) -> Option<DateTime<Utc>> {
+        self.pair.valid_until()
+    }
+}
 
 /// A list of cacheable values is cacheable: a new read of a list needs nothing here.
 impl<T: Cacheable> Cacheable for Vec<T> {
     fn front_copy(&self) -> Self {
         self.iter().map(Cacheable::front_copy).collect()
+    }
+
+    fn valid_until(&self) -> Option<DateTime<Utc>> {
+        self.iter().filter_map(Cacheable::valid_until).min()
     }
 }
 
@@ -56,6 +85,10 @@ impl<T: Cacheable> Cacheable for Vec<T> {
 impl<T: Cacheable> Cacheable for Arc<T> {
     fn front_copy(&self) -> Self {
         Arc::new((**self).front_copy())
+    }
+
+    fn valid_until(&self) -> Option<DateTime<Utc>> {
+        (**self).valid_until()
     }
 }
 
@@ -66,6 +99,7 @@ pub struct CachedValue {
     value: Arc<dyn Any + Send + Sync>,
     copy: fn(&CachedValue) -> CachedValue,
     bytes: usize,
+    valid_until: Option<DateTime<Utc>>,
     type_name: &'static str,
 }
 
@@ -79,6 +113,7 @@ impl CachedValue {
     pub fn new<T: Cacheable>(value: Arc<T>) -> Self {
         CachedValue {
             bytes: value.total_size(),
+            valid_until: value.valid_until(),
             value,
             copy: |v| {
                 let value = v.get::<T>().expect("a value's copy is of its own type");
@@ -131,11 +166,17 @@ impl Entry {
             + std::mem::size_of::<Entry>()
             + std::mem::size_of::<CacheKey>()
             + key.to_string().len();
+        let now = Instant::now();
+        // A value true only until a time expires at that instant (the wall clock's distance
+        // to it, measured once, on the monotonic clock).
+        let until_end = value
+            .valid_until
+            .map(|end| (end - Utc::now()).to_std().unwrap_or(Duration::ZERO));
         Entry {
             value,
             loaded_epoch,
             verified_epoch: AtomicU64::new(loaded_epoch),
-            expires_at: Instant::now() + ttl,
+            expires_at: now + until_end.map_or(ttl, |left| left.min(ttl)),
             bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
         }
     }

@@ -7,6 +7,7 @@ use super::manager::ConfigManager;
 use crate::domain::forms::SettingChange;
 use crate::domain::history::Source;
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
+use crate::domain::pause::Pause;
 use crate::domain::risk::{RiskConfig, RiskSettings};
 use crate::domain::strategy::{check_weight, PairStrategy, ParamValues};
 use crate::domain::system::{check_setting_key, parse_setting, NewSetting, SystemSetting};
@@ -76,6 +77,31 @@ impl ConfigManager {
     ) -> Result<TradingPair, ConfigError> {
         let pair = self
             .db(store::pairs::set_active(self.writer(), symbol, active))
+            .await?
+            .ok_or_else(|| ConfigError::NotFound(format!("pair {symbol}")))?;
+        self.apply_change(&Change::Pair {
+            symbol: symbol.to_string(),
+        })
+        .await;
+        Ok(pair)
+    }
+
+    /// Pauses a pair (`Some`) or resumes it (`None`). The history records the pause's
+    /// reason (or `reason`, for a resume) as the change's reason.
+    pub async fn set_pair_pause(
+        &self,
+        symbol: &Symbol,
+        pause: Option<&Pause>,
+        reason: Option<&str>,
+    ) -> Result<TradingPair, ConfigError> {
+        let reason = pause.map(|p| p.reason.as_str()).or(reason);
+        let actor = match reason {
+            Some(reason) => self.actor().clone().with_reason(reason),
+            None => self.actor().clone(),
+        };
+        let writer = crate::store::Writer::new(self.pool(), &actor);
+        let pair = self
+            .db(store::pairs::set_pause(writer, symbol, pause))
             .await?
             .ok_or_else(|| ConfigError::NotFound(format!("pair {symbol}")))?;
         self.apply_change(&Change::Pair {

@@ -85,6 +85,12 @@ pub enum Command {
     UpdateRisk(UpdateRiskArgs),
     /// Set a system setting; the value is checked against the setting's type.
     SetConfig(SetConfigArgs),
+    /// Pause a pair now, for a while (--for 4h) or until a time (--until), with a reason
+    /// (--reason, required): bots open nothing new on it (--close-out: they exit its open
+    /// positions too). It trades again by itself when the time passes.
+    Pause(PauseArgs),
+    /// End a pair's pause now.
+    Resume { symbol: String },
     /// Whether a bot may trade SYMBOL now, and why not: exit code 0 when it may, 1 when not.
     ShouldTrade {
         symbol: String,
@@ -354,6 +360,20 @@ pub struct UpdateStrategyArgs {
     /// true or false, as the original tool took it.
     #[arg(long, conflicts_with_all = ["enable", "disable"])]
     pub enabled: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    pub symbol: String,
+    /// How long: 90s, 30m, 4h, 2d, 1h30m. Without --for or --until: until resumed.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// When it ends: 2026-12-24T18:00:00Z (UTC if no offset is given).
+    #[arg(long, conflicts_with = "duration")]
+    pub until: Option<String>,
+    /// Exit open positions too (default: only no new entries).
+    #[arg(long)]
+    pub close_out: bool,
 }
 
 #[derive(Debug, Args)]

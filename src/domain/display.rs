@@ -180,6 +180,24 @@ impl super::fleet::Reader {
     }
 }
 
+/// A count with thousands separators: 1004 as "1,004".
+///
+/// ```
+/// assert_eq!(botconfig::domain::display::thousands(1_000_000), "1,000,000");
+/// assert_eq!(botconfig::domain::display::thousands(999), "999");
+/// ```
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

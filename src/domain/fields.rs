@@ -302,8 +302,17 @@ pub mod setting {
         "Above 0, at most 100.",
     );
 
-    pub const FIELDS: [FieldRule; 8] = [
+    pub const FREQTRADE_REFRESH_PERIOD: FieldRule = integer(
+        "freqtrade_refresh_period",
+        "freqtrade pair list refresh (seconds)",
+        10,
+        86_400,
+        "How often freqtrade's RemotePairList fetches the pair list: 10 seconds to a day.",
+    );
+
+    pub const FIELDS: [FieldRule; 9] = [
         CHECK_INTERVAL,
+        FREQTRADE_REFRESH_PERIOD,
         MAX_CONCURRENT_POSITIONS,
         REBALANCE_INTERVAL_HOURS,
         MIN_PRICE_HISTORY,
@@ -333,7 +342,7 @@ pub mod setting {
 }
 
 /// Labels of the fields no numeric rule covers.
-const OTHER_LABELS: [(&str, &str); 8] = [
+const OTHER_LABELS: [(&str, &str); 12] = [
     ("trailing_stop_enabled", "Trailing stop"),
     ("position_sizing_method", "Position sizing"),
     ("outage_policy", "When the configuration is unconfirmed"),
@@ -342,6 +351,10 @@ const OTHER_LABELS: [(&str, &str); 8] = [
     ("weight", "Weight"),
     ("parameters", "Parameters"),
     ("description", "Description"),
+    ("paused_at", "Paused since"),
+    ("paused_until", "Paused until"),
+    ("pause_reason", "Pause reason"),
+    ("pause_mode", "Pause mode"),
 ];
 
 /// What the console calls the field (or column) `name`, without its unit: "Stop loss".

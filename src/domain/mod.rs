@@ -14,6 +14,8 @@ pub mod forms;
 pub mod history;
 pub mod number;
 pub mod pair;
+pub mod pair_list;
+pub mod pause;
 pub mod risk;
 pub mod stats;
 pub mod strategy;

@@ -88,9 +88,17 @@ pub struct TradingPair {
     pub price_precision: i32,
     pub amount_precision: i32,
     pub version: i32,
+    /// Its pause, while one holds (see `pause_at`: it may end while this is held).
+    #[serde(default)]
+    pub pause: Option<super::pause::Pause>,
 }
 
 impl TradingPair {
+    /// The pause that holds at `now`, if any.
+    pub fn pause_at(&self, now: chrono::DateTime<chrono::Utc>) -> Option<&super::pause::Pause> {
+        self.pause.as_ref().filter(|p| p.in_effect(now))
+    }
+
     /// The editable part of the pair.
     pub fn settings(&self) -> PairSettings {
         PairSettings {

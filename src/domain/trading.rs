@@ -139,6 +139,10 @@ pub struct TradeDecision {
     pub outage_policy: super::risk::OutagePolicy,
     #[serde(default)]
     pub outage_grace_seconds: i64,
+    /// The pause that stops the pair now, with its mode, reason and end (`None`: not
+    /// paused). With `close_out` the bot should exit its open positions.
+    #[serde(default)]
+    pub pause: Option<super::pause::Pause>,
 }
 
 /// Errors stop a bot from starting; warnings deserve an operator's look.

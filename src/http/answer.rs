@@ -39,6 +39,8 @@ pub struct Answer {
     etag: HeaderValue,
     marking: Marking,
     built_at: Instant,
+    /// When what it says stops being true by the clock alone (a pause ends): not kept past it.
+    valid_until: Option<chrono::DateTime<chrono::Utc>>,
     /// `fresh` gzipped, made on the first request that accepts it (once per revision),
     /// when it is large enough to be worth it; with its own tag.
     gzipped: std::sync::OnceLock<Option<(Bytes, HeaderValue)>>,
@@ -63,8 +65,22 @@ impl Answer {
             etag,
             marking,
             built_at: Instant::now(),
+            valid_until: None,
             gzipped: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The same answer, kept no later than `until` (`None`: no such limit).
+    pub fn valid_until(mut self, until: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.valid_until = until;
+        self
+    }
+
+    fn holds(&self, ttl: Duration) -> bool {
+        self.built_at.elapsed() < ttl
+            && self
+                .valid_until
+                .is_none_or(|until| chrono::Utc::now() < until)
     }
 
     fn gzipped(&self) -> Option<&(Bytes, HeaderValue)> {
@@ -255,7 +271,7 @@ impl Answers {
             return None;
         }
         let answer = built.answers.get(key)?;
-        (answer.built_at.elapsed() < ttl).then(|| answer.clone())
+        answer.holds(ttl).then(|| answer.clone())
     }
 
     fn keep(&self, key: &str, epoch: u64, answer: Arc<Answer>) {

@@ -61,6 +61,10 @@ impl Group {
     pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
         self.route(path, &[Method::PUT], axum::routing::put(handler))
     }
+
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.route(path, &[Method::DELETE], axum::routing::delete(handler))
+    }
 }
 
 /// The server's router under construction, and its table.

@@ -51,6 +51,14 @@ impl ConfigService {
         self.reader(from).trading_configs().await
     }
 
+    /// Every pair, active or not (a blacklist names the inactive ones).
+    pub async fn all_pairs_from(
+        &self,
+        from: ReadFrom,
+    ) -> Result<Arc<Vec<TradingPair>>, ConfigError> {
+        self.reader(from).all_pairs().await
+    }
+
     /// Every active setting, as a bot reads them at each cycle.
     pub async fn bot_settings(
         &self,
@@ -76,10 +84,14 @@ impl ConfigService {
         let reader = self.reader(from);
         let mut reasons = Vec::new();
         let pair = reader.pair(symbol).await?;
+        let pause = pair.pause_at(chrono::Utc::now()).cloned();
         if !pair.is_active {
             reasons.push("pair is inactive".to_owned());
         } else if reader.pair_strategies(symbol).await?.is_empty() {
             reasons.push("no strategy is enabled".to_owned());
+        }
+        if let Some(pause) = &pause {
+            reasons.push(pause.describe());
         }
         // A missing flag is "not triggered"; one that is not a boolean is an error: a
         // bot must not trade on a halt flag it cannot read.
@@ -98,6 +110,7 @@ impl ConfigService {
             reasons,
             outage_policy: outage.policy,
             outage_grace_seconds: outage.grace_seconds,
+            pause,
         })
     }
 

@@ -4,6 +4,7 @@
 use super::ConfigService;
 use crate::domain::forms::{PairStrategyForm, SettingsForm};
 use crate::domain::pair::{PairForm, Symbol, TradingPair};
+use crate::domain::pause::PauseRequest;
 use crate::domain::risk::{RiskConfig, RiskForm};
 use crate::domain::strategy::{parse_weight, PairStrategy, Strategy};
 use crate::domain::system::{NewSetting, SystemSetting};
@@ -26,6 +27,32 @@ impl ConfigService {
         active: bool,
     ) -> Result<TradingPair, ConfigError> {
         self.manager.set_pair_active(symbol, active).await
+    }
+
+    /// Pauses a pair as `request` asks, from now.
+    pub async fn pause_pair(
+        &self,
+        symbol: &Symbol,
+        request: &PauseRequest,
+    ) -> Result<TradingPair, ConfigError> {
+        let pause = request.parse(chrono::Utc::now())?;
+        self.manager
+            .set_pair_pause(symbol, Some(&pause), None)
+            .await
+    }
+
+    /// Ends a pair's pause now (a pair that is not paused stays as it is).
+    pub async fn resume_pair(
+        &self,
+        symbol: &Symbol,
+        reason: Option<&str>,
+    ) -> Result<TradingPair, ConfigError> {
+        // Nothing to record for a pair that is not paused (an ended pause is over already).
+        let pair = self.pair(symbol).await?;
+        if pair.pause.is_none() {
+            return Ok(pair);
+        }
+        self.manager.set_pair_pause(symbol, None, reason).await
     }
 
     pub async fn create_pair(&self, form: &PairForm) -> Result<TradingPair, ConfigError> {

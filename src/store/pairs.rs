@@ -3,6 +3,8 @@
 use super::Writer;
 use super::{StoreError, StoreResult, UpdateOutcome};
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
+use crate::domain::pause::{Pause, PauseMode};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgExecutor, PgPool};
 
@@ -18,12 +20,36 @@ pub(crate) struct PairRow {
     pub price_precision: i32,
     pub amount_precision: i32,
     pub version: i32,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub paused_until: Option<DateTime<Utc>>,
+    pub pause_reason: Option<String>,
+    pub pause_mode: Option<String>,
+}
+
+impl PairRow {
+    /// The pause if it still holds: one whose end has passed is over, whatever the row says.
+    fn pause(&self, now: DateTime<Utc>) -> StoreResult<Option<Pause>> {
+        let (Some(since), Some(reason), Some(mode)) =
+            (self.paused_at, &self.pause_reason, &self.pause_mode)
+        else {
+            return Ok(None);
+        };
+        let pause = Pause {
+            mode: PauseMode::parse(mode)
+                .map_err(|e| StoreError::corrupt("pause mode", e.message))?,
+            reason: reason.clone(),
+            since,
+            until: self.paused_until,
+        };
+        Ok(pause.in_effect(now).then_some(pause))
+    }
 }
 
 impl TryFrom<PairRow> for TradingPair {
     type Error = StoreError;
     fn try_from(r: PairRow) -> Result<Self, Self::Error> {
         Ok(TradingPair {
+            pause: r.pause(Utc::now())?,
             symbol: Symbol::parse(&r.symbol)
                 .map_err(|e| StoreError::corrupt("pair symbol", e.message))?,
             id: r.id,
@@ -49,7 +75,7 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<TradingPair>> {
     convert(
         sqlx::query_as!(
             PairRow,
-            "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version FROM trading_pairs ORDER BY symbol"
+            "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version, paused_at, paused_until, pause_reason, pause_mode FROM trading_pairs ORDER BY symbol"
         )
         .fetch_all(pool)
         .await?,
@@ -61,7 +87,7 @@ pub async fn list_active(pool: &PgPool) -> StoreResult<Vec<TradingPair>> {
     convert(
         sqlx::query_as!(
             PairRow,
-            "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version FROM trading_pairs WHERE is_active ORDER BY symbol"
+            "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version, paused_at, paused_until, pause_reason, pause_mode FROM trading_pairs WHERE is_active ORDER BY symbol"
         )
         .fetch_all(pool)
         .await?,
@@ -75,7 +101,7 @@ pub async fn get(
 ) -> StoreResult<Option<TradingPair>> {
     sqlx::query_as!(
         PairRow,
-        "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version FROM trading_pairs WHERE symbol = $1",
+        "SELECT id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version, paused_at, paused_until, pause_reason, pause_mode FROM trading_pairs WHERE symbol = $1",
         symbol.as_str()
     )
     .fetch_optional(executor)
@@ -95,7 +121,7 @@ pub async fn create(
         PairRow,
         "INSERT INTO trading_pairs (symbol, base_currency, quote_currency, initial_balance, trade_size_usd, \
          max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version, paused_at, paused_until, pause_reason, pause_mode",
         symbol.as_str(),
         symbol.base(),
         symbol.quote(),
@@ -126,7 +152,7 @@ pub async fn update(
         PairRow,
         "UPDATE trading_pairs SET initial_balance = $2, trade_size_usd = $3, max_position_percent = $4, \
          min_trade_amount = $5, max_trade_amount = $6, price_precision = $7, amount_precision = $8 \
-         WHERE symbol = $1 AND version = $9 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
+         WHERE symbol = $1 AND version = $9 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version, paused_at, paused_until, pause_reason, pause_mode",
         symbol.as_str(),
         s.initial_balance,
         s.trade_size_usd,
@@ -159,9 +185,35 @@ pub async fn set_active(
     let mut tx = writer.begin().await?;
     let pair = sqlx::query_as!(
         PairRow,
-        "UPDATE trading_pairs SET is_active = $2 WHERE symbol = $1 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version",
+        "UPDATE trading_pairs SET is_active = $2 WHERE symbol = $1 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version, paused_at, paused_until, pause_reason, pause_mode",
         symbol.as_str(),
         active
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(TradingPair::try_from)
+    .transpose()?;
+    tx.commit().await?;
+    Ok(pair)
+}
+
+/// Pauses a pair (`Some`) or resumes it (`None`), whatever its version: an operator's stop
+/// must not fail on a concurrent edit. `None` when the pair does not exist.
+pub async fn set_pause(
+    writer: Writer<'_>,
+    symbol: &Symbol,
+    pause: Option<&Pause>,
+) -> StoreResult<Option<TradingPair>> {
+    let mut tx = writer.begin().await?;
+    let pair = sqlx::query_as!(
+        PairRow,
+        "UPDATE trading_pairs SET paused_at = $2, paused_until = $3, pause_reason = $4, pause_mode = $5 \
+         WHERE symbol = $1 RETURNING id, symbol, is_active, initial_balance, trade_size_usd, max_position_percent, min_trade_amount, max_trade_amount, price_precision, amount_precision, version, paused_at, paused_until, pause_reason, pause_mode",
+        symbol.as_str(),
+        pause.map(|p| p.since),
+        pause.and_then(|p| p.until),
+        pause.map(|p| p.reason.as_str()),
+        pause.map(|p| p.mode.as_str())
     )
     .fetch_optional(&mut *tx)
     .await?

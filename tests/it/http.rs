@@ -171,7 +171,7 @@ async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
     // An unknown key is refused too, and nothing is saved.
     let full = "form[category]=general&form[values][paper_trading]=false&form[values][check_interval]=30\
                 &form[values][total_portfolio_balance]=10000&form[values][rebalance_interval_hours]=24\
-                &form[values][not_a_setting]=1";
+                &form[values][freqtrade_refresh_period]=300&form[values][not_a_setting]=1";
     let (status, body) = app
         .admin()
         .send(form_post(SaveSettings::PATH, console, full))

@@ -16,6 +16,7 @@ mod fleet;
 mod hardening;
 mod history;
 mod http;
+mod pause;
 mod reads;
 mod schema;
 mod secrets;

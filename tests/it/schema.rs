@@ -12,7 +12,7 @@ async fn count(pool: &PgPool, table: &str) -> i64 {
 #[sqlx::test]
 async fn migrations_install_the_defaults(pool: PgPool) {
     // 19 defaults, and outage_grace_seconds (added with the outage policy).
-    assert_eq!(count(&pool, "system_config").await, 20);
+    assert_eq!(count(&pool, "system_config").await, 21);
     assert_eq!(count(&pool, "trading_pairs").await, 3);
     assert_eq!(count(&pool, "strategies").await, 5);
     assert_eq!(count(&pool, "pair_strategy_config").await, 6);
@@ -135,8 +135,9 @@ async fn a_committed_change_is_announced_with_what_changed(pool: PgPool) {
     let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
     assert_eq!(
         payload,
-        // Revision 1 was the migration that added outage_grace_seconds.
-        serde_json::json!({"kind": "pair_risk", "symbol": "ETH/USDT", "revision": 2})
+        // Revisions 1 and 2 were the migrations that added outage_grace_seconds and
+        // freqtrade_refresh_period.
+        serde_json::json!({"kind": "pair_risk", "symbol": "ETH/USDT", "revision": 3})
     );
 }
 

@@ -132,6 +132,10 @@ class BotConfig:
         reasons = []
         if not pair.enabled:
             reasons.append("no strategy is enabled")
+        pause = pair.paused(time.time())
+        if pause is not None:
+            until = pause.get("until")
+            reasons.append(f"paused {'until ' + until if until else 'until resumed'}: {pause['reason']} ({pause['mode']})")
         if state.emergency_stop_triggered:
             reasons.append("emergency stop triggered")
         age = self.age_seconds
@@ -140,6 +144,12 @@ class BotConfig:
                 f"configuration unconfirmed for {age:.0f} s, past the {state.grace_seconds} s grace period: "
                 f"outage policy {pair.outage_policy} stops new positions")
         return reasons
+
+    def pause(self, symbol: str) -> Optional[Dict[str, Any]]:
+        """The pair's pause while it holds (mode ``no_new_entries`` or ``close_out``,
+        reason, since, until or None), or None: a bot with ``close_out`` exits its positions."""
+        pair = self._state.pairs.get(symbol)
+        return None if pair is None else pair.paused(time.time())
 
     def warm_cache(self) -> Dict[str, int]:
         """Reloads the whole snapshot now (a replica is always warm; this forces a refetch)."""

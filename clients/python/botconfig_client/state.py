@@ -2,6 +2,7 @@
 service's methods give built up front, so that a read is a dictionary lookup."""
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
@@ -12,7 +13,8 @@ from . import shapes
 class PairAnswers:
     """Everything a bot reads about one active pair."""
 
-    __slots__ = ("raw", "trading_config", "strategies", "enabled", "weights", "risk", "risk_limits", "outage_policy")
+    __slots__ = ("raw", "trading_config", "strategies", "enabled", "weights", "risk", "risk_limits", "outage_policy",
+                 "pause", "pause_until")
 
     def __init__(self, raw: Dict[str, Any], system: Dict[str, Any]):
         self.raw = raw
@@ -29,6 +31,29 @@ class PairAnswers:
         self.weights = shapes.weights(self.strategies)
         self.risk_limits = shapes.risk_limits(self.risk)
         self.outage_policy = raw["risk"].get("outage_policy", "auto")
+        # The pause as the server stored it; it ends by the clock (see ``paused``).
+        self.pause = raw["pair"].get("pause")
+        until = self.pause and self.pause.get("until")
+        self.pause_until = _timestamp(until) if until else None
+
+    def paused(self, now: float) -> Optional[Dict[str, Any]]:
+        """The pause that holds at ``now`` (seconds since the epoch), if any: one ending
+        at t holds before t, not at it."""
+        if self.pause is None or (self.pause_until is not None and now >= self.pause_until):
+            return None
+        return self.pause
+
+
+def _timestamp(text: str) -> float:
+    """An RFC 3339 time as the server writes it (nanoseconds cut to microseconds)."""
+    head, _, fraction = text.replace("Z", "+00:00").partition(".")
+    if fraction:
+        digits = "".join(c for c in fraction if c.isdigit())
+        zone = fraction[len(digits):]
+        text = f"{head}.{digits[:6]}{zone}"
+    else:
+        text = head
+    return datetime.fromisoformat(text).timestamp()
 
 
 class State:

@@ -32,5 +32,6 @@ mod state;
 
 pub use replica::{BotConfig, Change, Error, Options, Status, LIBRARY};
 pub use state::{
-    OutagePolicy, Portfolio, Risk, Setting, Snapshot, Strategy, TradingConfig, TradingPair,
+    OutagePolicy, Pause, PauseMode, Portfolio, Risk, Setting, Snapshot, Strategy, TradingConfig,
+    TradingPair,
 };

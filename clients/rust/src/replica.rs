@@ -1,7 +1,7 @@
 //! The replica: the current snapshot, and the thread that keeps it current.
 
 use crate::http::{Endpoint, HttpError};
-use crate::state::{Snapshot, TradingConfig};
+use crate::state::{Pause, Snapshot, TradingConfig};
 use arc_swap::ArcSwap;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -318,6 +318,18 @@ impl BotConfig {
         self.trade_refusals(symbol).is_empty()
     }
 
+    /// The pair's pause while it holds: with [`PauseMode::CloseOut`] the bot exits its
+    /// open positions.
+    pub fn pause(&self, symbol: &str) -> Option<Pause> {
+        let state = self.inner.state.load();
+        state
+            .pairs
+            .get(symbol)?
+            .pair
+            .pause_at(chrono::Utc::now())
+            .cloned()
+    }
+
     /// Why `should_trade_pair` says no, in words (empty: it says yes).
     pub fn trade_refusals(&self, symbol: &str) -> Vec<String> {
         let state = self.inner.state.load();
@@ -327,6 +339,16 @@ impl BotConfig {
         let mut reasons = Vec::new();
         if config.strategies.is_empty() {
             reasons.push("no strategy is enabled".into());
+        }
+        if let Some(pause) = config.pair.pause_at(chrono::Utc::now()) {
+            let until = match pause.until {
+                Some(until) => format!("until {}", until.to_rfc3339()),
+                None => "until resumed".to_owned(),
+            };
+            reasons.push(format!(
+                "paused {until}: {} ({:?})",
+                pause.reason, pause.mode
+            ));
         }
         if state.emergency_stop_triggered {
             reasons.push("emergency stop triggered".into());

@@ -1,5 +1,6 @@
 //! The configuration as the server sends it, and one revision of it as a replica holds it.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -55,6 +56,42 @@ pub struct TradingPair {
     pub max_trade_amount: Decimal,
     pub price_precision: i32,
     pub amount_precision: i32,
+    /// Its pause as stored; it ends by the clock (see [`TradingPair::pause_at`]).
+    #[serde(default)]
+    pub pause: Option<Pause>,
+}
+
+impl TradingPair {
+    /// The pause that holds at `now`, if any.
+    pub fn pause_at(&self, now: DateTime<Utc>) -> Option<&Pause> {
+        self.pause.as_ref().filter(|p| p.in_effect(now))
+    }
+}
+
+/// What a bot does with a paused pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseMode {
+    /// Opens nothing new; open positions are managed as usual.
+    NoNewEntries,
+    /// Exits its open positions.
+    CloseOut,
+}
+
+/// A pair's pause: now until resumed (`until` is `None`) or until a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub mode: PauseMode,
+    pub reason: String,
+    pub since: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Pause {
+    /// A pause ending at `t` holds before `t`, not at it.
+    pub fn in_effect(&self, now: DateTime<Utc>) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
 }
 
 /// An enabled strategy of a pair.

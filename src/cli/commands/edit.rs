@@ -1,9 +1,12 @@
 //! `add-pair`, `update-strategy` and `update-risk`: edits through the service, with the
 //! same rules as the console; and `should-trade`, the bots' own question.
 
-use crate::cli::{AddPairArgs, Exit, Failure, SetConfigArgs, UpdateRiskArgs, UpdateStrategyArgs};
+use crate::cli::{
+    AddPairArgs, Exit, Failure, PauseArgs, SetConfigArgs, UpdateRiskArgs, UpdateStrategyArgs,
+};
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::PairForm;
+use crate::domain::pause::{PauseMode, PauseRequest};
 use crate::domain::risk::RiskForm;
 use crate::domain::system::NewSetting;
 use crate::domain::ConfigError;
@@ -183,6 +186,47 @@ pub async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Resul
 }
 
 /// Prints whether a bot may trade `symbol` now, as the API answers it.
+pub async fn pause(
+    service: &ConfigService,
+    args: PauseArgs,
+    reason: &str,
+) -> Result<Exit, Failure> {
+    let symbol = parse_symbol(&args.symbol)?;
+    let request = PauseRequest {
+        duration: args.duration,
+        until: args.until,
+        reason: reason.to_owned(),
+        mode: Some(
+            match args.close_out {
+                true => PauseMode::CloseOut,
+                false => PauseMode::NoNewEntries,
+            }
+            .as_str()
+            .to_owned(),
+        ),
+    };
+    let pair = service.pause_pair(&symbol, &request).await?;
+    let pause = pair
+        .pause
+        .as_ref()
+        .expect("a pair just paused has its pause");
+    println!("{symbol}: {}", pause.describe());
+    Ok(Exit::Success)
+}
+
+pub async fn resume(service: &ConfigService, symbol: &str, reason: &str) -> Result<Exit, Failure> {
+    let symbol = parse_symbol(symbol)?;
+    let before = service.pair(&symbol).await?;
+    service
+        .resume_pair(&symbol, Some(reason).filter(|r| !r.trim().is_empty()))
+        .await?;
+    match before.pause {
+        Some(_) => println!("{symbol}: resumed"),
+        None => println!("{symbol}: was not paused"),
+    }
+    Ok(Exit::Success)
+}
+
 pub async fn should_trade(
     service: &ConfigService,
     symbol: &str,

@@ -80,6 +80,12 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::SetConfig(args) => {
             edit::set_config(&service(&settings, &reason).await?, args).await
         }
+        Command::Pause(args) => {
+            edit::pause(&service(&settings, &reason).await?, args, &reason).await
+        }
+        Command::Resume { symbol } => {
+            edit::resume(&service(&settings, &reason).await?, &symbol, &reason).await
+        }
         Command::ShouldTrade { symbol, json } => {
             edit::should_trade(&service(&settings, &reason).await?, &symbol, json).await
         }

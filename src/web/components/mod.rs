@@ -3,6 +3,7 @@
 pub mod not_found;
 pub mod pair_form;
 pub mod pair_scope;
+pub mod pause;
 
 use crate::domain::display::Column;
 use crate::domain::ConfigError;

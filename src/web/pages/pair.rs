@@ -1,4 +1,4 @@
-//! `/pairs/{BASE}/{QUOTE}`: edit one pair's settings, activate or deactivate it.
+//! `/pairs/{BASE}/{QUOTE}`: edit one pair's settings, activate or deactivate it, pause it.
 
 use crate::domain::auth::Role;
 use crate::domain::pair::{PairForm, TradingPair};
@@ -7,6 +7,7 @@ use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::pair_form::PairSettingsFields;
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded, SetPairActive};
+use crate::web::components::pause::{PauseControls, PausePair, ResumePair};
 use crate::web::components::{
     reload_after_save, submission_errors, ActiveBadge, Loaded, SaveOutcome,
 };
@@ -55,18 +56,23 @@ pub fn PairPage() -> impl IntoView {
     let symbol = use_route_symbol();
     let save = ServerAction::<SavePair>::new();
     let toggle = ServerAction::<SetPairActive>::new();
+    let pause = ServerAction::<PausePair>::new();
+    let resume = ServerAction::<ResumePair>::new();
     let saved = reload_after_save(save.value());
     let toggled = reload_after_save(toggle.value());
-    let pair = Resource::new_blocking(
-        move || (symbol.get(), saved.get(), toggled.get()),
-        |(s, _, _)| get_pair(s),
-    );
+    let paused = reload_after_save(pause.value());
+    let resumed = reload_after_save(resume.value());
+    let changed = move || (saved.get(), toggled.get(), paused.get(), resumed.get());
+    let pair = Resource::new_blocking(move || (symbol.get(), changed()), |(s, _)| get_pair(s));
     let decision = Resource::new(
-        move || (symbol.get(), saved.get(), toggled.get()),
-        |(s, _, _)| get_trade_decision(s),
+        move || (symbol.get(), changed()),
+        |(s, _)| get_trade_decision(s),
     );
     view! {
-        <PairLoaded resource=pair loading="Loading pair…" show=move |pair| view! { <PairEditor pair save toggle decision/> }/>
+        <PairLoaded resource=pair loading="Loading pair…" show=move |pair| view! {
+            <PairEditor pair=pair.clone() save toggle decision/>
+            <PauseControls pair pause resume/>
+        }/>
     }
 }
 
