@@ -155,6 +155,6 @@ fn listed(
         .collect();
     (
         symbols,
-        crate::domain::pause::first_end(candidates.iter().copied()),
+        crate::domain::pair::first_pause_end(candidates.iter().copied()),
     )
 }

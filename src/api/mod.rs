@@ -258,7 +258,7 @@ async fn active_pairs(
                 body.insert(config.pair.symbol.to_string(), config_json(config)?);
             }
             body.insert("system".into(), system_json(&settings, reads_secrets));
-            let until = crate::domain::pause::first_end(configs.iter().map(|c| &c.pair));
+            let until = crate::domain::pair::first_pause_end(configs.iter().map(|c| &c.pair));
             Ok(Answer::new(&body, Marking::HeaderOnly)?.valid_until(until))
         })
         .await?)

@@ -113,6 +113,16 @@ impl TradingPair {
     }
 }
 
+/// The first end among `pairs`' pauses: when a view of them stops being true by the clock.
+pub fn first_pause_end<'a>(
+    pairs: impl IntoIterator<Item = &'a TradingPair>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    pairs
+        .into_iter()
+        .filter_map(|pair| pair.pause.as_ref()?.until)
+        .min()
+}
+
 /// The editable settings of a pair, validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairSettings {

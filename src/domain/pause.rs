@@ -93,16 +93,6 @@ impl Pause {
     }
 }
 
-/// The first end among `pairs`' pauses: when a view of them stops being true by the clock.
-pub fn first_end<'a>(
-    pairs: impl IntoIterator<Item = &'a super::pair::TradingPair>,
-) -> Option<DateTime<Utc>> {
-    pairs
-        .into_iter()
-        .filter_map(|pair| pair.pause.as_ref()?.until)
-        .min()
-}
-
 /// A duration in the largest units that say it: "2 d 4 h", "3 h 59 min", "12 min", "40 s".
 pub fn format_duration(d: Duration) -> String {
     let seconds = d.num_seconds();

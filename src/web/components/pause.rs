@@ -3,7 +3,7 @@
 
 use crate::domain::auth::Role;
 use crate::domain::pair::TradingPair;
-use crate::domain::pause::{Pause, PauseMode, PauseRequest};
+use crate::domain::pause::{Pause, PauseMode};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::{submission_errors, SaveOutcome};
@@ -28,6 +28,7 @@ pub async fn pause_pair(
     reason: String,
     mode: String,
 ) -> Result<TradingPair, ConfigError> {
+    use crate::domain::pause::PauseRequest;
     let request = PauseRequest {
         duration: (duration != "until").then_some(duration),
         until: Some(until),
