@@ -211,3 +211,21 @@ def test_outage_policy_applies_to_the_clients_own_age(up, kind):
             up.start()
         up.sql("UPDATE system_config SET config_value = '60' WHERE config_key = 'outage_grace_seconds'")
         up.sql("UPDATE system_config SET config_value = 'true' WHERE config_key = 'paper_trading'")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_pause_stops_the_pair_and_ends_by_the_clock(up, kind):
+    agent = Agent(kind, up.url, up.token(f"pause-{kind}"))
+    try:
+        assert agent.ask("should_trade", symbol="DOT/USDT")["trade"]
+        up.cli("pause", "DOT/USDT", "--for", "3s", "--reason", "listing news", "--close-out")
+        refused = wait_for(lambda: (a := agent.ask("should_trade", symbol="DOT/USDT"))["trade"] is False and a,
+                           2, "the pause applied")
+        assert "paused until" in refused["reasons"][0] and "listing news" in refused["reasons"][0], refused
+        revision = agent.status()["revision"]
+        # No event ends it: the client's own clock does, at the end it was given.
+        wait_for(lambda: agent.ask("should_trade", symbol="DOT/USDT")["trade"], 5, "trading again after the end")
+        assert agent.status()["revision"] == revision == up.revision()
+    finally:
+        agent.close()
+        up.cli("resume", "DOT/USDT")

@@ -9,9 +9,8 @@ use crate::domain::risk::{OutagePolicy, RiskConfig, RiskSettings};
 use crate::domain::stats::{CacheStats, WarmReport};
 use crate::domain::strategy::PairStrategy;
 use crate::domain::system::{SettingValue, SystemSetting};
-use crate::domain::trading::{
-    PortfolioSettings, TradeDecision, TradingConfig, ValidationReport, WeightedStrategy,
-};
+use crate::domain::trading::{PortfolioSettings, TradeDecision, TradingConfig, WeightedStrategy};
+use crate::domain::warnings::{ValidationReport, Warning};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -69,8 +68,8 @@ impl Modify for Tokens {
     components(schemas(
         Symbol, TradingPair, RiskConfig, RiskSettings, CacheStats, WarmReport, PairStrategy,
         SettingValue, SystemSetting, PortfolioSettings, TradeDecision, TradingConfig,
-        ValidationReport, WeightedStrategy, OutagePolicy, Fleet, Reader, ReaderKind, ReaderReport,
-        Pause, PauseMode, PauseRequest
+        WeightedStrategy, OutagePolicy, Fleet, Reader, ReaderKind, ReaderReport,
+        Pause, PauseMode, PauseRequest, ValidationReport, Warning
     )),
     modifiers(&Tokens)
 )]

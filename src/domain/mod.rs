@@ -22,5 +22,6 @@ pub mod strategy;
 pub mod system;
 pub mod trading;
 pub mod transfer;
+pub mod warnings;
 
 pub use error::{ConfigError, FieldError, FieldErrors};

@@ -145,20 +145,6 @@ pub struct TradeDecision {
     pub pause: Option<super::pause::Pause>,
 }
 
-/// Errors stop a bot from starting; warnings deserve an operator's look.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ValidationReport {
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
-}
-
-impl ValidationReport {
-    pub fn is_valid(&self) -> bool {
-        self.errors.is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,9 @@ pub use crate::cache::ReadFrom;
 use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::system::SystemSetting;
 use crate::domain::trading::{
-    percent_of, Allocation, PortfolioSettings, TradeDecision, TradingConfig, ValidationReport,
+    percent_of, Allocation, PortfolioSettings, TradeDecision, TradingConfig,
 };
+use crate::domain::warnings::ValidationReport;
 use crate::domain::ConfigError;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -168,14 +169,15 @@ impl ConfigService {
                     .push(format!("required setting {key} is missing"));
             }
         }
-        for config in configs.iter() {
-            if config.strategies.is_empty() {
-                report.warnings.push(format!(
-                    "{} is active but has no enabled strategy",
-                    config.pair.symbol
-                ));
-            }
-        }
+        let paper_trading = match settings.iter().find(|s| s.key == "paper_trading") {
+            Some(setting) => setting.bool()?,
+            None => true,
+        };
+        let configs_of: Vec<&TradingConfig> = configs.iter().map(|c| c.as_ref()).collect();
+        report.details = crate::domain::warnings::warnings(&configs_of, paper_trading);
+        report
+            .warnings
+            .extend(report.details.iter().map(|w| w.message.clone()));
         if let Ok(portfolio) = portfolio_from(&settings, &active_pairs_of(&configs)) {
             if portfolio.allocated_percent > Decimal::ONE_HUNDRED {
                 report.warnings.push(format!(

@@ -639,6 +639,87 @@ async fn should_trade_answers_with_its_exit_code(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn pause_and_resume_from_the_command_line(pool: PgPool) {
+    let run = |args: &[&str]| botconfig(&pool).args(args).output().unwrap();
+    let out = run(&[
+        "pause",
+        "SOL/USDT",
+        "--for",
+        "4h",
+        "--reason",
+        "listing news",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown pair: {}",
+        stdout(&out)
+    );
+    let out = run(&["pause", "ETH/USDT", "--for", "4h"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("reason: is required"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["pause", "ETH/USDT", "--for", "4 hours", "--reason", "x"]);
+    assert!(
+        stderr(&out).contains("is not a duration such as 90s, 30m, 4h or 2d"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&[
+        "pause",
+        "ETH/USDT",
+        "--for",
+        "4h",
+        "--reason",
+        "listing news",
+        "--close-out",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("ETH/USDT: paused until ")
+            && stdout(&out)
+                .contains(": listing news (close out (the bot should exit open positions))"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["should-trade", "ETH/USDT"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("do not trade: paused until"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["should-trade", "ETH/USDT", "--json"]);
+    let decision: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(decision["pause"]["mode"], "close_out");
+
+    let out = run(&["resume", "ETH/USDT", "--reason", "news is out"]);
+    assert_eq!(stdout(&out).trim(), "ETH/USDT: resumed");
+    assert_eq!(run(&["should-trade", "ETH/USDT"]).status.code(), Some(0));
+    assert_eq!(
+        stdout(&run(&["resume", "ETH/USDT"])).trim(),
+        "ETH/USDT: was not paused"
+    );
+    let reasons: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT reason FROM config_changes WHERE subject = 'ETH/USDT' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        reasons,
+        [
+            Some("listing news".to_owned()),
+            Some("news is out".to_owned())
+        ]
+    );
+}
+
+#[sqlx::test]
 async fn set_config_creates_a_setting_of_the_given_type(pool: PgPool) {
     let out = botconfig(&pool)
         .args([

@@ -61,7 +61,13 @@ async fn a_pair_without_an_enabled_strategy_may_not_trade(pool: PgPool) {
     let report = s.validate().await.unwrap();
     assert!(report
         .warnings
-        .contains(&"DOT/USDT is active but has no enabled strategy".to_owned()));
+        .contains(&"DOT/USDT is active but has no enabled strategy: it never trades".to_owned()));
+    let detail = report
+        .details
+        .iter()
+        .find(|w| w.symbol.as_deref() == Some("DOT/USDT"))
+        .unwrap();
+    assert_eq!(detail.href, "/pairs/DOT/USDT/strategies");
 }
 
 #[sqlx::test]

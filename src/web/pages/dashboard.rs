@@ -3,7 +3,8 @@
 use crate::domain::auth::Role;
 use crate::domain::display::ALLOCATION_COLUMNS;
 use crate::domain::stats::{CacheStats, WarmReport};
-use crate::domain::trading::{PortfolioSettings, ValidationReport};
+use crate::domain::trading::PortfolioSettings;
+use crate::domain::warnings::ValidationReport;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::{ticker, DataTable, ErrorNote, Loaded};
@@ -163,10 +164,37 @@ fn Report(report: ValidationReport) -> impl IntoView {
     if report.errors.is_empty() && report.warnings.is_empty() {
         return Either::Left(view! { <p class="note ok">"The configuration is valid."</p> });
     }
+    // A warning with a form to mend it links there; the others are words.
+    let linked: Vec<String> = report.details.iter().map(|d| d.message.clone()).collect();
+    let plain = report
+        .warnings
+        .into_iter()
+        .filter(|w| !linked.contains(w))
+        .map(|w| view! { <li class="warning">"Warning: " {w}</li> })
+        .collect_view();
+    let details = report
+        .details
+        .into_iter()
+        .map(|d| {
+            let fields = d
+                .fields
+                .iter()
+                .map(|f| crate::domain::fields::label_of(f).unwrap_or(f))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let link = if fields.is_empty() {
+                "Mend it".to_owned()
+            } else {
+                format!("Mend: {fields}")
+            };
+            view! { <li class="warning">"Warning: " {d.message} " " <a href=d.href>{link}</a></li> }
+        })
+        .collect_view();
     Either::Right(view! {
         <ul class="report">
             {report.errors.into_iter().map(|e| view! { <li class="error">"Error: " {e}</li> }).collect_view()}
-            {report.warnings.into_iter().map(|w| view! { <li class="warning">"Warning: " {w}</li> }).collect_view()}
+            {details}
+            {plain}
         </ul>
     })
 }

@@ -96,11 +96,19 @@ pub fn HistoryPage() -> impl IntoView {
         },
         |(pair, table, actor, since, _)| list_history(pair, table, actor, since),
     );
+    // The action clears its input when the answer arrives: keep the last one, so a refused
+    // rollback can be confirmed with what was asked.
+    let last_input = RwSignal::new(None::<RollBack>);
+    Effect::new(move |_| {
+        if let Some(input) = roll.input().get() {
+            last_input.set(Some(input));
+        }
+    });
     let outcome = move || {
         roll.value().get().map(|result| match result {
             Ok(message) => view! { <p class="note ok" role="status">{message}</p> }.into_any(),
             Err(ConfigError::Conflict(message)) => {
-                let last = roll.input().get();
+                let last = last_input.get();
                 view! {
                     <div class="note error" role="alert">
                         <strong>"Not rolled back: "</strong> {message}

@@ -1,0 +1,48 @@
+import { test, expect } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { waitForHydration } from "./hydration";
+
+function cli(...args: string[]) {
+  return execFileSync(process.env.BOTCONFIG_BIN!, args, {
+    env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL },
+  }).toString();
+}
+
+test("the Tokens page keeps working in the browser when a live token has an expiry", async ({ page }) => {
+  cli("token", "create", "expiring-reader", "--scope", "read", "--expires-days", "30");
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto("/tokens");
+  await waitForHydration(page);
+  await expect(page.getByRole("row", { name: /expiring-reader/ })).toBeVisible();
+
+  // A new token is listed at once, and Revoke works without a reload.
+  await page.getByLabel("Name").fill("after-expiring");
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByRole("status")).toContainText("shown only once");
+  await expect(page.getByRole("row", { name: /after-expiring/ })).toBeVisible();
+  await page.getByRole("button", { name: "Revoke after-expiring" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Revoked" })).toHaveText("Revoked token after-expiring.");
+  await expect(page.getByRole("row", { name: /after-expiring/ })).toContainText("revoked");
+  expect(errors, errors.join("; ")).toEqual([]);
+});
+
+test("a refused rollback offers Roll back anyway, and that rolls it back", async ({ page }) => {
+  await page.goto("/pairs/DOT/USDT/risk");
+  await waitForHydration(page);
+  await page.getByLabel("Stop loss (%)").fill("4.25");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved the risk settings of DOT/USDT.");
+  // Someone else changes the row since: rolling the first change back would undo theirs.
+  cli("update-risk", "DOT/USDT", "--stop-loss", "4.75");
+
+  await page.goto("/history?pair=DOT%2FUSDT");
+  await waitForHydration(page);
+  const row = page.getByRole("row", { name: /stop loss 5% → 4\.25%/ });
+  await row.getByRole("button", { name: /^Roll back change \d+$/ }).click();
+  const refusal = page.getByRole("alert");
+  await expect(refusal).toContainText("Not rolled back");
+  await refusal.getByRole("button", { name: "Roll back anyway" }).click();
+  await expect(page.getByRole("status")).toContainText("Rolled back change");
+  await expect(page.getByRole("row", { name: /stop loss 4\.75% → 5%/ }).first()).toBeVisible();
+});
