@@ -58,7 +58,7 @@ test("a pause until resumed, refused without a reason, then resumed from the con
   const pause = page.getByRole("region", { name: "Pause" });
   await pause.getByLabel("For how long").selectOption({ label: "Until resumed" });
   await pause.getByRole("button", { name: "Pause" }).click();
-  await expect(pause.getByText("is required: say why the pair is paused")).toBeVisible();
+  await expect(pause.getByLabel("Reason")).toHaveAccessibleDescription("is required: say why the pair is paused");
   await expect(page.getByText("Bots may trade ETH/USDT now.")).toBeVisible();
 
   await pause.getByLabel("Reason").fill("exchange maintenance");

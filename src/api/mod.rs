@@ -61,6 +61,7 @@ pub fn routes(routes: Routes) -> Routes {
             Requirement::Token(Scope::Write),
             Group::new()
                 .post("/api/v1/pairs", writes::create_pair)
+                .post("/api/v1/pairs/{symbol}/copy", writes::copy_setup)
                 .put("/api/v1/pairs/{symbol}", writes::update_pair)
                 .put("/api/v1/pairs/{symbol}/risk", writes::update_risk)
                 .put("/api/v1/pairs/{symbol}/pause", writes::pause_pair)

@@ -2,6 +2,7 @@
 //! annotations and the domain's types (utoipa). A test checks it against the router's
 //! table: every `/api/v1` route is in it, with the token its requirement asks for.
 
+use crate::domain::copy::FieldChange;
 use crate::domain::fleet::{Fleet, Reader, ReaderKind, ReaderReport};
 use crate::domain::pair::{Symbol, TradingPair};
 use crate::domain::pause::{Pause, PauseMode, PauseRequest};
@@ -58,6 +59,7 @@ impl Modify for Tokens {
         super::writes::update_pair,
         super::writes::update_risk,
         super::freqtrade::pairlist,
+        super::writes::copy_setup,
         super::writes::pause_pair,
         super::writes::resume_pair,
         super::writes::update_pair_strategy,
@@ -69,7 +71,8 @@ impl Modify for Tokens {
         Symbol, TradingPair, RiskConfig, RiskSettings, CacheStats, WarmReport, PairStrategy,
         SettingValue, SystemSetting, PortfolioSettings, TradeDecision, TradingConfig,
         WeightedStrategy, OutagePolicy, Fleet, Reader, ReaderKind, ReaderReport,
-        Pause, PauseMode, PauseRequest, ValidationReport, Warning
+        Pause, PauseMode, PauseRequest, ValidationReport, Warning, FieldChange,
+        super::writes::CopyRequest
     )),
     modifiers(&Tokens)
 )]

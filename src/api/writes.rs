@@ -128,6 +128,57 @@ pub async fn update_pair(
     }
 }
 
+/// What `POST /api/v1/pairs/{symbol}/copy` takes.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyRequest {
+    /// The pairs to copy to.
+    to: Vec<String>,
+    #[serde(default)]
+    risk: bool,
+    #[serde(default)]
+    strategies: bool,
+    /// Answer the diff and change nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /api/v1/pairs/{symbol}/copy`: copies the pair's risk and/or strategies to others.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pairs/{symbol}/copy",
+    tag = "writes",
+    params(("symbol" = String, Path, description = "The pair copied from, URL-encoded: BTC%2FUSDT")),
+    request_body(content = CopyRequest, description = "{\"to\": [\"SOL/USDT\"], \"risk\": true, \"strategies\": true, \"dry_run\": false}"),
+    responses((status = 200, description = "{\"changes\": [{symbol, field, old, new}], \"applied\": true}", body = Object), (status = 409, description = "A row changed since the plan: nothing was copied", body = Object), (status = 422, description = "A field is invalid", body = Object), crate::http::error::Refusals),
+    security(("write_token" = []))
+)]
+pub async fn copy_setup(
+    State(service): State<ConfigService>,
+    caller: ApiCaller,
+    Path(symbol): Path<String>,
+    StrictJson(body): StrictJson,
+) -> Result<Response, ApiError> {
+    let from = parse_symbol(&symbol)?;
+    let request: CopyRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError(ConfigError::invalid("body", e.to_string())))?;
+    let to = request
+        .to
+        .iter()
+        .map(|s| parse_symbol(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let service = acting(&service, &caller);
+    let plan = service
+        .plan_copy(&from, &to, request.risk, request.strategies)
+        .await?;
+    let changes: Vec<_> = plan.changes().cloned().collect();
+    let applied = !request.dry_run && !changes.is_empty();
+    if applied {
+        service.copy_setup(&plan).await?;
+    }
+    Ok(Json(json!({ "changes": changes, "applied": applied })).into_response())
+}
+
 /// `PUT /api/v1/pairs/{symbol}/pause`: pauses a pair from now, whatever its version.
 #[utoipa::path(
     put,

@@ -4,6 +4,7 @@
 
 use super::keys::{affected_keys, Change};
 use super::manager::ConfigManager;
+use crate::domain::copy::CopyPlan;
 use crate::domain::forms::SettingChange;
 use crate::domain::history::Source;
 use crate::domain::pair::{PairSettings, Symbol, TradingPair};
@@ -109,6 +110,35 @@ impl ConfigManager {
         })
         .await;
         Ok(pair)
+    }
+
+    /// Applies a copy of one pair's setup (see `domain::copy`): every target at the
+    /// versions the plan read, in one transaction, or nothing.
+    pub async fn copy_setup(&self, plan: &CopyPlan) -> Result<(), ConfigError> {
+        let outcome = self.db(store::copy::apply(self.writer(), plan)).await?;
+        if let store::copy::CopyOutcome::Stale(rows) = outcome {
+            return Err(ConfigError::Conflict(format!(
+                "nothing was copied: changed since the preview: {}",
+                rows.join(", ")
+            )));
+        }
+        for target in &plan.targets {
+            let symbol = target.symbol.to_string();
+            if target.risk.is_some() {
+                self.apply_change(&Change::PairRisk {
+                    symbol: symbol.clone(),
+                })
+                .await;
+            }
+            for copy in &target.strategies {
+                self.apply_change(&Change::PairStrategy {
+                    symbol: symbol.clone(),
+                    strategy: copy.strategy.clone(),
+                })
+                .await;
+            }
+        }
+        Ok(())
     }
 
     /// Enables, disables or retunes a pair's strategy. Parameters are checked against the

@@ -91,6 +91,9 @@ pub enum Command {
     Pause(PauseArgs),
     /// End a pair's pause now.
     Resume { symbol: String },
+    /// Copy one pair's risk settings and/or strategies (enabled flags, weights, parameters)
+    /// to others: the diff is shown, then applied in one transaction (or, --dry-run, not).
+    Copy(CopyArgs),
     /// Whether a bot may trade SYMBOL now, and why not: exit code 0 when it may, 1 when not.
     ShouldTrade {
         symbol: String,
@@ -360,6 +363,24 @@ pub struct UpdateStrategyArgs {
     /// true or false, as the original tool took it.
     #[arg(long, conflicts_with_all = ["enable", "disable"])]
     pub enabled: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The pair to copy from.
+    pub from: String,
+    /// The pairs to copy to, comma-separated: SOL/USDT,ADA/USDT.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub to: Vec<String>,
+    /// Copy the risk settings.
+    #[arg(long)]
+    pub risk: bool,
+    /// Copy the strategies.
+    #[arg(long)]
+    pub strategies: bool,
+    /// Show what would change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

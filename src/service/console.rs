@@ -2,6 +2,7 @@
 //! and write (parsed from what an operator typed).
 
 use super::ConfigService;
+use crate::domain::copy::{plan_target, CopyPlan};
 use crate::domain::forms::{PairStrategyForm, SettingsForm};
 use crate::domain::pair::{PairForm, Symbol, TradingPair};
 use crate::domain::pause::PauseRequest;
@@ -27,6 +28,57 @@ impl ConfigService {
         active: bool,
     ) -> Result<TradingPair, ConfigError> {
         self.manager.set_pair_active(symbol, active).await
+    }
+
+    /// What copying `from`'s risk and/or strategies to `to` would change, pair by pair.
+    pub async fn plan_copy(
+        &self,
+        from: &Symbol,
+        to: &[Symbol],
+        risk: bool,
+        strategies: bool,
+    ) -> Result<CopyPlan, ConfigError> {
+        if !risk && !strategies {
+            return Err(ConfigError::invalid(
+                "what",
+                "copy the risk, the strategies or both",
+            ));
+        }
+        if to.is_empty() {
+            return Err(ConfigError::invalid(
+                "to",
+                "name at least one pair to copy to",
+            ));
+        }
+        if to.contains(from) {
+            return Err(ConfigError::invalid(
+                "to",
+                format!("{from} is the pair copied from"),
+            ));
+        }
+        let source = (self.risk(from).await?, self.pair_strategy_rows(from).await?);
+        let mut targets = Vec::with_capacity(to.len());
+        for symbol in to {
+            let target = (
+                self.risk(symbol).await?,
+                self.pair_strategy_rows(symbol).await?,
+            );
+            targets.push(plan_target(
+                (&source.0, &source.1),
+                (&target.0, &target.1),
+                risk,
+                strategies,
+            ));
+        }
+        Ok(CopyPlan {
+            from: from.clone(),
+            targets,
+        })
+    }
+
+    /// Applies `plan` (see `plan_copy`), refused whole if any row changed since.
+    pub async fn copy_setup(&self, plan: &CopyPlan) -> Result<(), ConfigError> {
+        self.manager.copy_setup(plan).await
     }
 
     /// Pauses a pair as `request` asks, from now.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod adopt;
 pub mod benchmarks;
+pub mod copy;
 pub mod fleet;
 pub mod history;
 pub mod pairs;

@@ -89,6 +89,18 @@ pub async fn update(
     expected_version: i32,
 ) -> StoreResult<UpdateOutcome<RiskConfig>> {
     let mut tx = writer.begin().await?;
+    let outcome = update_in(&mut tx, symbol, s, expected_version).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `update`, inside the caller's transaction (a copy to many pairs is one).
+pub async fn update_in(
+    tx: &mut sqlx::PgConnection,
+    symbol: &Symbol,
+    s: &RiskSettings,
+    expected_version: i32,
+) -> StoreResult<UpdateOutcome<RiskConfig>> {
     let updated = sqlx::query!(
         "UPDATE pair_risk_config r SET stop_loss_percent = $2, take_profit_percent = $3, max_daily_trades = $4, \
          max_daily_loss_percent = $5, trailing_stop_enabled = $6, trailing_stop_percent = $7, \
@@ -112,7 +124,6 @@ pub async fn update(
     .await?
     .rows_affected();
     let current = get(&mut *tx, symbol).await?;
-    tx.commit().await?;
     Ok(match (updated, current) {
         (1, Some(current)) => UpdateOutcome::Updated(current),
         (_, Some(current)) => UpdateOutcome::Stale(current),

@@ -165,6 +165,21 @@ pub async fn upsert(
     expected_version: Option<i32>,
 ) -> StoreResult<UpdateOutcome<PairStrategy>> {
     let mut tx = writer.begin().await?;
+    let outcome = upsert_in(&mut tx, symbol, strategy, update, expected_version).await?;
+    if matches!(outcome, UpdateOutcome::Updated(_)) {
+        tx.commit().await?;
+    }
+    Ok(outcome)
+}
+
+/// `upsert`, inside the caller's transaction (a copy to many pairs is one).
+pub async fn upsert_in(
+    tx: &mut sqlx::PgConnection,
+    symbol: &Symbol,
+    strategy: &str,
+    update: &PairStrategyUpdate,
+    expected_version: Option<i32>,
+) -> StoreResult<UpdateOutcome<PairStrategy>> {
     let ids = sqlx::query!(
         "SELECT p.id AS pair_id, s.id AS strategy_id FROM trading_pairs p, strategies s \
          WHERE p.symbol = $1 AND s.strategy_name = $2 FOR UPDATE OF p",
@@ -178,6 +193,7 @@ pub async fn upsert(
         return Ok(UpdateOutcome::NotFound);
     };
     let existing = for_pair_strategy(&mut *tx, symbol, strategy).await?;
+    // Versions start at 1: an expected 0 ("no row yet") is stale once someone made one.
     if let (Some(expected), Some(current)) = (expected_version, &existing) {
         if current.version != expected {
             return Ok(UpdateOutcome::Stale(current.clone()));
@@ -200,6 +216,5 @@ pub async fn upsert(
         .ok_or_else(|| {
             StoreError::corrupt("pair strategy", "vanished inside its own transaction")
         })?;
-    tx.commit().await?;
     Ok(UpdateOutcome::Updated(saved))
 }

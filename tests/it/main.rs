@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod cache;
 mod cli;
+mod copy;
 mod faults;
 mod fleet;
 mod hardening;

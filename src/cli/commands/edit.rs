@@ -2,7 +2,8 @@
 //! same rules as the console; and `should-trade`, the bots' own question.
 
 use crate::cli::{
-    AddPairArgs, Exit, Failure, PauseArgs, SetConfigArgs, UpdateRiskArgs, UpdateStrategyArgs,
+    AddPairArgs, CopyArgs, Exit, Failure, PauseArgs, SetConfigArgs, UpdateRiskArgs,
+    UpdateStrategyArgs,
 };
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::PairForm;
@@ -223,6 +224,41 @@ pub async fn resume(service: &ConfigService, symbol: &str, reason: &str) -> Resu
     match before.pause {
         Some(_) => println!("{symbol}: resumed"),
         None => println!("{symbol}: was not paused"),
+    }
+    Ok(Exit::Success)
+}
+
+pub async fn copy(service: &ConfigService, args: CopyArgs) -> Result<Exit, Failure> {
+    let from = parse_symbol(&args.from)?;
+    let to = args
+        .to
+        .iter()
+        .map(|s| parse_symbol(s.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = service
+        .plan_copy(&from, &to, args.risk, args.strategies)
+        .await?;
+    let changes: Vec<_> = plan.changes().collect();
+    for change in &changes {
+        println!(
+            "{:<12} {:<28} {} -> {}",
+            change.symbol, change.field, change.old, change.new
+        );
+    }
+    let count = super::plural(changes.len(), "change");
+    if args.dry_run {
+        println!("dry run: {count} shown, nothing copied");
+    } else if changes.is_empty() {
+        println!(
+            "nothing to copy: {} already match {from}",
+            super::plural(to.len(), "pair")
+        );
+    } else {
+        service.copy_setup(&plan).await?;
+        println!(
+            "copied {from} to {}: {count}",
+            super::plural(to.len(), "pair")
+        );
     }
     Ok(Exit::Success)
 }

@@ -5,6 +5,7 @@ use crate::domain::fields::{risk::FIELDS, FieldRule};
 use crate::domain::risk::{OutagePolicy, PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::copy_from::{CopyFrom, CopyWhat};
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
 use crate::web::components::{
     reload_after_save, submission_errors, RuleField, SaveOutcome, ToggleField,
@@ -36,9 +37,14 @@ pub fn PairRiskPage() -> impl IntoView {
     let symbol = use_route_symbol();
     let save = ServerAction::<SaveRisk>::new();
     let saved = reload_after_save(save.value());
-    let risk = Resource::new_blocking(move || (symbol.get(), saved.get()), |(s, _)| get_risk(s));
+    let copied = RwSignal::new(0u32);
+    let risk = Resource::new_blocking(
+        move || (symbol.get(), saved.get(), copied.get()),
+        |(s, _, _)| get_risk(s),
+    );
     view! {
         <PairLoaded resource=risk loading="Loading risk settings…" show=move |risk| view! { <RiskEditor risk save/> }/>
+        {move || view! { <CopyFrom symbol=symbol.get() what=CopyWhat::Risk applied=copied/> }}
     }
 }
 

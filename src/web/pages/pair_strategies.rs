@@ -8,6 +8,7 @@ use crate::domain::strategy::{parse_weight, PairStrategy, ParamDef, Strategy};
 use crate::domain::trading::WeightedStrategy;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::copy_from::{CopyFrom, CopyWhat};
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
 use crate::web::components::TableHead;
 use crate::web::components::{
@@ -83,12 +84,14 @@ pub fn PairStrategiesPage() -> impl IntoView {
     let symbol = use_route_symbol();
     let save = ServerAction::<SavePairStrategy>::new();
     let saved = reload_after_save(save.value());
+    let copied = RwSignal::new(0u32);
     let data = Resource::new_blocking(
-        move || (symbol.get(), saved.get()),
-        |(s, _)| get_pair_strategies(s),
+        move || (symbol.get(), saved.get(), copied.get()),
+        |(s, _, _)| get_pair_strategies(s),
     );
     view! {
         <PairLoaded resource=data loading="Loading strategies…" show=move |data| view! { <StrategiesEditor data save/> }/>
+        {move || view! { <CopyFrom symbol=symbol.get() what=CopyWhat::Strategies applied=copied/> }}
     }
 }
 

@@ -48,9 +48,30 @@ pub async fn list_pairs(
 
 /// Creates a pair (default risk, no strategies yet).
 #[server]
-pub async fn add_pair(form: PairForm) -> Result<TradingPair, ConfigError> {
+pub async fn add_pair(
+    form: PairForm,
+    template: Option<String>,
+) -> Result<TradingPair, ConfigError> {
     crate::web::as_role(Role::Editor, move |service| async move {
-        service.create_pair(&form).await
+        // A template is checked before the pair is made: a bad one makes nothing.
+        let template = match template.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(symbol) => Some(
+                service
+                    .pair(&crate::service::parse_symbol(symbol)?)
+                    .await?
+                    .symbol,
+            ),
+        };
+        let pair = service.create_pair(&form).await?;
+        if let Some(template) = template {
+            // Its risk and strategies, as the template has them.
+            let plan = service
+                .plan_copy(&template, std::slice::from_ref(&pair.symbol), true, true)
+                .await?;
+            service.copy_setup(&plan).await?;
+        }
+        Ok(pair)
     })
     .await
 }
@@ -164,7 +185,7 @@ fn PairFilter(
             .collect_view()
     };
     view! {
-        <search class="filters" aria-label="Filter pairs">
+        <search class="filters" aria-label="Narrow the list">
             <div class="field">
                 <label for="pair-filter">"Filter pairs"</label>
                 <input
@@ -205,12 +226,33 @@ fn PairFilter(
 fn AddPairForm(add: ServerAction<AddPair>) -> impl IntoView {
     let errors = submission_errors(add.value());
     let defaults = PairForm::new_pair_defaults();
+    let symbols = Resource::new(
+        move || add.version().get(),
+        |_| crate::web::components::copy_from::pair_symbols(),
+    );
     view! {
         <section aria-labelledby="add-pair-title" class="card">
             <h2 id="add-pair-title">"Add a pair"</h2>
             <SaveOutcome value=add.value() success=|p: &TradingPair| format!("Added {}.", p.symbol)/>
             <ActionForm action=add attr:class="form-grid">
                 <SymbolField value=String::new() errors/>
+                <div class="field">
+                    <label for="add-pair-template">"Start from"</label>
+                    <Transition fallback=|| view! { <select id="add-pair-template" name="template"><option value="">"Default risk, no strategies"</option></select> }>
+                        {move || Suspend::new(async move {
+                            let symbols = symbols.await.unwrap_or_default();
+                            view! {
+                                <select id="add-pair-template" name="template">
+                                    <option value="">"Default risk, no strategies"</option>
+                                    {symbols.into_iter().map(|s| {
+                                        let label = format!("{s}'s risk and strategies");
+                                        view! { <option value=s>{label}</option> }
+                                    }).collect_view()}
+                                </select>
+                            }
+                        })}
+                    </Transition>
+                </div>
                 <PairSettingsFields form=defaults errors/>
                 <Can role=Role::Editor><div class="actions"><button type="submit">"Add pair"</button></div></Can>
             </ActionForm>
