@@ -28,6 +28,7 @@ test("the Tokens page keeps working in the browser when a live token has an expi
 });
 
 test("a refused rollback offers Roll back anyway, and that rolls it back", async ({ page }) => {
+  cli("update-risk", "DOT/USDT", "--stop-loss", "5");
   await page.goto("/pairs/DOT/USDT/risk");
   await waitForHydration(page);
   await page.getByLabel("Stop loss (%)").fill("4.25");

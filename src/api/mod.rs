@@ -62,6 +62,7 @@ pub fn routes(routes: Routes) -> Routes {
             Group::new()
                 .post("/api/v1/pairs", writes::create_pair)
                 .post("/api/v1/pairs/{symbol}/copy", writes::copy_setup)
+                .post("/api/v1/pairs/bulk", writes::bulk_edit)
                 .put("/api/v1/pairs/{symbol}", writes::update_pair)
                 .put("/api/v1/pairs/{symbol}/risk", writes::update_risk)
                 .put("/api/v1/pairs/{symbol}/pause", writes::pause_pair)

@@ -60,6 +60,7 @@ impl Modify for Tokens {
         super::writes::update_risk,
         super::freqtrade::pairlist,
         super::writes::copy_setup,
+        super::writes::bulk_edit,
         super::writes::pause_pair,
         super::writes::resume_pair,
         super::writes::update_pair_strategy,
@@ -72,7 +73,8 @@ impl Modify for Tokens {
         SettingValue, SystemSetting, PortfolioSettings, TradeDecision, TradingConfig,
         WeightedStrategy, OutagePolicy, Fleet, Reader, ReaderKind, ReaderReport,
         Pause, PauseMode, PauseRequest, ValidationReport, Warning, FieldChange,
-        super::writes::CopyRequest
+        super::writes::CopyRequest, super::writes::BulkRequest, super::writes::BulkFilter,
+        crate::domain::bulk::BulkEdit
     )),
     modifiers(&Tokens)
 )]

@@ -174,9 +174,86 @@ pub async fn copy_setup(
     let changes: Vec<_> = plan.changes().cloned().collect();
     let applied = !request.dry_run && !changes.is_empty();
     if applied {
-        service.copy_setup(&plan).await?;
+        service.apply_plan(&plan).await?;
     }
     Ok(Json(json!({ "changes": changes, "applied": applied })).into_response())
+}
+
+/// Which pairs a bulk edit is for: named, or a Pairs-list filter.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkFilter {
+    /// Part of the symbol, any case.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    quote: Option<String>,
+    /// active, inactive or paused.
+    #[serde(default)]
+    state: Option<String>,
+}
+
+/// What `POST /api/v1/pairs/bulk` takes.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    #[serde(default)]
+    pairs: Option<Vec<String>>,
+    #[serde(default)]
+    filter: Option<BulkFilter>,
+    edit: crate::domain::bulk::BulkEdit,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /api/v1/pairs/bulk`: one edit on many pairs, in one transaction.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pairs/bulk",
+    tag = "writes",
+    request_body(content = BulkRequest, description = "{\"filter\": {\"quote\": \"USDT\"}, \"edit\": {\"kind\": \"risk\", \"field\": \"stop_loss_percent\", \"value\": \"3\"}, \"dry_run\": true}; or \"pairs\": [\"SOL/USDT\"]; kinds: activate, deactivate, risk, strategy_enabled, strategy_weight"),
+    responses((status = 200, description = "{\"pairs\": 12, \"changes\": [{symbol, field, old, new}], \"applied\": true}", body = Object), (status = 409, description = "A row changed since it was read: nothing was applied; the rows are named", body = Object), (status = 422, description = "A field is invalid (named with its pair)", body = Object), crate::http::error::Refusals),
+    security(("write_token" = []))
+)]
+pub async fn bulk_edit(
+    State(service): State<ConfigService>,
+    caller: ApiCaller,
+    StrictJson(body): StrictJson,
+) -> Result<Response, ApiError> {
+    let request: BulkRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError(ConfigError::invalid("body", e.to_string())))?;
+    let service = acting(&service, &caller);
+    let symbols = match (request.pairs, request.filter) {
+        (Some(pairs), None) => pairs
+            .iter()
+            .map(|s| parse_symbol(s))
+            .collect::<Result<Vec<_>, _>>()?,
+        (None, Some(filter)) => {
+            let query = crate::domain::pair_list::PairQuery::from_params(|name| match name {
+                "q" => Some(filter.q.clone()),
+                "quote" => filter.quote.clone(),
+                "state" => filter.state.clone(),
+                _ => None,
+            });
+            service.pairs_matching(&query).await?
+        }
+        _ => {
+            return Err(ApiError(ConfigError::invalid(
+                "pairs",
+                "give either pairs or a filter",
+            )))
+        }
+    };
+    let plan = service.plan_bulk(&symbols, &request.edit).await?;
+    let changes: Vec<_> = plan.changes().cloned().collect();
+    let applied = !request.dry_run && !changes.is_empty();
+    if applied {
+        service.apply_plan(&plan).await?;
+    }
+    Ok(
+        Json(json!({ "pairs": symbols.len(), "changes": changes, "applied": applied }))
+            .into_response(),
+    )
 }
 
 /// `PUT /api/v1/pairs/{symbol}/pause`: pauses a pair from now, whatever its version.

@@ -114,16 +114,22 @@ impl ConfigManager {
 
     /// Applies a copy of one pair's setup (see `domain::copy`): every target at the
     /// versions the plan read, in one transaction, or nothing.
-    pub async fn copy_setup(&self, plan: &CopyPlan) -> Result<(), ConfigError> {
+    pub async fn apply_plan(&self, plan: &CopyPlan) -> Result<(), ConfigError> {
         let outcome = self.db(store::copy::apply(self.writer(), plan)).await?;
         if let store::copy::CopyOutcome::Stale(rows) = outcome {
             return Err(ConfigError::Conflict(format!(
-                "nothing was copied: changed since the preview: {}",
+                "nothing was applied: changed since the preview: {}",
                 rows.join(", ")
             )));
         }
         for target in &plan.targets {
             let symbol = target.symbol.to_string();
+            if target.active.is_some() {
+                self.apply_change(&Change::Pair {
+                    symbol: symbol.clone(),
+                })
+                .await;
+            }
             if target.risk.is_some() {
                 self.apply_change(&Change::PairRisk {
                     symbol: symbol.clone(),

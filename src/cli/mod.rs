@@ -3,6 +3,7 @@
 //! configuration. Exit codes: 0 success, 1 failure (or validation errors), 2 bad input.
 
 mod commands;
+mod everyday;
 mod output;
 mod remote;
 
@@ -10,6 +11,8 @@ use crate::settings::Settings;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+pub use everyday::{BulkArgs, BulkCommand, CopyArgs, PauseArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,6 +94,9 @@ pub enum Command {
     Pause(PauseArgs),
     /// End a pair's pause now.
     Resume { symbol: String },
+    /// One edit on many pairs, previewed pair by pair and applied in one transaction (a row
+    /// changed meanwhile: nothing is applied). Select with --pairs or a filter.
+    Bulk(BulkArgs),
     /// Copy one pair's risk settings and/or strategies (enabled flags, weights, parameters)
     /// to others: the diff is shown, then applied in one transaction (or, --dry-run, not).
     Copy(CopyArgs),
@@ -363,38 +369,6 @@ pub struct UpdateStrategyArgs {
     /// true or false, as the original tool took it.
     #[arg(long, conflicts_with_all = ["enable", "disable"])]
     pub enabled: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct CopyArgs {
-    /// The pair to copy from.
-    pub from: String,
-    /// The pairs to copy to, comma-separated: SOL/USDT,ADA/USDT.
-    #[arg(long, value_delimiter = ',', required = true)]
-    pub to: Vec<String>,
-    /// Copy the risk settings.
-    #[arg(long)]
-    pub risk: bool,
-    /// Copy the strategies.
-    #[arg(long)]
-    pub strategies: bool,
-    /// Show what would change and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct PauseArgs {
-    pub symbol: String,
-    /// How long: 90s, 30m, 4h, 2d, 1h30m. Without --for or --until: until resumed.
-    #[arg(long = "for", value_name = "DURATION")]
-    pub duration: Option<String>,
-    /// When it ends: 2026-12-24T18:00:00Z (UTC if no offset is given).
-    #[arg(long, conflicts_with = "duration")]
-    pub until: Option<String>,
-    /// Exit open positions too (default: only no new entries).
-    #[arg(long)]
-    pub close_out: bool,
 }
 
 #[derive(Debug, Args)]

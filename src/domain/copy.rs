@@ -1,3 +1,6 @@
+//! A change set planned over many pairs (a copy here, a bulk edit in `bulk`), applied as
+//! one transaction by the store.
+//!
 //! Copying one pair's setup to others: its risk settings and/or its strategies (enabled
 //! flags, weights, parameters), planned as a diff first (what each target has, what it
 //! gets), then applied with each row's version checked.
@@ -38,20 +41,96 @@ pub struct TargetPlan {
     /// The source's risk, and the target's risk version as read.
     pub risk: Option<(RiskSettings, i32)>,
     pub strategies: Vec<StrategyCopy>,
+    /// Activated or deactivated (a bulk edit), and the pair's version as read.
+    #[serde(default)]
+    pub active: Option<(bool, i32)>,
     pub changes: Vec<FieldChange>,
 }
 
 /// A whole copy: from one pair to each target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CopyPlan {
-    pub from: Symbol,
+    /// The pair copied from (none: a bulk edit).
+    pub from: Option<Symbol>,
     pub targets: Vec<TargetPlan>,
+}
+
+/// A row a plan writes, at the version it read: "SOL/USDT risk" at 3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowVersion {
+    pub row: String,
+    pub version: i32,
+}
+
+/// What a preview showed: the diff, and the rows it was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    pub changes: Vec<FieldChange>,
+    pub rows: Vec<RowVersion>,
 }
 
 impl CopyPlan {
     /// Every change, target by target.
     pub fn changes(&self) -> impl Iterator<Item = &FieldChange> {
         self.targets.iter().flat_map(|t| t.changes.iter())
+    }
+
+    /// The rows it writes, each at the version it read.
+    pub fn rows(&self) -> Vec<RowVersion> {
+        let mut rows = Vec::new();
+        for t in &self.targets {
+            if let Some((_, version)) = t.active {
+                rows.push(RowVersion {
+                    row: t.symbol.to_string(),
+                    version,
+                });
+            }
+            if let Some((_, version)) = t.risk {
+                rows.push(RowVersion {
+                    row: format!("{} risk", t.symbol),
+                    version,
+                });
+            }
+            for s in &t.strategies {
+                rows.push(RowVersion {
+                    row: format!("{} {}", t.symbol, s.strategy),
+                    version: s.expected_version,
+                });
+            }
+        }
+        rows
+    }
+
+    pub fn preview(&self) -> Preview {
+        Preview {
+            changes: self.changes().cloned().collect(),
+            rows: self.rows(),
+        }
+    }
+
+    /// Whether this plan, made now, is still the one `previewed` showed: the same diff
+    /// from rows at the same versions. A row written meanwhile (even in another field) is
+    /// named; nothing may be applied then.
+    pub fn check_against(&self, previewed: &Preview) -> Result<(), super::ConfigError> {
+        let now = self.rows();
+        let changed: Vec<&str> = previewed
+            .rows
+            .iter()
+            .filter(|row| !now.contains(row))
+            .map(|row| row.row.as_str())
+            .collect();
+        if !changed.is_empty() {
+            return Err(super::ConfigError::Conflict(format!(
+                "nothing was applied: changed since the preview: {}",
+                changed.join(", ")
+            )));
+        }
+        if self.changes().cloned().collect::<Vec<_>>() != previewed.changes {
+            return Err(super::ConfigError::Conflict(
+                "nothing was applied: the pairs changed since the preview; preview again".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -105,6 +184,7 @@ pub fn plan_target(
         symbol,
         risk: None,
         strategies: Vec::new(),
+        active: None,
         changes: Vec::new(),
     };
     if risk {

@@ -6,6 +6,7 @@
 pub mod adopt;
 pub mod auth;
 pub mod benchmark;
+pub mod bulk;
 pub mod copy;
 pub mod display;
 pub mod error;

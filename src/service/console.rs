@@ -2,9 +2,11 @@
 //! and write (parsed from what an operator typed).
 
 use super::ConfigService;
+use crate::domain::bulk::{plan_edit, BulkEdit, PairRows};
 use crate::domain::copy::{plan_target, CopyPlan};
 use crate::domain::forms::{PairStrategyForm, SettingsForm};
 use crate::domain::pair::{PairForm, Symbol, TradingPair};
+use crate::domain::pair_list::PairQuery;
 use crate::domain::pause::PauseRequest;
 use crate::domain::risk::{RiskConfig, RiskForm};
 use crate::domain::strategy::{parse_weight, PairStrategy, Strategy};
@@ -71,14 +73,63 @@ impl ConfigService {
             ));
         }
         Ok(CopyPlan {
-            from: from.clone(),
+            from: Some(from.clone()),
             targets,
         })
     }
 
+    /// What `edit` would change on each of `symbols` (every one must exist), read in three
+    /// queries whatever their number. A pair the edit cannot apply to refuses the whole.
+    pub async fn plan_bulk(
+        &self,
+        symbols: &[Symbol],
+        edit: &BulkEdit,
+    ) -> Result<CopyPlan, ConfigError> {
+        if symbols.is_empty() {
+            return Err(ConfigError::invalid("pairs", "select at least one pair"));
+        }
+        let rows = self.manager.uncached().snapshot_pairs().await?;
+        let by_symbol = rows.strategies_by_symbol();
+        let mut targets = Vec::with_capacity(symbols.len());
+        for symbol in symbols {
+            let pair = rows.pairs.iter().find(|p| p.symbol == *symbol);
+            let risk = rows.risks.iter().find(|r| r.symbol == *symbol);
+            let (Some(pair), Some(risk)) = (pair, risk) else {
+                return Err(ConfigError::NotFound(format!("pair {symbol}")));
+            };
+            let strategies = by_symbol
+                .get(symbol.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let plan = plan_edit(
+                edit,
+                &PairRows {
+                    pair,
+                    risk,
+                    strategies,
+                },
+            )?;
+            targets.push(plan);
+        }
+        Ok(CopyPlan {
+            from: None,
+            targets,
+        })
+    }
+
+    /// The pairs a Pairs-list filter selects ("select all matching"), in its order.
+    pub async fn pairs_matching(&self, query: &PairQuery) -> Result<Vec<Symbol>, ConfigError> {
+        let pairs = self.all_pairs().await?;
+        Ok(query
+            .matching(&pairs, chrono::Utc::now())
+            .into_iter()
+            .map(|p| p.symbol)
+            .collect())
+    }
+
     /// Applies `plan` (see `plan_copy`), refused whole if any row changed since.
-    pub async fn copy_setup(&self, plan: &CopyPlan) -> Result<(), ConfigError> {
-        self.manager.copy_setup(plan).await
+    pub async fn apply_plan(&self, plan: &CopyPlan) -> Result<(), ConfigError> {
+        self.manager.apply_plan(plan).await
     }
 
     /// Pauses a pair as `request` asks, from now.

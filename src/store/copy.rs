@@ -1,5 +1,6 @@
-//! Applying a copy of one pair's setup to others: every target's risk and strategy rows in
-//! one transaction, each at the version it was planned from, or nothing.
+//! Applying a change set over many pairs (a copy of one pair's setup, a bulk edit): every
+//! target's pair, risk and strategy rows in one transaction, each at the version it was
+//! planned from, or nothing.
 
 use super::strategies::PairStrategyUpdate;
 use super::{StoreResult, UpdateOutcome, Writer};
@@ -17,6 +18,20 @@ pub async fn apply(writer: Writer<'_>, plan: &CopyPlan) -> StoreResult<CopyOutco
     let mut tx = writer.begin().await?;
     let mut stale = Vec::new();
     for target in &plan.targets {
+        if let Some((active, version)) = target.active {
+            let updated = sqlx::query!(
+                "UPDATE trading_pairs SET is_active = $2 WHERE symbol = $1 AND version = $3",
+                target.symbol.as_str(),
+                active,
+                version
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated != 1 {
+                stale.push(target.symbol.to_string());
+            }
+        }
         if let Some((settings, version)) = &target.risk {
             let outcome =
                 super::risk::update_in(&mut tx, &target.symbol, settings, *version).await?;

@@ -220,7 +220,7 @@ async fn token_scopes_on_every_api_route(pool: PgPool) {
         .filter(|r| r.path == "/healthz" || r.path.starts_with("/api/v1/"))
         .filter(|r| r.path != "/api/v1/{*rest}")
         .collect();
-    assert_eq!(api_routes.len(), 24);
+    assert_eq!(api_routes.len(), 25);
     let expected = |route: &RouteInfo, caller: &str| -> u16 {
         let Requirement::Token(needed) = route.requirement else {
             // Health answers from the listener's state, and this app's manager does not

@@ -77,7 +77,7 @@ async fn a_copy_shows_its_diff_then_applies_to_every_target_and_bots_read_it(poo
         "a plan changes nothing"
     );
 
-    service.copy_setup(&plan).await.unwrap();
+    service.apply_plan(&plan).await.unwrap();
     for symbol in ["ETH/USDT", "DOT/USDT"] {
         assert_eq!(stop_loss(&pool, symbol).await, "2.5000");
         let config = service
@@ -129,12 +129,12 @@ async fn a_row_changed_since_the_diff_refuses_the_whole_copy(pool: PgPool) {
         .await
         .unwrap();
     let at = revision(&pool).await;
-    let ConfigError::Conflict(message) = service.copy_setup(&plan).await.unwrap_err() else {
+    let ConfigError::Conflict(message) = service.apply_plan(&plan).await.unwrap_err() else {
         panic!("not a conflict")
     };
     assert_eq!(
         message,
-        "nothing was copied: changed since the preview: DOT/USDT risk"
+        "nothing was applied: changed since the preview: DOT/USDT risk"
     );
     assert_eq!(
         stop_loss(&pool, "ETH/USDT").await,

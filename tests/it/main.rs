@@ -9,6 +9,7 @@ mod proxy;
 mod adopt;
 mod api;
 mod auth;
+mod bulk;
 mod cache;
 mod cli;
 mod copy;

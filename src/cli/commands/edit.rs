@@ -2,7 +2,7 @@
 //! same rules as the console; and `should-trade`, the bots' own question.
 
 use crate::cli::{
-    AddPairArgs, CopyArgs, Exit, Failure, PauseArgs, SetConfigArgs, UpdateRiskArgs,
+    AddPairArgs, BulkArgs, CopyArgs, Exit, Failure, PauseArgs, SetConfigArgs, UpdateRiskArgs,
     UpdateStrategyArgs,
 };
 use crate::domain::forms::PairStrategyForm;
@@ -228,6 +228,115 @@ pub async fn resume(service: &ConfigService, symbol: &str, reason: &str) -> Resu
     Ok(Exit::Success)
 }
 
+pub async fn bulk(service: &ConfigService, args: BulkArgs) -> Result<Exit, Failure> {
+    use crate::cli::BulkCommand;
+    use crate::domain::bulk::BulkEdit;
+    let edit = match args.edit {
+        BulkCommand::Activate => BulkEdit::Activate,
+        BulkCommand::Deactivate => BulkEdit::Deactivate,
+        BulkCommand::SetRisk {
+            stop_loss,
+            take_profit,
+            max_daily_trades,
+            max_daily_loss,
+            trailing_stop_percent,
+            max_drawdown,
+            outage_policy,
+        } => {
+            let given: Vec<(&str, String)> = [
+                ("stop_loss_percent", stop_loss),
+                ("take_profit_percent", take_profit),
+                ("max_daily_trades", max_daily_trades),
+                ("max_daily_loss_percent", max_daily_loss),
+                ("trailing_stop_percent", trailing_stop_percent),
+                ("max_drawdown_percent", max_drawdown),
+                ("outage_policy", outage_policy),
+            ]
+            .into_iter()
+            .filter_map(|(field, value)| value.map(|v| (field, v)))
+            .collect();
+            let [(field, value)] = given.as_slice() else {
+                return Err(
+                    ConfigError::invalid("set-risk", "give exactly one risk field to set").into(),
+                );
+            };
+            BulkEdit::Risk {
+                field: (*field).to_owned(),
+                value: value.clone(),
+            }
+        }
+        BulkCommand::SetStrategy {
+            strategy,
+            enable,
+            disable,
+            weight,
+        } => match (enable, disable, weight) {
+            (true, _, _) => BulkEdit::StrategyEnabled {
+                strategy,
+                enabled: true,
+            },
+            (_, true, _) => BulkEdit::StrategyEnabled {
+                strategy,
+                enabled: false,
+            },
+            (_, _, Some(weight)) => BulkEdit::StrategyWeight { strategy, weight },
+            _ => {
+                return Err(ConfigError::invalid(
+                    "set-strategy",
+                    "give --enable, --disable or --weight",
+                )
+                .into())
+            }
+        },
+    };
+    let filtered = args.quote.is_some() || args.state.is_some() || args.text.is_some();
+    let symbols = match (args.pairs.is_empty(), filtered) {
+        (false, false) => args
+            .pairs
+            .iter()
+            .map(|s| parse_symbol(s.trim()))
+            .collect::<Result<Vec<_>, _>>()?,
+        (true, true) => {
+            let query = crate::domain::pair_list::PairQuery::from_params(|name| match name {
+                "q" => args.text.clone(),
+                "quote" => args.quote.clone(),
+                "state" => args.state.clone(),
+                _ => None,
+            });
+            service.pairs_matching(&query).await?
+        }
+        _ => {
+            return Err(ConfigError::invalid(
+                "pairs",
+                "select with --pairs, or with --quote/--state/--match",
+            )
+            .into())
+        }
+    };
+    let plan = service.plan_bulk(&symbols, &edit).await?;
+    let changes: Vec<_> = plan.changes().collect();
+    for change in &changes {
+        println!(
+            "{:<12} {:<28} {} -> {}",
+            change.symbol, change.field, change.old, change.new
+        );
+    }
+    let selected = super::plural(symbols.len(), "pair");
+    let count = super::plural(changes.len(), "change");
+    if args.dry_run {
+        println!(
+            "dry run: {} on {selected}: {count} shown, nothing applied",
+            edit.describe()
+        );
+    } else if changes.is_empty() {
+        println!("nothing to change: {selected} already as asked");
+    } else {
+        service.apply_plan(&plan).await?;
+        println!("applied {} to {selected}: {count}", edit.describe());
+    }
+    Ok(Exit::Success)
+}
+
 pub async fn copy(service: &ConfigService, args: CopyArgs) -> Result<Exit, Failure> {
     let from = parse_symbol(&args.from)?;
     let to = args
@@ -254,7 +363,7 @@ pub async fn copy(service: &ConfigService, args: CopyArgs) -> Result<Exit, Failu
             super::plural(to.len(), "pair")
         );
     } else {
-        service.copy_setup(&plan).await?;
+        service.apply_plan(&plan).await?;
         println!(
             "copied {from} to {}: {count}",
             super::plural(to.len(), "pair")

@@ -3,7 +3,7 @@
 //! since the preview.
 
 use crate::domain::auth::Role;
-use crate::domain::copy::FieldChange;
+use crate::domain::copy::{FieldChange, Preview};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::{ErrorNote, Loaded};
@@ -51,14 +51,14 @@ pub async fn preview_copy(
     to: String,
     risk: bool,
     strategies: bool,
-) -> Result<Vec<FieldChange>, ConfigError> {
+) -> Result<Preview, ConfigError> {
     crate::web::as_role(Role::Viewer, move |service| async move {
         let (from, to) = (
             crate::service::parse_symbol(&from)?,
             crate::service::parse_symbol(&to)?,
         );
         let plan = service.plan_copy(&from, &[to], risk, strategies).await?;
-        Ok(plan.changes().cloned().collect())
+        Ok(plan.preview())
     })
     .await
 }
@@ -78,17 +78,12 @@ pub async fn apply_copy(
             crate::service::parse_symbol(&from)?,
             crate::service::parse_symbol(&to)?,
         );
-        let previewed: Vec<FieldChange> = serde_json::from_str(&previewed)
+        let previewed: Preview = serde_json::from_str(&previewed)
             .map_err(|e| ConfigError::invalid("previewed", e.to_string()))?;
         let plan = service.plan_copy(&from, &[to], risk, strategies).await?;
-        let changes: Vec<FieldChange> = plan.changes().cloned().collect();
-        if changes != previewed {
-            return Err(ConfigError::Conflict(
-                "nothing was copied: the pairs changed since the preview; preview again".into(),
-            ));
-        }
-        service.copy_setup(&plan).await?;
-        Ok(changes.len())
+        plan.check_against(&previewed)?;
+        service.apply_plan(&plan).await?;
+        Ok(previewed.changes.len())
     })
     .await
 }
@@ -151,12 +146,13 @@ pub fn CopyFrom(
     let shown = move || {
         let to = to.clone();
         preview.value().get().map(|result| match result {
-            Ok(changes) if changes.is_empty() => Either::Left(view! {
+            Ok(preview) if preview.changes.is_empty() => Either::Left(view! {
                 <p class="note ok" role="status">"Nothing to copy: " {to} " already has the same " {what.words()} "."</p>
             }.into_any()),
-            Ok(changes) => {
+            Ok(preview) => {
+                let previewed = serde_json::to_string(&preview).unwrap_or_default();
+                let changes = preview.changes;
                 let from = last_from.get_untracked();
-                let previewed = serde_json::to_string(&changes).unwrap_or_default();
                 let count = changes.len();
                 Either::Right(view! {
                     <p>{format!("Copying from {from} changes {count} field{} of {to}:", if count == 1 { "" } else { "s" })}</p>

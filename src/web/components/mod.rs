@@ -1,5 +1,6 @@
 //! Pieces every page uses: labelled fields, error notes, save outcomes, status badges.
 
+pub mod bulk;
 pub mod copy_from;
 pub mod not_found;
 pub mod pair_form;

@@ -7,6 +7,7 @@ use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::pair_list::{PairListPage, PairQuery, SortKey, StateFilter};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::bulk::BulkEditor;
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
 pub use crate::web::components::pair_scope::SetPairActive;
 use crate::web::components::pause::PauseBadge;
@@ -69,7 +70,7 @@ pub async fn add_pair(
             let plan = service
                 .plan_copy(&template, std::slice::from_ref(&pair.symbol), true, true)
                 .await?;
-            service.copy_setup(&plan).await?;
+            service.apply_plan(&plan).await?;
         }
         Ok(pair)
     })
@@ -82,7 +83,8 @@ pub fn pair_href(pair: &TradingPair) -> String {
 }
 
 /// The list's columns: header, the key it sorts by (if any), numeric.
-const PAIR_COLUMNS: [(&str, Option<SortKey>, bool); 6] = [
+const PAIR_COLUMNS: [(&str, Option<SortKey>, bool); 7] = [
+    ("Select", None, false),
     ("Symbol", Some(SortKey::Symbol), false),
     ("Status", Some(SortKey::Status), false),
     ("Initial balance", Some(SortKey::InitialBalance), true),
@@ -105,9 +107,18 @@ pub fn PairsPage() -> impl IntoView {
         let params = params.read();
         PairQuery::from_params(|name| params.get(name))
     });
+    let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    let bulk_applied = RwSignal::new(0u32);
     let pairs = Resource::new(
-        move || (query.get(), toggle.version().get(), add.version().get()),
-        |(q, _, _)| {
+        move || {
+            (
+                query.get(),
+                toggle.version().get(),
+                add.version().get(),
+                bulk_applied.get(),
+            )
+        },
+        |(q, _, _, _)| {
             list_pairs(
                 q.text,
                 q.quote.unwrap_or_default(),
@@ -119,6 +130,12 @@ pub fn PairsPage() -> impl IntoView {
         },
     );
 
+    let matching = Signal::derive(move || {
+        pairs
+            .get()
+            .and_then(Result::ok)
+            .map_or(0, |page| page.matching)
+    });
     let outcome = move || {
         toggle.value().get().map(|result| match result {
             Ok(pair) => Either::Left(view! {
@@ -134,7 +151,8 @@ pub fn PairsPage() -> impl IntoView {
         <h1>"Pairs"</h1>
         {outcome}
         <PairFilter query pairs/>
-        <Loaded resource=pairs loading="Loading pairs…" show=move |page| view! { <PairTable page query=query.get_untracked() toggle/> }/>
+        <Loaded resource=pairs loading="Loading pairs…" show=move |page| view! { <PairTable page query=query.get_untracked() toggle selected/> }/>
+        <BulkEditor selected query matching applied=bulk_applied/>
         <AddPairForm add/>
     }
 }
@@ -265,6 +283,7 @@ fn PairTable(
     page: PairListPage,
     query: PairQuery,
     toggle: ServerAction<SetPairActive>,
+    selected: RwSignal<std::collections::BTreeSet<String>>,
 ) -> impl IntoView {
     if page.total == 0 {
         return Either::Left(view! { <p>"No pairs yet."</p> });
@@ -316,8 +335,20 @@ fn PairTable(
                 .pause_at(now)
                 .cloned()
                 .map(|pause| view! { " " <PauseBadge pause/> });
+            let (checked_symbol, toggled_symbol) = (symbol.clone(), symbol.clone());
+            let select_label = format!("Select {symbol}");
+            let checked = move || selected.with(|s| s.contains(&checked_symbol));
+            let on_check = move |_| {
+                let symbol = toggled_symbol.clone();
+                selected.update(|s| {
+                    if !s.remove(&symbol) {
+                        s.insert(symbol);
+                    }
+                })
+            };
             view! {
                 <tr>
+                    <td><input type="checkbox" aria-label=select_label prop:checked=checked on:change=on_check/></td>
                     <th scope="row"><a href=href>{symbol.clone()}</a></th>
                     <td><ActiveBadge active=pair.is_active/>{pause}</td>
                     <td class="num">{pair.initial_balance.to_string()}</td>

@@ -1,0 +1,218 @@
+//! One edit on many pairs: the preview of each pair's old and new value, one transaction,
+//! all or nothing under a concurrent write, one change set in the history that rolls back
+//! as one, from the service, the API and the CLI.
+
+use crate::helpers::{botconfig, console, json, revision, stdout, sym};
+use axum::http::{Method, StatusCode};
+use botconfig::domain::auth::Scope;
+use botconfig::domain::bulk::BulkEdit;
+use botconfig::domain::ConfigError;
+use botconfig::service::ConfigService;
+use sqlx::PgPool;
+
+async fn stop_losses(pool: &PgPool) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT p.symbol, r.stop_loss_percent::text FROM pair_risk_config r JOIN trading_pairs p ON p.id = r.pair_id ORDER BY p.symbol",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+fn stop_loss(value: &str) -> BulkEdit {
+    BulkEdit::Risk {
+        field: "stop_loss_percent".into(),
+        value: value.into(),
+    }
+}
+
+#[sqlx::test]
+async fn a_bulk_edit_previews_each_pair_applies_as_one_change_set_and_rolls_back_as_one(
+    pool: PgPool,
+) {
+    let (_, manager) = console(&pool).await;
+    let service = ConfigService::new(manager);
+    let all = [sym("BTC/USDT"), sym("DOT/USDT"), sym("ETH/USDT")];
+    let plan = service.plan_bulk(&all, &stop_loss("3")).await.unwrap();
+    let preview: Vec<String> = plan
+        .changes()
+        .map(|c| format!("{} {} {} -> {}", c.symbol, c.field, c.old, c.new))
+        .collect();
+    assert_eq!(
+        preview,
+        [
+            "BTC/USDT Stop loss 5 -> 3",
+            "DOT/USDT Stop loss 5 -> 3",
+            "ETH/USDT Stop loss 5 -> 3"
+        ]
+    );
+    service.apply_plan(&plan).await.unwrap();
+    assert!(stop_losses(&pool).await.iter().all(|(_, v)| v == "3.0000"));
+
+    let ids: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, txid FROM config_changes WHERE table_name = 'pair_risk_config' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        ids.iter().all(|(_, txid)| *txid == ids[0].1),
+        "one change set: {ids:?}"
+    );
+    service.revert(ids[0].0, true, false).await.unwrap();
+    assert!(
+        stop_losses(&pool).await.iter().all(|(_, v)| v == "5.0000"),
+        "rolled back as one"
+    );
+}
+
+#[sqlx::test]
+async fn a_row_written_meanwhile_refuses_the_whole_bulk_edit_and_names_it(pool: PgPool) {
+    let (_, manager) = console(&pool).await;
+    let service = ConfigService::new(manager);
+    let all = [sym("BTC/USDT"), sym("DOT/USDT"), sym("ETH/USDT")];
+    let plan = service.plan_bulk(&all, &stop_loss("3")).await.unwrap();
+    sqlx::query("UPDATE pair_risk_config SET max_daily_trades = 7 WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = 'ETH/USDT')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let at = revision(&pool).await;
+    let ConfigError::Conflict(message) = service.apply_plan(&plan).await.unwrap_err() else {
+        panic!("not a conflict")
+    };
+    assert_eq!(
+        message,
+        "nothing was applied: changed since the preview: ETH/USDT risk"
+    );
+    assert!(
+        stop_losses(&pool).await.iter().all(|(_, v)| v == "5.0000"),
+        "nothing applied"
+    );
+    assert_eq!(revision(&pool).await, at);
+}
+
+/// Two operators apply bulk edits planned from the same rows at the same moment: whatever
+/// the interleaving, exactly one applies whole and the other is refused whole.
+#[sqlx::test]
+async fn of_two_concurrent_bulk_edits_on_the_same_rows_exactly_one_applies(pool: PgPool) {
+    let (_, manager) = console(&pool).await;
+    let service = ConfigService::new(manager);
+    let all = [sym("BTC/USDT"), sym("DOT/USDT"), sym("ETH/USDT")];
+    for round in 0..5 {
+        let reverse: Vec<_> = all.iter().rev().cloned().collect();
+        let a = service
+            .plan_bulk(&all, &stop_loss(&format!("3.{round}")))
+            .await
+            .unwrap();
+        let b = service
+            .plan_bulk(&reverse, &stop_loss(&format!("4.{round}")))
+            .await
+            .unwrap();
+        let (ra, rb) = tokio::join!(service.apply_plan(&a), service.apply_plan(&b));
+        assert!(ra.is_ok() != rb.is_ok(), "round {round}: {ra:?} / {rb:?}");
+        let winner = if ra.is_ok() {
+            format!("3.{round}")
+        } else {
+            format!("4.{round}")
+        };
+        let values = stop_losses(&pool).await;
+        assert!(
+            values.iter().all(|(_, v)| v.starts_with(&winner)),
+            "round {round}: {values:?}"
+        );
+    }
+}
+
+#[sqlx::test]
+async fn bulk_edits_from_the_api_and_the_cli_with_a_filter_and_a_dry_run(pool: PgPool) {
+    let (app, _) = console(&pool).await;
+    let writer = app.token(Scope::Write);
+    let body = serde_json::json!({
+        "filter": {"quote": "USDT", "q": "t/"},
+        "edit": {"kind": "strategy_weight", "strategy": "rsi", "weight": "0.7"},
+        "dry_run": true
+    });
+    let (status, answer) = writer
+        .send(json(Method::POST, "/api/v1/pairs/bulk", body.to_string()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(
+        (answer["pairs"].clone(), answer["applied"].clone()),
+        (1.into(), false.into()),
+        "{answer}"
+    );
+    assert_eq!(
+        answer["changes"][0]["symbol"], "DOT/USDT",
+        "only the pair the filter matches"
+    );
+    for (bad, field) in [
+        (
+            serde_json::json!({"pairs": ["BTC/USDT"], "edit": {"kind": "risk", "field": "stop_loss_percent", "value": "300"}}),
+            "stop_loss_percent",
+        ),
+        (
+            serde_json::json!({"pairs": ["BTC/USDT"], "edit": {"kind": "risk", "field": "version", "value": "1"}}),
+            "field",
+        ),
+        (
+            serde_json::json!({"pairs": [], "edit": {"kind": "activate"}}),
+            "pairs",
+        ),
+        (serde_json::json!({"edit": {"kind": "activate"}}), "pairs"),
+        (
+            serde_json::json!({"pairs": ["BTC/USDT"], "edit": {"kind": "explode"}}),
+            "body",
+        ),
+    ] {
+        let (status, answer) = writer
+            .send(json(Method::POST, "/api/v1/pairs/bulk", bad.to_string()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {answer}");
+        assert!(
+            answer.contains(&format!("\"field\":\"{field}\"")),
+            "{bad}: {answer}"
+        );
+    }
+
+    let run = |args: &[&str]| botconfig(&pool).args(args).output().unwrap();
+    let out = run(&[
+        "bulk",
+        "--quote",
+        "USDT",
+        "set-risk",
+        "--stop-loss",
+        "3",
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out)
+            .contains("dry run: Stop loss = 3 on 3 pairs: 3 changes shown, nothing applied"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stop_losses(&pool).await.iter().all(|(_, v)| v == "5.0000"));
+    let out = run(&["bulk", "--pairs", "ETH/USDT,DOT/USDT", "deactivate"]);
+    assert!(
+        stdout(&out).contains("applied deactivate to 2 pairs: 2 changes"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&[
+        "bulk",
+        "--state",
+        "inactive",
+        "set-strategy",
+        "rsi",
+        "--disable",
+    ]);
+    assert!(
+        stdout(&out).contains("applied rsi: off to 2 pairs: 2 changes"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["bulk", "--quote", "USDT", "set-risk"]);
+    assert_eq!(out.status.code(), Some(2));
+}
