@@ -59,3 +59,19 @@ def test_the_snapshot_file_round_trips_exactly():
     assert again.revision == 7
     assert again.system == state.system
     assert again.all_active == state.all_active
+
+
+def test_a_pause_holds_until_its_end_by_the_clients_own_clock():
+    from datetime import datetime, timezone
+    snapshot = json.loads(json.dumps(SNAPSHOT))
+    # As the server writes it: nanoseconds and a Z.
+    snapshot["pairs"]["BTC/USDT"]["pair"]["pause"] = {
+        "mode": "close_out", "reason": "listing news",
+        "since": "2026-12-03T10:00:00.123456789Z", "until": "2026-12-03T14:00:00.500000000Z"}
+    pair = State.from_snapshot(snapshot).pairs["BTC/USDT"]
+    end = datetime(2026, 12, 3, 14, 0, 0, 500000, tzinfo=timezone.utc).timestamp()
+    assert pair.paused(end - 0.001)["mode"] == "close_out"
+    assert pair.paused(end) is None, "a pause ending at t does not hold at t"
+    assert pair.paused(end + 0.001) is None
+    snapshot["pairs"]["BTC/USDT"]["pair"]["pause"]["until"] = None
+    assert State.from_snapshot(snapshot).pairs["BTC/USDT"].paused(end + 1e9) is not None, "until resumed"
