@@ -47,3 +47,20 @@ test("a refused rollback offers Roll back anyway, and that rolls it back", async
   await expect(page.getByRole("status")).toContainText("Rolled back change");
   await expect(page.getByRole("row", { name: /stop loss 4\.75% → 5%/ }).first()).toBeVisible();
 });
+
+test("each page has its own title, server-rendered and after client navigation", async ({ page }) => {
+  for (const [path, title] of [
+    ["/", "Dashboard · botconfig"],
+    ["/pairs", "Pairs · botconfig"],
+    ["/pairs/ETH/USDT", "ETH/USDT · botconfig"],
+    ["/pairs/ETH/USDT/risk", "ETH/USDT risk · botconfig"],
+    ["/pairs/ETH/USDT/strategies", "ETH/USDT strategies · botconfig"],
+    ["/history", "History · botconfig"],
+  ]) {
+    await page.goto(path);
+    await expect(page).toHaveTitle(title);
+  }
+  await waitForHydration(page);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Fleet" }).click();
+  await expect(page).toHaveTitle("Fleet · botconfig");
+});

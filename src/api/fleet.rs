@@ -62,8 +62,7 @@ pub(super) async fn heartbeat(
     State(service): State<ConfigService>,
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {
-    let report: ReaderReport =
-        serde_json::from_value(body).map_err(|e| ConfigError::invalid("body", e.to_string()))?;
+    let report: ReaderReport = super::json::typed(body)?;
     let report = report.validate()?;
     service.report_reader(ReaderKind::Client, &report).await?;
     Ok(Json(json!({ "recorded": true, "revision": service.feed().latest() })).into_response())

@@ -110,3 +110,9 @@ pub fn only_fields(body: &Value, known: &[&str]) -> Result<(), ApiError> {
     }
     errors.finish(|| ()).map_err(ApiError)
 }
+
+/// A JSON body as the request type `T` (whose `deny_unknown_fields` names a stray field), or
+/// a field error under `body`.
+pub fn typed<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ConfigError> {
+    serde_json::from_value(body).map_err(|e| ConfigError::invalid("body", e.to_string()))
+}

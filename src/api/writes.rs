@@ -4,7 +4,7 @@
 //! the console (422 with field errors), is recorded under the token's name, and
 //! invalidates the cache like every write.
 
-use super::json::{only_fields, StrictJson};
+use super::json::{only_fields, typed, StrictJson};
 use super::{ApiError, ConfigError};
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::{PairForm, TradingPair};
@@ -128,6 +128,11 @@ pub async fn update_pair(
     }
 }
 
+/// The pairs a request names, each a valid symbol.
+fn symbols(names: &[String]) -> Result<Vec<crate::domain::pair::Symbol>, ConfigError> {
+    names.iter().map(|s| parse_symbol(s.trim())).collect()
+}
+
 /// What `POST /api/v1/pairs/{symbol}/copy` takes.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -160,13 +165,8 @@ pub async fn copy_setup(
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {
     let from = parse_symbol(&symbol)?;
-    let request: CopyRequest = serde_json::from_value(body)
-        .map_err(|e| ApiError(ConfigError::invalid("body", e.to_string())))?;
-    let to = request
-        .to
-        .iter()
-        .map(|s| parse_symbol(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let request: CopyRequest = typed(body)?;
+    let to = symbols(&request.to)?;
     let service = acting(&service, &caller);
     let plan = service
         .plan_copy(&from, &to, request.risk, request.strategies)
@@ -220,14 +220,10 @@ pub async fn bulk_edit(
     caller: ApiCaller,
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {
-    let request: BulkRequest = serde_json::from_value(body)
-        .map_err(|e| ApiError(ConfigError::invalid("body", e.to_string())))?;
+    let request: BulkRequest = typed(body)?;
     let service = acting(&service, &caller);
     let symbols = match (request.pairs, request.filter) {
-        (Some(pairs), None) => pairs
-            .iter()
-            .map(|s| parse_symbol(s))
-            .collect::<Result<Vec<_>, _>>()?,
+        (Some(pairs), None) => symbols(&pairs)?,
         (None, Some(filter)) => {
             let query = crate::domain::pair_list::PairQuery::from_params(|name| match name {
                 "q" => Some(filter.q.clone()),
@@ -273,8 +269,7 @@ pub async fn pause_pair(
     StrictJson(body): StrictJson,
 ) -> Result<Response, ApiError> {
     let symbol = parse_symbol(&symbol)?;
-    let request: PauseRequest = serde_json::from_value(body)
-        .map_err(|e| ApiError(ConfigError::invalid("body", e.to_string())))?;
+    let request: PauseRequest = typed(body)?;
     let pair = acting(&service, &caller)
         .pause_pair(&symbol, &request)
         .await?;

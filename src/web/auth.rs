@@ -6,6 +6,7 @@
 
 use crate::domain::auth::{Role, UserView};
 use crate::domain::ConfigError;
+use crate::web::components::PageTitle;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -188,6 +189,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || query.read().get("error");
     let next = move || local_path(query.read().get("next").as_deref());
     view! {
+        <PageTitle text="Sign in"/>
         <section class="login">
             <h1>"Sign in"</h1>
             {move || error().map(|message| view! {

@@ -108,8 +108,7 @@ pub async fn preview_bulk(
     crate::web::as_role(Role::Viewer, move |service| async move {
         let edit = edit_of(&action, &value, &strategy)?;
         let symbols = selection(&service, &pairs, all_matching, &query).await?;
-        let plan = service.plan_bulk(&symbols, &edit).await?;
-        Ok(plan.preview())
+        Ok(service.plan_bulk(&symbols, &edit).await?.preview())
     })
     .await
 }

@@ -124,6 +124,12 @@ pub fn DataTable(columns: &'static [Column], rows: Vec<Vec<String>>) -> impl Int
     }
 }
 
+/// The browser tab's title for a page: "ETH/USDT risk · botconfig".
+#[component]
+pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
+    view! { <leptos_meta::Title text=move || format!("{} · botconfig", text.get())/> }
+}
+
 /// "Active" or "Inactive", styled.
 #[component]
 pub fn ActiveBadge(active: bool) -> impl IntoView {

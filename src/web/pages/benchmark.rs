@@ -6,6 +6,7 @@ use crate::domain::benchmark::{format_ns, BenchmarkReport, Mode, Workload};
 use crate::domain::display::Column;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::PageTitle;
 use crate::web::components::TableHead;
 use crate::web::components::{ErrorNote, Loaded};
 use leptos::either::Either;
@@ -51,6 +52,7 @@ pub fn BenchmarkPage() -> impl IntoView {
     let run = ServerAction::<RunBenchmark>::new();
     let history = Resource::new(move || run.version().get(), |_| benchmark_history());
     view! {
+        <PageTitle text="Benchmark"/>
         <h1>"Benchmark"</h1>
         <p>
             "Measures this database's configuration read three ways: straight from Postgres (uncached), "

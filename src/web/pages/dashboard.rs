@@ -7,6 +7,7 @@ use crate::domain::trading::PortfolioSettings;
 use crate::domain::warnings::ValidationReport;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::PageTitle;
 use crate::web::components::{ticker, DataTable, ErrorNote, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -87,6 +88,7 @@ pub fn DashboardPage() -> impl IntoView {
     let portfolio = Resource::new(|| (), |_| get_portfolio());
     let report = Resource::new(|| (), |_| get_validation_report());
     view! {
+        <PageTitle text="Dashboard"/>
         <h1>"Dashboard"</h1>
         <section aria-labelledby="stats-title">
             <h2 id="stats-title">"Cache statistics"</h2>

@@ -4,6 +4,7 @@
 use crate::domain::display::FLEET_COLUMNS;
 use crate::domain::fleet::Fleet;
 use crate::domain::ConfigError;
+use crate::web::components::PageTitle;
 use crate::web::components::{ticker, Loaded, TableHead};
 use leptos::prelude::*;
 
@@ -21,6 +22,7 @@ pub fn FleetPage() -> impl IntoView {
     let tick = ticker(std::time::Duration::from_secs(2));
     let fleet = Resource::new(move || tick.get(), |_| get_fleet());
     view! {
+        <PageTitle text="Fleet"/>
         <h1>"Fleet"</h1>
         <p>"Every reader of the configuration: the servers, and the client replicas in bots' processes (they report on connecting and every 5 s)."</p>
         <Loaded resource=fleet loading="Loading the fleet…" show=|fleet: Fleet| view! { <FleetTable fleet/> }/>

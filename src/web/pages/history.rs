@@ -6,6 +6,7 @@ use crate::domain::display::{history_cells, HISTORY_COLUMNS};
 use crate::domain::history::{ChangeRecord, TABLES};
 use crate::domain::ConfigError;
 use crate::web::auth::allowed;
+use crate::web::components::PageTitle;
 use crate::web::components::{ErrorNote, Loaded, TableHead};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -124,6 +125,7 @@ pub fn HistoryPage() -> impl IntoView {
         })
     };
     view! {
+        <PageTitle text="History"/>
         <h1>"History"</h1>
         <form method="get" action="/history" class="filters">
             <div class="field">

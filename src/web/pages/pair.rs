@@ -8,6 +8,7 @@ use crate::web::auth::Can;
 use crate::web::components::pair_form::PairSettingsFields;
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded, SetPairActive};
 use crate::web::components::pause::{PauseControls, PausePair, ResumePair};
+use crate::web::components::PageTitle;
 use crate::web::components::{
     reload_after_save, submission_errors, ActiveBadge, Loaded, SaveOutcome,
 };
@@ -69,6 +70,7 @@ pub fn PairPage() -> impl IntoView {
         |(s, _)| get_trade_decision(s),
     );
     view! {
+        <PageTitle text=move || symbol.get()/>
         <PairLoaded resource=pair loading="Loading pair…" show=move |pair| view! {
             <PairEditor pair=pair.clone() save toggle decision/>
             <PauseControls pair pause resume/>

@@ -7,6 +7,7 @@ use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::copy_from::{CopyFrom, CopyWhat};
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
+use crate::web::components::PageTitle;
 use crate::web::components::{
     reload_after_save, submission_errors, RuleField, SaveOutcome, ToggleField,
 };
@@ -43,6 +44,7 @@ pub fn PairRiskPage() -> impl IntoView {
         |(s, _, _)| get_risk(s),
     );
     view! {
+        <PageTitle text=move || format!("{} risk", symbol.get())/>
         <PairLoaded resource=risk loading="Loading risk settings…" show=move |risk| view! { <RiskEditor risk save/> }/>
         {move || view! { <CopyFrom symbol=symbol.get() what=CopyWhat::Risk applied=copied/> }}
     }

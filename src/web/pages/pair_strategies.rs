@@ -10,6 +10,7 @@ use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::copy_from::{CopyFrom, CopyWhat};
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
+use crate::web::components::PageTitle;
 use crate::web::components::TableHead;
 use crate::web::components::{
     reload_after_save, submission_errors, Field, SaveOutcome, ToggleField,
@@ -90,6 +91,7 @@ pub fn PairStrategiesPage() -> impl IntoView {
         |(s, _, _)| get_pair_strategies(s),
     );
     view! {
+        <PageTitle text=move || format!("{} strategies", symbol.get())/>
         <PairLoaded resource=data loading="Loading strategies…" show=move |data| view! { <StrategiesEditor data save/> }/>
         {move || view! { <CopyFrom symbol=symbol.get() what=CopyWhat::Strategies applied=copied/> }}
     }

@@ -11,6 +11,7 @@ use crate::web::components::bulk::BulkEditor;
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
 pub use crate::web::components::pair_scope::SetPairActive;
 use crate::web::components::pause::PauseBadge;
+use crate::web::components::PageTitle;
 use crate::web::components::{submission_errors, ActiveBadge, ErrorNote, Loaded, SaveOutcome};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -148,6 +149,7 @@ pub fn PairsPage() -> impl IntoView {
     };
 
     view! {
+        <PageTitle text="Pairs"/>
         <h1>"Pairs"</h1>
         {outcome}
         <PairFilter query pairs/>

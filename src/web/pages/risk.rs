@@ -3,6 +3,7 @@
 use crate::domain::display::RISK_COLUMNS;
 use crate::domain::risk::RiskConfig;
 use crate::domain::ConfigError;
+use crate::web::components::PageTitle;
 use crate::web::components::{Loaded, TableHead};
 use leptos::prelude::*;
 
@@ -19,6 +20,7 @@ pub async fn list_risk() -> Result<Vec<RiskConfig>, ConfigError> {
 pub fn RiskOverviewPage() -> impl IntoView {
     let risks = Resource::new(|| (), |_| list_risk());
     view! {
+        <PageTitle text="Risk"/>
         <h1>"Risk"</h1>
         <Loaded resource=risks loading="Loading risk settings…" show={|list: Vec<RiskConfig>| view! {
                         <table>

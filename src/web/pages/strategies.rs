@@ -4,6 +4,7 @@ use crate::domain::display::Column;
 use crate::domain::strategy::Strategy;
 use crate::domain::ConfigError;
 use crate::web::components::Loaded;
+use crate::web::components::PageTitle;
 use crate::web::components::TableHead;
 use leptos::prelude::*;
 
@@ -28,6 +29,7 @@ const PARAMETER_COLUMNS: &[Column] = &[
 pub fn StrategiesPage() -> impl IntoView {
     let strategies = Resource::new(|| (), |_| list_strategies());
     view! {
+        <PageTitle text="Strategies"/>
         <h1>"Strategies"</h1>
         <p>"Each pair enables strategies and tunes their parameters from its own page."</p>
         <Loaded

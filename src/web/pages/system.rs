@@ -5,6 +5,7 @@ use crate::domain::forms::SettingsForm;
 use crate::domain::system::{choices, parse_setting, Category, SystemSetting, ValueType};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::PageTitle;
 use crate::web::components::{
     reload_after_save, submission_errors, Field, Loaded, SaveOutcome, ToggleField,
 };
@@ -56,6 +57,7 @@ pub fn SystemPage() -> impl IntoView {
         |_| list_settings(),
     );
     view! {
+        <PageTitle text="System settings"/>
         <h1>"System"</h1>
         <SaveOutcome value=save.value() success=saved_message/>
         <SaveOutcome value=make_secret.value() success=made_secret_message/>

@@ -4,6 +4,7 @@
 use crate::domain::auth::{Scope, TokenInfo};
 use crate::domain::display::{token_cells, Column, TOKEN_COLUMNS};
 use crate::domain::ConfigError;
+use crate::web::components::PageTitle;
 use crate::web::components::{ErrorNote, Loaded, TableHead};
 use leptos::prelude::*;
 
@@ -117,6 +118,7 @@ pub fn TokensPage() -> impl IntoView {
         })
     };
     view! {
+        <PageTitle text="Tokens"/>
         <h1>"API tokens"</h1>
         <p>"Bots, scripts and the CLI send a token as " <code>"Authorization: Bearer …"</code>
            ": read allows every GET, write also edits, warm and invalidate, admin also clear."</p>

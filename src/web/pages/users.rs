@@ -4,6 +4,7 @@
 use crate::domain::auth::{Role, SignInAttempt, UserInfo};
 use crate::domain::display::{minute, Column};
 use crate::domain::ConfigError;
+use crate::web::components::PageTitle;
 use crate::web::components::{Loaded, SaveOutcome, TableHead};
 use leptos::prelude::*;
 
@@ -115,6 +116,7 @@ pub fn UsersPage() -> impl IntoView {
     );
     let sign_ins = Resource::new(move || unlock.version().get(), |_| list_sign_ins());
     view! {
+        <PageTitle text="Users"/>
         <h1>"Users"</h1>
         <SaveOutcome value=add.value() success=said/>
         <SaveOutcome value=toggle.value() success=said/>
