@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                             {crate::web::auth::allowed(crate::domain::auth::Role::Admin)
                                 .then(|| view! { <A href="/tokens">"Tokens"</A> <A href="/users">"Users"</A> })}
                         </nav>
+                        <crate::web::components::trading_mode::TradingModeBadge/>
                     })}
                     <UserMenu/>
                 </header>

@@ -64,3 +64,21 @@ test("each page has its own title, server-rendered and after client navigation",
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Fleet" }).click();
   await expect(page).toHaveTitle("Fleet · botconfig");
 });
+
+test("the top bar says on every page whether bots trade on paper or live", async ({ page }) => {
+  await page.goto("/pairs");
+  const banner = page.getByRole("banner");
+  await expect(banner.getByText("Paper trading")).toBeVisible();
+  cli("set-config", "paper_trading", "false");
+  try {
+    await page.goto("/history");
+    await expect(banner.getByText("LIVE trading")).toBeVisible();
+    await waitForHydration(page);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pairs" }).click();
+    await expect(banner.getByText("LIVE trading")).toBeVisible();
+  } finally {
+    cli("set-config", "paper_trading", "true");
+  }
+  await page.reload();
+  await expect(banner.getByText("Paper trading")).toBeVisible();
+});

@@ -6,6 +6,7 @@ pub mod not_found;
 pub mod pair_form;
 pub mod pair_scope;
 pub mod pause;
+pub mod trading_mode;
 
 use crate::domain::display::Column;
 use crate::domain::ConfigError;
