@@ -1,22 +1,24 @@
 //! "Paper trading" or "LIVE trading" in the top bar on every page: what the bots do now is
 //! never more than a glance away. Read again on each navigation.
 
-use crate::domain::auth::Role;
 use crate::domain::ConfigError;
 use leptos::prelude::*;
 
 /// Whether paper trading is on (a missing setting is paper, as bots read it).
 #[server]
 pub async fn paper_trading() -> Result<bool, ConfigError> {
-    crate::web::as_role(Role::Viewer, move |service| async move {
-        let settings = service
-            .bot_settings(crate::service::ReadFrom::Cache)
-            .await?;
-        match settings.iter().find(|s| s.key == "paper_trading") {
-            Some(setting) => setting.bool(),
-            None => Ok(true),
-        }
-    })
+    crate::web::as_role(
+        crate::domain::auth::Role::Viewer,
+        move |service| async move {
+            let settings = service
+                .bot_settings(crate::service::ReadFrom::Cache)
+                .await?;
+            match settings.iter().find(|s| s.key == "paper_trading") {
+                Some(setting) => setting.bool(),
+                None => Ok(true),
+            }
+        },
+    )
     .await
 }
 
