@@ -132,8 +132,9 @@ class BotConfig:
         reasons = []
         if not pair.enabled:
             reasons.append("no strategy is enabled")
-        pause = pair.paused(time.time())
-        if pause is not None:
+        # The clock is read only for a pair that has a pause.
+        pause = pair.pause and pair.paused(time.time())
+        if pause:
             until = pause.get("until")
             reasons.append(f"paused {'until ' + until if until else 'until resumed'}: {pause['reason']} ({pause['mode']})")
         if state.emergency_stop_triggered:

@@ -340,7 +340,12 @@ impl BotConfig {
         if config.strategies.is_empty() {
             reasons.push("no strategy is enabled".into());
         }
-        if let Some(pause) = config.pair.pause_at(chrono::Utc::now()) {
+        // The clock is read only for a pair that has a pause: most reads need no syscall.
+        let pause = match config.pair.pause {
+            Some(_) => config.pair.pause_at(chrono::Utc::now()),
+            None => None,
+        };
+        if let Some(pause) = pause {
             let until = match pause.until {
                 Some(until) => format!("until {}", until.to_rfc3339()),
                 None => "until resumed".to_owned(),
