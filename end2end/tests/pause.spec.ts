@@ -29,7 +29,7 @@ test("a pair paused until a time shows it, stops bots, and trades again when the
   await pause.getByLabel("Open positions").selectOption({ label: "close out (the bot should exit open positions)" });
   await pause.getByRole("button", { name: "Pause" }).click();
   await expect(pause.getByRole("status")).toContainText("DOT/USDT is paused until");
-  await expect(page.getByText(/Bots will not trade DOT\/USDT: paused until .*: listing news \(close out/)).toBeVisible();
+  await expect(page.getByText(/Bots will not trade DOT\/USDT: paused until .*: listing news — close out/)).toBeVisible();
 
   // Bots are told, with the reason, the mode and the end.
   const decision = await (await request.get("/api/v1/pairs/DOT%2FUSDT/should-trade")).json();
@@ -63,7 +63,7 @@ test("a pause until resumed, refused without a reason, then resumed from the con
 
   await pause.getByLabel("Reason").fill("exchange maintenance");
   await pause.getByRole("button", { name: "Pause" }).click();
-  await expect(pause.getByText(/paused until resumed: exchange maintenance \(no new entries/).first()).toBeVisible();
+  await expect(pause.getByText(/paused until resumed: exchange maintenance — no new entries/).first()).toBeVisible();
   await page.goto("/pairs");
   await expect(page.getByRole("row", { name: /ETH\/USDT/ }).getByText("Paused · until resumed")).toBeVisible();
 

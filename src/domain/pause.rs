@@ -83,7 +83,7 @@ impl Pause {
             Some(until) => format!("until {}", until.format("%Y-%m-%d %H:%M:%S UTC")),
             None => "until resumed".to_owned(),
         };
-        format!("paused {until}: {} ({})", self.reason, self.mode.describe())
+        format!("paused {until}: {} — {}", self.reason, self.mode.describe())
     }
 
     /// The time left at `now`, in words ("3 h 59 min"), or `None` for a pause without end.

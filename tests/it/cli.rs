@@ -682,7 +682,7 @@ async fn pause_and_resume_from_the_command_line(pool: PgPool) {
     assert!(
         stdout(&out).starts_with("ETH/USDT: paused until ")
             && stdout(&out)
-                .contains(": listing news (close out (the bot should exit open positions))"),
+                .contains(": listing news — close out (the bot should exit open positions)"),
         "{}",
         stdout(&out)
     );
