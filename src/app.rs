@@ -2,6 +2,7 @@
 
 use crate::web::auth::{LoginPage, UserMenu};
 use crate::web::components::not_found::NotFound;
+use crate::web::components::unsaved::UnsavedEdits;
 use crate::web::pages::fleet::FleetPage;
 use crate::web::pages::history::HistoryPage;
 use crate::web::pages::tokens::TokensPage;
@@ -60,6 +61,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// After a navigation to another page, the keyboard starts at its content, as after a full
+/// page load, rather than on the link that was followed (a filter that rewrites the query
+/// leaves it where it is).
+#[component]
+fn FocusOnNavigation() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            if let Some(main) = document().get_element_by_id("main") {
+                use leptos::wasm_bindgen::JsCast;
+                if let Ok(main) = main.dyn_into::<leptos::web_sys::HtmlElement>() {
+                    let _ = main.focus();
+                }
+            }
+        }
+        path
+    });
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -75,6 +96,8 @@ pub fn App() -> impl IntoView {
         <Title text="botconfig"/>
         <Router>
             <div class="layout" data-hydrated=move || hydrated.get().to_string()>
+                <a class="skip-link" href="#main">"Skip to content"</a>
+                <FocusOnNavigation/>
                 <header class="topbar">
                     <a class="brand" href="/">"botconfig"</a>
                     {user.is_some().then(|| view! {
@@ -94,7 +117,8 @@ pub fn App() -> impl IntoView {
                     })}
                     <UserMenu/>
                 </header>
-                <main>
+                <main id="main" tabindex="-1">
+                    <UnsavedEdits>
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=DashboardPage/>
                         <Route path=StaticSegment("pairs") view=PairsPage/>
@@ -124,6 +148,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("tokens") view=TokensPage/>
                         <Route path=StaticSegment("users") view=UsersPage/>
                     </Routes>
+                    </UnsavedEdits>
                 </main>
             </div>
         </Router>

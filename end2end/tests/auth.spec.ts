@@ -125,6 +125,7 @@ test("an admin creates a token, a script reads with it, and a revoked token is r
 
   await page.getByRole("row", { name: /nightly-report/ }).getByRole("button", { name: "Revoke nightly-report" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Revoked" })).toHaveText("Revoked token nightly-report.");
+  await page.getByLabel(/Show revoked and expired tokens/).check();
   await expect(page.getByRole("row", { name: /nightly-report/ })).toContainText("revoked");
   expect((await read()).status()).toBe(401);
   await script.dispose();

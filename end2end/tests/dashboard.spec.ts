@@ -4,7 +4,7 @@ import { waitForHydration } from "./hydration";
 /** The number in a row of the cache statistics table. */
 async function stat(page: Page, name: string): Promise<number> {
   const text = await page.getByRole("row", { name: new RegExp(`^${name}`) }).getByRole("cell").first().innerText();
-  return Number(text.split(" ")[0]);
+  return Number(text.split(" ")[0].replaceAll(",", ""));
 }
 
 test("warm fills the cache, clear empties it, invalidate drops only matches", async ({ page }) => {
@@ -13,6 +13,10 @@ test("warm fills the cache, clear empties it, invalidate drops only matches", as
   await expect(page.getByRole("heading", { name: "Cache statistics" })).toBeVisible();
 
   await page.getByRole("button", { name: "Clear cache" }).click();
+  // Asked first, in a modal dialog.
+  const dialog = page.getByRole("dialog", { name: "Are you sure?" });
+  await expect(dialog).toContainText("Clearing the cache drops every entry");
+  await dialog.getByRole("button", { name: "Clear cache" }).click();
   await expect(page.getByRole("status")).toHaveText(/^Cleared \d+ entries$/);
   await expect.poll(() => stat(page, "Entries")).toBe(0);
 

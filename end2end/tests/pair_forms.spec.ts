@@ -44,6 +44,9 @@ test("editing a pair saves and shows the saved values; deactivate from its page"
   await expect(page.getByText("must be at most 100")).toBeVisible();
 
   await page.getByRole("button", { name: "Deactivate" }).click();
+  const dialog = page.getByRole("dialog", { name: "Are you sure?" });
+  await expect(dialog).toContainText("Deactivating DOT/USDT stops every bot opening positions in it.");
+  await dialog.getByRole("button", { name: "Deactivate" }).click();
   await expect(page.getByRole("status")).toHaveText("DOT/USDT is now inactive.");
   await expect(page.getByRole("button", { name: "Activate" })).toBeVisible();
   await page.getByRole("button", { name: "Activate" }).click();
@@ -116,7 +119,11 @@ test("system: toggle paper trading, change the check interval, refuse a non-numb
   await general.getByLabel("Paper trading").selectOption("false");
   await general.getByLabel("Check interval").fill("45");
   await general.getByRole("button", { name: "Save general" }).click();
-  await expect(page.getByRole("status")).toHaveText(/Saved \d+ settings\./);
+  // Live trading is asked about first.
+  const dialog = page.getByRole("dialog", { name: "Are you sure?" });
+  await expect(dialog).toContainText("Paper trading is off: bots send real orders.");
+  await dialog.getByRole("button", { name: "Save anyway" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved 2 settings.");
   await page.reload();
   await expect(general.getByLabel("Paper trading")).toHaveValue("false");
   await expect(general.getByLabel("Check interval")).toHaveValue("45");
@@ -132,7 +139,7 @@ test("system: toggle paper trading, change the check interval, refuse a non-numb
   await waitForHydration(page);
   await general.getByLabel("Paper trading").selectOption("true");
   await general.getByRole("button", { name: "Save general" }).click();
-  await expect(page.getByRole("status")).toHaveText(/Saved \d+ settings\./);
+  await expect(page.getByRole("status")).toHaveText("Saved 1 setting.");
 });
 
 test("cache coherence: a console edit is what the bot reads next, without waiting for the TTL", async ({ page, request }) => {

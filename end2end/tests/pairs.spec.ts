@@ -8,6 +8,9 @@ test("deactivating a pair persists across a reload", async ({ page }) => {
   const eth = () => page.getByRole("row", { name: /ETH\/USDT/ });
   await expect(eth().getByText("Active", { exact: true })).toBeVisible();
   await eth().getByRole("button", { name: "Deactivate" }).click();
+  const dialog = page.getByRole("dialog", { name: "Are you sure?" });
+  await expect(dialog).toContainText("Deactivating ETH/USDT stops every bot opening positions in it.");
+  await dialog.getByRole("button", { name: "Deactivate ETH/USDT" }).click();
   // The confirmation is rendered by the client from the server function's answer.
   await expect(page.getByRole("status")).toHaveText("ETH/USDT is now inactive.");
   await expect(eth().getByText("Inactive", { exact: true })).toBeVisible();

@@ -8,7 +8,8 @@ function cli(...args: string[]) {
   }).toString();
 }
 
-test("the Tokens page keeps working in the browser when a live token has an expiry", async ({ page }) => {
+test("the Tokens page keeps working in the browser when a live token has an expiry", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   cli("token", "create", "expiring-reader", "--scope", "read", "--expires-days", "30");
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -20,9 +21,17 @@ test("the Tokens page keeps working in the browser when a live token has an expi
   await page.getByLabel("Name").fill("after-expiring");
   await page.getByRole("button", { name: "Create token" }).click();
   await expect(page.getByRole("status")).toContainText("shown only once");
+  // The one-time token is one click from the clipboard.
+  const shown = await page.getByLabel("The new token").innerText();
+  await page.getByRole("button", { name: "Copy token" }).click();
+  await expect(page.getByText("Copied.")).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
   await expect(page.getByRole("row", { name: /after-expiring/ })).toBeVisible();
   await page.getByRole("button", { name: "Revoke after-expiring" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Revoked" })).toHaveText("Revoked token after-expiring.");
+  // Kept for the record, out of the way until asked for.
+  await expect(page.getByRole("row", { name: /after-expiring/ })).toBeHidden();
+  await page.getByLabel(/Show revoked and expired tokens/).check();
   await expect(page.getByRole("row", { name: /after-expiring/ })).toContainText("revoked");
   expect(errors, errors.join("; ")).toEqual([]);
 });

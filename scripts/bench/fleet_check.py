@@ -158,7 +158,9 @@ class Writer:
                     "form[trailing_stop_enabled]": "false", "form[trailing_stop_percent]": "2",
                     "form[max_drawdown_percent]": "15", "form[position_sizing_method]": "fixed",
                     "form[volatility_lookback_days]": "30", "form[outage_policy]": "auto",
-                    "form[version]": str(self.version(symbol))}
+                    "form[version]": str(self.version(symbol)),
+                    # As the dialog sends it: a stop loss above the take profit is asked about first.
+                    "confirm": "true"}
             self.console.post("/api/save_risk", form)
         elif path == "api":
             body = json.dumps({"stop_loss_percent": value, "take_profit_percent": "10", "max_daily_trades": 10,

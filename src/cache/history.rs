@@ -3,13 +3,13 @@
 
 use super::keys::Change;
 use super::manager::ConfigManager;
-use crate::domain::history::{ChangeRecord, HistoryFilter};
+use crate::domain::history::{ChangeRecord, HistoryFilter, HistoryPage};
 use crate::domain::ConfigError;
 use crate::store::{self, history::RevertOutcome};
 
 impl ConfigManager {
-    /// Recorded changes matching `filter`, newest first.
-    pub async fn history(&self, filter: &HistoryFilter) -> Result<Vec<ChangeRecord>, ConfigError> {
+    /// A page of the recorded changes matching `filter`, newest first, and their count.
+    pub async fn history(&self, filter: &HistoryFilter) -> Result<HistoryPage, ConfigError> {
         self.db(store::history::list(self.pool(), filter)).await
     }
 

@@ -214,7 +214,8 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Only this pair's changes (its settings, strategies and risk).
+    /// Only the changes of pairs whose symbol contains this, in any case (`btc`, `SOL/USDT`):
+    /// their settings, strategies and risk.
     pub symbol: Option<String>,
     /// Only changes from then on: 2026-11-25, 2026-11-25T14:00:00Z, or an age (30m, 2h, 7d).
     #[arg(long)]
@@ -229,6 +230,9 @@ pub struct HistoryArgs {
     /// At most this many changes.
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
+    /// Skip this many of the newest first (with --limit, a page further back).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
+    pub offset: i64,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -428,7 +432,7 @@ impl From<crate::domain::ConfigError> for Failure {
     fn from(error: crate::domain::ConfigError) -> Self {
         use crate::domain::ConfigError::*;
         let code = match &error {
-            Invalid(_) | NotFound(_) | Conflict(_) => Exit::BadInput,
+            Invalid(_) | NotFound(_) | Conflict(_) | Unconfirmed(_) => Exit::BadInput,
             Unavailable(_) | Internal(_) | Request(_) | Unauthenticated(_) | Forbidden(_)
             | TooManyAttempts(_) => Exit::Failure,
         };

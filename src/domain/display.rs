@@ -1,6 +1,7 @@
 //! How the configuration reads in a table, for the console and the CLI alike: each table's
 //! columns, declared once, and the cells of one row, formatted once.
 
+pub use super::format::thousands;
 use super::risk::RiskConfig;
 use super::trading::Allocation;
 
@@ -178,24 +179,6 @@ impl super::fleet::Reader {
             },
         ]
     }
-}
-
-/// A count with thousands separators: 1004 as "1,004".
-///
-/// ```
-/// assert_eq!(botconfig::domain::display::thousands(1_000_000), "1,000,000");
-/// assert_eq!(botconfig::domain::display::thousands(999), "999");
-/// ```
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -62,6 +62,18 @@ impl FieldErrors {
     }
 }
 
+impl FieldErrors {
+    /// Every error as a sentence that names its field as the form labels it: "Stop loss (%)
+    /// must be at most 100."
+    pub fn in_words(&self) -> String {
+        self.0
+            .iter()
+            .map(|e| format!("{} {}.", super::fields::form_label(&e.field), e.message))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 impl fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.0.iter().enumerate() {
@@ -102,6 +114,11 @@ pub enum ConfigError {
     /// Too many failed sign-ins; try again later.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// Allowed, but worth a second thought (it adds a warning, switches paper trading off,
+    /// stops a pair, empties the cache): nothing was done. Each entry says why in words;
+    /// the same request, confirmed, does it.
+    #[error("confirm first: {}", .0.join("; "))]
+    Unconfirmed(Vec<String>),
     /// The request did not reach the server function or its answer was unreadable.
     #[error("request failed: {0}")]
     Request(String),

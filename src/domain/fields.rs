@@ -372,6 +372,31 @@ pub fn label_of(name: &str) -> Option<&'static str> {
         })
 }
 
+/// A snake_case key as a readable label.
+pub fn readable_name(key: &str) -> String {
+    let spaced = key.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A field as its form labels it, unit and all ("Stop loss (%)"), for messages to people:
+/// a rule's label, a known column's, a strategy's `rsi.weight` as "Weight", or the key in
+/// words (`check_interval`: "Check interval").
+pub fn form_label(field: &str) -> String {
+    let rule = pair::FIELDS
+        .iter()
+        .chain(risk::FIELDS.iter())
+        .find(|rule| rule.name == field);
+    if let Some(rule) = rule {
+        return rule.label.to_owned();
+    }
+    let own = field.rsplit('.').next().unwrap_or(field);
+    label_of(own).map_or_else(|| readable_name(own), str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,5 +524,21 @@ mod tests {
             Some("must be greater than 0")
         );
         assert_eq!(pair::MIN_TRADE_AMOUNT.check("0"), None);
+    }
+
+    #[test]
+    fn an_error_names_its_field_as_the_form_labels_it() {
+        assert_eq!(form_label("stop_loss_percent"), "Stop loss (%)");
+        assert_eq!(form_label("rsi.weight"), "Weight");
+        assert_eq!(form_label("macd.fast_period"), "Fast period");
+        assert_eq!(form_label("check_interval"), "Check interval");
+        let errors = crate::domain::FieldErrors(vec![
+            crate::domain::FieldError::new("stop_loss_percent", "must be at most 100"),
+            crate::domain::FieldError::new("max_daily_trades", "must be a whole number"),
+        ]);
+        assert_eq!(
+            errors.in_words(),
+            "Stop loss (%) must be at most 100. Max daily trades must be a whole number."
+        );
     }
 }

@@ -101,12 +101,114 @@ pub struct ChangeRecord {
 /// Which changes to list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HistoryFilter {
+    /// Part of a pair's symbol, in any case: `btc` finds BTC/USDT's and BTC/EUR's changes.
     pub symbol: Option<String>,
     pub table: Option<String>,
     pub actor: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// At most this many (0: 200).
     pub limit: i64,
+    /// After skipping this many, newest first.
+    pub offset: i64,
+}
+
+/// The changes a filter shows at once, a page of the history.
+pub const HISTORY_PAGE_SIZE: i64 = 100;
+
+/// One page of the changes matching a filter, and how many match in all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub changes: Vec<ChangeRecord>,
+    pub total: i64,
+}
+
+impl HistoryPage {
+    /// "Changes 101–200 of 1,234." (or "No changes match."), for the page's caption.
+    pub fn caption(&self, offset: i64) -> String {
+        let n = |n: i64| super::format::thousands(n.max(0) as usize);
+        let shown = self.changes.len() as i64;
+        match (shown, self.total) {
+            (_, 0) => "No changes match.".to_owned(),
+            (0, total) => format!("No changes on this page; {} match in all.", n(total)),
+            (1, 1) => "1 change.".to_owned(),
+            (shown, total) if offset == 0 && shown == total => format!("{} changes.", n(total)),
+            (shown, total) => format!(
+                "Changes {}–{} of {}.",
+                n(offset + 1),
+                n(offset + shown),
+                n(total)
+            ),
+        }
+    }
+}
+
+/// The History page's filters and page as its URL carries them (`?pair=btc&page=3`), text as
+/// typed: `filter` reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    pub pair: String,
+    pub table: String,
+    pub actor: String,
+    pub since: String,
+    /// From 1.
+    pub page: i64,
+}
+
+impl HistoryQuery {
+    /// From the URL's parameters; a page that is not a number from 1 is the first.
+    pub fn from_params(param: impl Fn(&str) -> Option<String>) -> HistoryQuery {
+        let text = |name: &str| param(name).unwrap_or_default().trim().to_owned();
+        HistoryQuery {
+            pair: text("pair"),
+            table: text("table"),
+            actor: text("actor"),
+            since: text("since"),
+            page: text("page").parse().ok().filter(|p| *p >= 1).unwrap_or(1),
+        }
+    }
+
+    /// The URL's query for these filters at `page`.
+    pub fn at_page(&self, page: i64) -> String {
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
+        super::format::query_string(&[
+            ("pair", &self.pair),
+            ("table", &self.table),
+            ("actor", &self.actor),
+            ("since", &self.since),
+            ("page", &page),
+        ])
+    }
+
+    /// The first change of this page, counted from 0.
+    pub fn offset(&self) -> i64 {
+        (self.page.max(1) - 1).saturating_mul(HISTORY_PAGE_SIZE)
+    }
+
+    /// The filter this asks for; a time that is not one is refused with how to write it.
+    pub fn filter(&self, now: DateTime<Utc>) -> Result<HistoryFilter, super::FieldError> {
+        let given = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(HistoryFilter {
+            symbol: given(&self.pair),
+            table: given(&self.table),
+            actor: given(&self.actor),
+            since: given(&self.since)
+                .map(|since| parse_since(&since, now))
+                .transpose()?,
+            until: None,
+            limit: HISTORY_PAGE_SIZE,
+            offset: self.offset(),
+        })
+    }
+
+    /// How many pages `total` changes fill.
+    pub fn pages(total: i64) -> i64 {
+        ((total + HISTORY_PAGE_SIZE - 1) / HISTORY_PAGE_SIZE).max(1)
+    }
 }
 
 /// The tables whose changes are recorded, for a filter's choices.
@@ -201,6 +303,17 @@ impl ChangeRecord {
 fn show(column: &str, value: &serde_json::Value) -> String {
     let text = match value {
         serde_json::Value::Null => return "(none)".into(),
+        // A setting's value is text: a boolean one reads on/off like a boolean column.
+        serde_json::Value::String(s)
+            if column == "config_value" && s.eq_ignore_ascii_case("true") =>
+        {
+            return "on".into()
+        }
+        serde_json::Value::String(s)
+            if column == "config_value" && s.eq_ignore_ascii_case("false") =>
+        {
+            return "off".into()
+        }
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Bool(true) => return "on".into(),
         serde_json::Value::Bool(false) => return "off".into(),
@@ -332,6 +445,13 @@ mod tests {
             json!({"config_value": "30"}),
         );
         assert_eq!(c.describe(), ["check interval 60 → 30"]);
+        let paper = change(
+            "system_config",
+            "paper_trading",
+            json!({"config_value": "true"}),
+            json!({"config_value": "false"}),
+        );
+        assert_eq!(paper.describe(), ["paper trading on → off"]);
         let secret = change(
             "system_config",
             "exchange_api_key",
@@ -339,5 +459,56 @@ mod tests {
             json!({"config_value": "(secret, changed)"}),
         );
         assert_eq!(secret.describe(), ["exchange api key changed"]);
+    }
+
+    #[test]
+    fn a_history_query_pages_by_its_url_and_keeps_the_filters() {
+        let params = [
+            ("pair", " btc "),
+            ("table", "pair_risk_config"),
+            ("page", "3"),
+        ];
+        let query = HistoryQuery::from_params(|name| {
+            params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        });
+        assert_eq!(query.pair, "btc");
+        assert_eq!(query.offset(), 2 * HISTORY_PAGE_SIZE);
+        assert_eq!(query.at_page(4), "?pair=btc&table=pair_risk_config&page=4");
+        assert_eq!(query.at_page(1), "?pair=btc&table=pair_risk_config");
+        let now = Utc::now();
+        let filter = query.filter(now).unwrap();
+        assert_eq!(filter.symbol.as_deref(), Some("btc"));
+        assert_eq!((filter.limit, filter.offset), (HISTORY_PAGE_SIZE, 200));
+        for bad in ["0", "-2", "two", ""] {
+            let query = HistoryQuery::from_params(|n| (n == "page").then(|| bad.to_owned()));
+            assert_eq!(query.page, 1, "{bad}");
+        }
+        let since = HistoryQuery {
+            since: "yesterday".into(),
+            ..HistoryQuery::default()
+        };
+        assert!(since.filter(now).is_err());
+        assert_eq!(HistoryQuery::pages(0), 1);
+        assert_eq!(HistoryQuery::pages(HISTORY_PAGE_SIZE), 1);
+        assert_eq!(HistoryQuery::pages(HISTORY_PAGE_SIZE + 1), 2);
+    }
+
+    #[test]
+    fn a_history_page_says_which_changes_it_shows_of_how_many() {
+        let page = |shown: usize, total: i64| HistoryPage {
+            changes: vec![change("system_config", "check_interval", json!({}), json!({})); shown],
+            total,
+        };
+        assert_eq!(page(0, 0).caption(0), "No changes match.");
+        assert_eq!(page(1, 1).caption(0), "1 change.");
+        assert_eq!(page(7, 7).caption(0), "7 changes.");
+        assert_eq!(page(100, 1234).caption(100), "Changes 101–200 of 1,234.");
+        assert_eq!(
+            page(0, 1234).caption(5000),
+            "No changes on this page; 1,234 match in all."
+        );
     }
 }

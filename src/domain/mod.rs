@@ -12,6 +12,7 @@ pub mod display;
 pub mod error;
 pub mod fields;
 pub mod fleet;
+pub mod format;
 pub mod forms;
 pub mod history;
 pub mod number;

@@ -121,39 +121,21 @@ impl PairQuery {
 
     /// The URL's query for this list (`?q=sol&sort=initial_balance&desc=1`), defaults left out.
     pub fn to_query(&self) -> String {
-        let mut parts = Vec::new();
-        let encode = |s: &str| {
-            s.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect::<String>()
-        };
-        if !self.text.is_empty() {
-            parts.push(format!("q={}", encode(&self.text)));
-        }
-        if let Some(quote) = &self.quote {
-            parts.push(format!("quote={}", encode(quote)));
-        }
-        if let Some(state) = self.state {
-            parts.push(format!("state={}", state.as_str()));
-        }
-        if self.sort != SortKey::Symbol {
-            parts.push(format!("sort={}", self.sort.as_str()));
-        }
-        if self.descending {
-            parts.push("desc=1".to_owned());
-        }
-        if self.page > 1 {
-            parts.push(format!("page={}", self.page));
-        }
-        match parts.is_empty() {
-            true => String::new(),
-            false => format!("?{}", parts.join("&")),
-        }
+        let page = self.page.to_string();
+        super::format::query_string(&[
+            ("q", &self.text),
+            ("quote", self.quote.as_deref().unwrap_or_default()),
+            ("state", self.state.map_or("", StateFilter::as_str)),
+            (
+                "sort",
+                match self.sort {
+                    SortKey::Symbol => "",
+                    other => other.as_str(),
+                },
+            ),
+            ("desc", if self.descending { "1" } else { "" }),
+            ("page", if self.page > 1 { &page } else { "" }),
+        ])
     }
 
     /// The same list sorted by `key`: ascending first, the other way on a second click.

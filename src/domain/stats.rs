@@ -85,27 +85,35 @@ impl CacheStats {
             (Some(at), Some(ms)) => format!("{} ({ms} ms)", at.format("%Y-%m-%d %H:%M:%S UTC")),
             _ => "never".to_owned(),
         };
+        use super::format::{bytes, micros, thousands};
+        let count = |n: u64| thousands(n as usize);
         vec![
             (
                 "Entries",
                 format!(
                     "{} ({} live, {} expired)",
-                    self.entries_total, self.entries_live, self.entries_expired
+                    count(self.entries_total),
+                    count(self.entries_live),
+                    count(self.entries_expired)
                 ),
             ),
             (
                 "Bytes used",
-                format!("{} of {}", self.bytes_used, self.bytes_max),
+                format!("{} of {}", bytes(self.bytes_used), bytes(self.bytes_max)),
             ),
-            ("Hits", self.hits.to_string()),
-            ("Misses", self.misses.to_string()),
-            ("Bypasses (no-cache reads)", self.bypasses.to_string()),
+            ("Hits", count(self.hits)),
+            ("Misses", count(self.misses)),
+            ("Bypasses (no-cache reads)", count(self.bypasses)),
             ("Hit ratio", format!("{}%", self.hit_ratio_percent)),
             (
                 "Loads",
-                format!("{} ({} failed)", self.loads, self.load_failures),
+                format!(
+                    "{} ({} failed)",
+                    count(self.loads),
+                    count(self.load_failures)
+                ),
             ),
-            ("Mean load time", format!("{} µs", self.mean_load_micros)),
+            ("Mean load time", micros(self.mean_load_micros)),
             (
                 "Evictions",
                 format!(

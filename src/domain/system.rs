@@ -1,5 +1,6 @@
 //! Global system settings: typed values stored as text, grouped by category.
 
+pub use super::fields::readable_name;
 use super::fields::FieldKind;
 use super::number::{check_decimal, check_integer, parse_bool};
 use super::{ConfigError, FieldError};
@@ -311,16 +312,6 @@ impl SystemSetting {
     /// "max_concurrent_positions" → "Max concurrent positions".
     pub fn label(&self) -> String {
         readable_name(&self.key)
-    }
-}
-
-/// A snake_case key as a readable label.
-pub fn readable_name(key: &str) -> String {
-    let spaced = key.replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -164,6 +164,17 @@ pub fn warnings(configs: &[&TradingConfig], paper_trading: bool) -> Vec<Warning>
     out
 }
 
+/// The warnings in `after` that `before` did not have: a warning is the same one when it is
+/// about the same pair and fields, whatever the values it quotes now.
+pub fn added(before: &[Warning], after: &[Warning]) -> Vec<Warning> {
+    let same = |a: &Warning, b: &Warning| a.symbol == b.symbol && a.fields == b.fields;
+    after
+        .iter()
+        .filter(|new| !before.iter().any(|old| same(old, new)))
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +287,34 @@ mod tests {
             ]
         );
         assert_eq!(found[1].href, "/system#field-paper-trading");
+    }
+
+    #[test]
+    fn a_warning_is_new_only_when_no_warning_was_about_the_same_fields() {
+        let mut before = config("ETH/USDT", dec!(10));
+        before.risk.take_profit_percent = dec!(2);
+        let mut worse = before.clone();
+        worse.risk.stop_loss_percent = dec!(9);
+        let then = pair_warnings(&before);
+        assert_eq!(messages(&then).len(), 1, "{:?}", messages(&then));
+        assert!(
+            added(&then, &pair_warnings(&worse)).is_empty(),
+            "a warning that quotes other values is still the one the pair had"
+        );
+        let mut trailing = worse.clone();
+        trailing.risk.trailing_stop_enabled = true;
+        trailing.risk.trailing_stop_percent = dec!(12);
+        let new = added(&then, &pair_warnings(&trailing));
+        assert_eq!(
+            new.iter().map(|w| w.fields.clone()).collect::<Vec<_>>(),
+            [vec![
+                "trailing_stop_percent".to_owned(),
+                "stop_loss_percent".to_owned()
+            ]]
+        );
+        assert!(
+            added(&pair_warnings(&trailing), &then).is_empty(),
+            "mending adds nothing"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub fn status_of(error: &ConfigError) -> StatusCode {
         ConfigError::NotFound(_) => StatusCode::NOT_FOUND,
         ConfigError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ConfigError::Conflict(_) => StatusCode::CONFLICT,
+        ConfigError::Unconfirmed(_) => StatusCode::PRECONDITION_REQUIRED,
         ConfigError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ConfigError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         ConfigError::Request(_) => StatusCode::BAD_REQUEST,

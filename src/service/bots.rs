@@ -138,10 +138,7 @@ impl ConfigService {
             (ReadFrom::Cache, Some(ms)) => ms as f64 / 1000.0,
             (ReadFrom::Cache, None) => f64::INFINITY,
         };
-        let paper = match find("paper_trading") {
-            Some(setting) => setting.bool()?,
-            None => true,
-        };
+        let paper = paper_trading_of(&settings)?;
         let refusal = (!policy.allows_trading(age_seconds, grace_seconds, paper)).then(|| {
             format!(
                 "configuration unconfirmed for {age_seconds:.0} s, past the {grace_seconds} s grace period: outage policy {policy} stops new positions"
@@ -169,10 +166,7 @@ impl ConfigService {
                     .push(format!("required setting {key} is missing"));
             }
         }
-        let paper_trading = match settings.iter().find(|s| s.key == "paper_trading") {
-            Some(setting) => setting.bool()?,
-            None => true,
-        };
+        let paper_trading = paper_trading_of(&settings)?;
         let configs_of: Vec<&TradingConfig> = configs.iter().map(|c| c.as_ref()).collect();
         report.details = crate::domain::warnings::warnings(&configs_of, paper_trading);
         report
@@ -189,6 +183,14 @@ impl ConfigService {
             }
         }
         Ok(report)
+    }
+}
+
+/// Whether the settings keep bots on paper (no setting: they do, the safe side).
+pub(super) fn paper_trading_of(settings: &[SystemSetting]) -> Result<bool, ConfigError> {
+    match settings.iter().find(|s| s.key == "paper_trading") {
+        Some(setting) => setting.bool(),
+        None => Ok(true),
     }
 }
 

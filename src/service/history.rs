@@ -2,12 +2,12 @@
 //! history` / `botconfig revert`.
 
 use super::ConfigService;
-use crate::domain::history::{ChangeRecord, HistoryFilter};
+use crate::domain::history::{ChangeRecord, HistoryFilter, HistoryPage};
 use crate::domain::ConfigError;
 
 impl ConfigService {
-    /// Recorded changes matching `filter`, newest first.
-    pub async fn history(&self, filter: &HistoryFilter) -> Result<Vec<ChangeRecord>, ConfigError> {
+    /// A page of the recorded changes matching `filter`, newest first, and their count.
+    pub async fn history(&self, filter: &HistoryFilter) -> Result<HistoryPage, ConfigError> {
         self.manager.history(filter).await
     }
 

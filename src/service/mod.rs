@@ -5,12 +5,14 @@
 
 pub mod accounts;
 mod bots;
+mod confirm;
 mod console;
 pub mod fleet;
 mod history;
 mod transfer;
 
 pub use bots::{portfolio_from, ReadFrom};
+pub use confirm::Proposal;
 
 use crate::cache::ConfigManager;
 use crate::domain::pair::Symbol;

@@ -1,7 +1,7 @@
 //! The history the schema's triggers record (`config_changes`), and reverting it.
 
 use super::{StoreError, StoreResult, Writer};
-use crate::domain::history::{ChangeRecord, HistoryFilter};
+use crate::domain::history::{ChangeRecord, HistoryFilter, HistoryPage};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 struct ChangeRow {
@@ -40,27 +40,47 @@ impl From<ChangeRow> for ChangeRecord {
     }
 }
 
-/// Changes matching `filter`, newest first.
-pub async fn list(pool: &PgPool, filter: &HistoryFilter) -> StoreResult<Vec<ChangeRecord>> {
+/// A page of the changes matching `filter`, newest first, and how many match in all.
+pub async fn list(pool: &PgPool, filter: &HistoryFilter) -> StoreResult<HistoryPage> {
     let limit = if filter.limit > 0 { filter.limit } else { 200 };
+    let offset = filter.offset.max(0);
+    // strpos on upper-cased text: a part of a symbol in any case, and no LIKE wildcards to
+    // escape in what the operator typed.
     let rows = sqlx::query_as!(
         ChangeRow,
         "SELECT id, changed_at, txid, actor, source, table_name, operation, row_id, subject, symbol, before, after, reason \
          FROM config_changes \
-         WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR table_name = $2) \
+         WHERE ($1::text IS NULL OR strpos(upper(symbol), upper($1)) > 0) AND ($2::text IS NULL OR table_name = $2) \
            AND ($3::text IS NULL OR actor = $3) \
            AND ($4::timestamptz IS NULL OR changed_at >= $4) AND ($5::timestamptz IS NULL OR changed_at < $5) \
-         ORDER BY changed_at DESC, id DESC LIMIT $6",
+         ORDER BY changed_at DESC, id DESC LIMIT $6 OFFSET $7",
         filter.symbol,
         filter.table,
         filter.actor,
         filter.since,
         filter.until,
-        limit
+        limit,
+        offset
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(ChangeRecord::from).collect())
+    let total = sqlx::query_scalar!(
+        "SELECT count(*) AS \"total!\" FROM config_changes \
+         WHERE ($1::text IS NULL OR strpos(upper(symbol), upper($1)) > 0) AND ($2::text IS NULL OR table_name = $2) \
+           AND ($3::text IS NULL OR actor = $3) \
+           AND ($4::timestamptz IS NULL OR changed_at >= $4) AND ($5::timestamptz IS NULL OR changed_at < $5)",
+        filter.symbol,
+        filter.table,
+        filter.actor,
+        filter.since,
+        filter.until,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(HistoryPage {
+        changes: rows.into_iter().map(ChangeRecord::from).collect(),
+        total,
+    })
 }
 
 /// The actors that appear in the history, for a filter's choices.

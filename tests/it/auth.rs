@@ -294,7 +294,12 @@ async fn a_viewer_sees_pages_and_is_refused_every_change(pool: PgPool) {
             .await
             .unwrap();
     assert!(active);
-    let (status, body) = editor.send(toggle()).await;
+    let (status, body) = editor
+        .send(form(
+            SetPairActive::PATH,
+            "symbol=BTC%2FUSDT&active=false&confirm=true",
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let change = crate::helpers::latest_change(&pool).await;
     assert_eq!((change.0.as_str(), change.1.as_str()), ("edith", "console"));

@@ -17,6 +17,7 @@ async fn latest(service: &ConfigService) -> ChangeRecord {
         .history(&HistoryFilter::default())
         .await
         .unwrap()
+        .changes
         .into_iter()
         .next()
         .expect("a recorded change")
@@ -145,7 +146,8 @@ async fn a_deleted_pair_comes_back_with_its_risk_and_strategies(pool: PgPool) {
             ..HistoryFilter::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .changes;
     let deletion = dot
         .iter()
         .filter(|c| c.operation == "delete")
@@ -182,7 +184,11 @@ async fn a_secret_is_never_in_the_history_and_cannot_be_reverted(pool: PgPool) {
         .await
         .unwrap();
     let alice = service(&pool, "alice");
-    let changes = alice.history(&HistoryFilter::default()).await.unwrap();
+    let changes = alice
+        .history(&HistoryFilter::default())
+        .await
+        .unwrap()
+        .changes;
     let text = serde_json::to_string(&changes).unwrap();
     assert!(
         !text.contains("k-original-123") && !text.contains("k-rotated-456"),
@@ -262,4 +268,73 @@ async fn the_cli_records_its_user_and_lists_and_reverts(pool: PgPool) {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is not a time"), "{}", stderr(&out));
+}
+
+#[sqlx::test]
+async fn the_history_pages_past_its_first_rows_and_finds_a_pair_by_part_of_its_symbol(
+    pool: PgPool,
+) {
+    // 250 changes of BTC/USDT's risk, one statement each, as a busy day of edits makes.
+    sqlx::query(
+        "DO $$ BEGIN FOR i IN 1..250 LOOP \
+           UPDATE pair_risk_config SET max_daily_trades = i \
+           WHERE pair_id = (SELECT id FROM trading_pairs WHERE symbol = 'BTC/USDT'); \
+         END LOOP; END $$",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let alice = service(&pool, "alice");
+    let page = |offset: i64, symbol: &str| {
+        let filter = HistoryFilter {
+            symbol: Some(symbol.into()),
+            table: Some("pair_risk_config".into()),
+            limit: 100,
+            offset,
+            ..HistoryFilter::default()
+        };
+        let alice = alice.clone();
+        async move { alice.history(&filter).await.unwrap() }
+    };
+    let (first, second, third) = (
+        page(0, "btc/u").await,
+        page(100, "btc/u").await,
+        page(200, "btc/u").await,
+    );
+    assert_eq!(
+        first.total, 250,
+        "every change is counted, not the first 200"
+    );
+    assert_eq!(
+        (
+            first.changes.len(),
+            second.changes.len(),
+            third.changes.len()
+        ),
+        (100, 100, 50)
+    );
+    let ids = [&first, &second, &third]
+        .iter()
+        .flat_map(|p| p.changes.iter().map(|c| c.id))
+        .collect::<Vec<_>>();
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "newest first, no change on two pages, none skipped"
+    );
+    assert_eq!(
+        first.changes[0].describe(),
+        ["max daily trades 249 → 250"],
+        "the newest first"
+    );
+    assert_eq!(
+        third.changes.last().unwrap().describe(),
+        ["max daily trades 10 → 1"]
+    );
+
+    // Any case, any part; what the operator types is text, never a pattern.
+    assert_eq!(page(0, "BtC").await.total, 250);
+    assert_eq!(page(0, "usdt").await.total, 250);
+    for pattern in ["_", "%", "B_C"] {
+        assert_eq!(page(0, pattern).await.total, 0, "{pattern}");
+    }
 }

@@ -180,11 +180,24 @@ async fn a_save_without_its_booleans_changes_nothing(pool: PgPool) {
     assert!(body.contains("not_a_setting"), "{body}");
     assert_eq!(setting(&pool, "paper_trading").await, "true");
 
-    // The same form from the console, complete, saves.
+    // The same form from the console, complete, switches paper trading off: it is asked
+    // about first (428, nothing saved), and saves once confirmed.
     let complete = full.replace("&form[values][not_a_setting]=1", "");
     let (status, body) = app
         .admin()
         .send(form_post(SaveSettings::PATH, console, &complete))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    assert!(
+        body.contains("Paper trading is off: bots send real orders."),
+        "{body}"
+    );
+    assert_eq!(setting(&pool, "paper_trading").await, "true");
+    assert_eq!(setting(&pool, "check_interval").await, "60");
+    let confirmed = format!("{complete}&confirm=true");
+    let (status, body) = app
+        .admin()
+        .send(form_post(SaveSettings::PATH, console, &confirmed))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(setting(&pool, "paper_trading").await, "false");
@@ -275,7 +288,7 @@ async fn every_error_answers_with_its_status(pool: PgPool) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let stale = "symbol=BTC%2FUSDT&version=99&form[initial_balance]=3000&form[trade_size_usd]=200\
                  &form[max_position_percent]=30&form[min_trade_amount]=0.00001&form[max_trade_amount]=100\
-                 &form[price_precision]=2&form[amount_precision]=6";
+                 &form[price_precision]=2&form[amount_precision]=6&confirm=true";
     let (status, body) = app.admin().send(form(SavePair::PATH, stale)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 

@@ -12,6 +12,7 @@ mod auth;
 mod bulk;
 mod cache;
 mod cli;
+mod confirm;
 mod copy;
 mod faults;
 mod fleet;

@@ -91,7 +91,11 @@ async fn a_secret_never_leaves_the_server_but_bots_have_it(pool: PgPool) {
     );
 
     // The history says it changed, never to or from what.
-    let history = alice.history(&HistoryFilter::default()).await.unwrap();
+    let history = alice
+        .history(&HistoryFilter::default())
+        .await
+        .unwrap()
+        .changes;
     let text = serde_json::to_string(&history).unwrap();
     assert!(!text.contains(SECRET) && !text.contains(ROTATED));
     assert_eq!(history[0].describe(), ["exchange api key changed"]);

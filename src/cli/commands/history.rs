@@ -4,16 +4,14 @@ use crate::cli::output::{show, Column};
 use crate::cli::{Exit, Failure, HistoryArgs, RollbackArgs};
 use crate::domain::display::{history_cells, HISTORY_COLUMNS};
 use crate::domain::history::{parse_since, ChangeRecord, HistoryFilter};
-use crate::service::{parse_symbol, ConfigService};
+use crate::service::ConfigService;
 
 /// The recorded changes, newest first: a table, or JSON.
 pub async fn history(service: &ConfigService, args: HistoryArgs) -> Result<Exit, Failure> {
     let symbol = args
         .symbol
-        .as_deref()
-        .map(parse_symbol)
-        .transpose()?
-        .map(|s| s.to_string());
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     let since = args
         .since
         .as_deref()
@@ -27,15 +25,21 @@ pub async fn history(service: &ConfigService, args: HistoryArgs) -> Result<Exit,
         since,
         until: None,
         limit: args.limit,
+        offset: args.offset,
     };
-    let changes = service.history(&filter).await?;
+    let page = service.history(&filter).await?;
     let columns: &[Column] = HISTORY_COLUMNS;
-    show(
-        &changes,
+    let exit = show(
+        &page.changes,
         args.json,
         columns,
         |changes: &Vec<ChangeRecord>| changes.iter().map(history_cells).collect(),
-    )
+    )?;
+    if !args.json {
+        // On stderr: a pipe reading the table gets the table only.
+        eprintln!("{}", page.caption(filter.offset));
+    }
+    Ok(exit)
 }
 
 /// Reverts one change (or everything made with it), as a new change.

@@ -1,12 +1,14 @@
 //! Pieces every page uses: labelled fields, error notes, save outcomes, status badges.
 
 pub mod bulk;
+pub mod confirm;
 pub mod copy_from;
 pub mod not_found;
 pub mod pair_form;
 pub mod pair_scope;
 pub mod pause;
 pub mod trading_mode;
+pub mod unsaved;
 
 use crate::domain::display::Column;
 use crate::domain::ConfigError;
@@ -17,8 +19,9 @@ use leptos::prelude::*;
 pub fn ErrorNote(error: ConfigError) -> impl IntoView {
     let (title, detail) = match &error {
         ConfigError::NotFound(what) => ("Not found", format!("{what} does not exist.")),
-        ConfigError::Invalid(errors) => ("Invalid input", errors.to_string()),
+        ConfigError::Invalid(errors) => ("Invalid input", errors.in_words()),
         ConfigError::Conflict(message) => ("Conflict", message.clone()),
+        ConfigError::Unconfirmed(questions) => ("Not done yet:", questions.join(" ")),
         ConfigError::Unavailable(message) => ("Database unavailable", message.clone()),
         ConfigError::Internal(message) => ("Internal error", message.clone()),
         ConfigError::Request(message) => ("Request failed", message.clone()),
@@ -280,15 +283,35 @@ where
     T: Clone + Send + Sync + 'static,
     S: Get<Value = Option<Result<T, ConfigError>>> + Copy + Send + Sync + 'static,
 {
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Err(ConfigError::Invalid(_)))) {
+            focus_first_invalid_field();
+        }
+    });
     move || {
         value.get().map(|result| match result {
             Ok(saved) => leptos::either::Either::Left(view! { <p class="note ok" role="status">{success(&saved)}</p> }),
             Err(ConfigError::Invalid(errors)) => leptos::either::Either::Right(view! {
-                <div class="note error" role="alert">"Nothing was saved. " {errors.to_string()}</div>
+                <div class="note error" role="alert">"Nothing was saved. " {errors.in_words()}</div>
             }.into_any()),
             Err(error) => leptos::either::Either::Right(view! { <ErrorNote error/> }.into_any()),
         })
     }
+}
+
+/// Moves the keyboard to the first field marked invalid, once the page shows the marks: a
+/// refused save leaves the operator at what to mend, not on Save.
+fn focus_first_invalid_field() {
+    use leptos::wasm_bindgen::JsCast;
+    request_animation_frame(|| {
+        let first = document()
+            .query_selector("[aria-invalid=\"true\"]")
+            .ok()
+            .flatten();
+        if let Some(field) = first.and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            let _ = field.focus();
+        }
+    });
 }
 
 /// A counter that moves when a save succeeded or was refused as stale: pages key their

@@ -8,15 +8,22 @@ use crate::web::components::{loaded_or, ErrorNote};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-/// Activates or deactivates a pair.
+/// Activates or deactivates a pair; deactivating an active one only once `confirm`ed.
 #[server]
-pub async fn set_pair_active(symbol: String, active: bool) -> Result<TradingPair, ConfigError> {
+pub async fn set_pair_active(
+    symbol: String,
+    active: bool,
+    #[server(default)] confirm: bool,
+) -> Result<TradingPair, ConfigError> {
     crate::web::as_role(
         crate::domain::auth::Role::Editor,
         move |service| async move {
-            service
-                .set_pair_active(&crate::service::parse_symbol(&symbol)?, active)
-                .await
+            let symbol = crate::service::parse_symbol(&symbol)?;
+            if !active {
+                let proposal = crate::service::Proposal::Deactivate(symbol.clone());
+                service.ask_first(&proposal, confirm).await?;
+            }
+            service.set_pair_active(&symbol, active).await
         },
     )
     .await

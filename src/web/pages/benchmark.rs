@@ -165,11 +165,25 @@ fn Chart(report: BenchmarkReport) -> impl IntoView {
         .map(|(_, _, ns)| ((*ns).max(1) as f64).log10())
         .fold(1.0, f64::max)
         .ceil();
-    let height = bars.len() as f64 * (BAR + 8.0) + 30.0;
+    let bars_height = bars.len() as f64 * (BAR + 8.0);
+    let height = bars_height + 44.0;
     let scale = move |ns: u64| ((ns.max(1) as f64).log10() / max_log * WIDTH).max(2.0);
+    // A tick at each power of ten: 1 ns, 10 ns, … 1 µs, …
+    let ticks = (0..=max_log as u32)
+        .map(|power| {
+            let x = LEFT + f64::from(power) / max_log * WIDTH;
+            view! {
+                <g class="tick">
+                    <line x1=x x2=x y1=0.0 y2=bars_height + 4.0/>
+                    <text x=x y=bars_height + 18.0 text-anchor="middle" class="axis">{format_ns(10u64.pow(power)).replace(".00", "")}</text>
+                </g>
+            }
+        })
+        .collect_view();
     view! {
         <figure>
             <svg role="img" aria-label="Median time per iteration, log scale" width=LEFT + WIDTH + 90.0 height=height viewBox=format!("0 0 {} {height}", LEFT + WIDTH + 90.0)>
+                {ticks}
                 {bars.into_iter().enumerate().map(|(i, (label, mode, ns))| {
                     let y = i as f64 * (BAR + 8.0) + 4.0;
                     let class = format!("bar {}", mode.as_str());
@@ -181,7 +195,7 @@ fn Chart(report: BenchmarkReport) -> impl IntoView {
                         </g>
                     }
                 }).collect_view()}
-                <text x=LEFT y=height - 6.0 class="axis">{format!("log scale: 1 ns to 10^{max_log} ns")}</text>
+                <text x=LEFT y=height - 6.0 class="axis">"log scale: each tick is ten times the last"</text>
             </svg>
             <figcaption>"Median time per iteration (shorter is faster), log scale"</figcaption>
         </figure>

@@ -7,6 +7,7 @@ use crate::domain::trading::PortfolioSettings;
 use crate::domain::warnings::ValidationReport;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::confirm::{questions_of, ConfirmDialog, SubmitButton};
 use crate::web::components::PageTitle;
 use crate::web::components::{ticker, DataTable, ErrorNote, Loaded};
 use leptos::either::Either;
@@ -45,16 +46,24 @@ pub async fn warm_cache() -> Result<WarmReport, ConfigError> {
     .await
 }
 
+/// Empties the cache, once `confirm`ed.
 #[server]
-pub async fn clear_cache() -> Result<u64, ConfigError> {
+pub async fn clear_cache(#[server(default)] confirm: bool) -> Result<u64, ConfigError> {
     crate::web::as_role(Role::Admin, move |service| async move {
+        let proposal = crate::service::Proposal::ClearCache;
+        service.ask_first(&proposal, confirm).await?;
         Ok(service.clear().await)
     })
     .await
 }
 
+/// Drops the entries matching `pattern`; one that matches everything is a clear, made only
+/// once `confirm`ed.
 #[server]
-pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigError> {
+pub async fn invalidate_cache(
+    pattern: String,
+    #[server(default)] confirm: bool,
+) -> Result<(String, u64), ConfigError> {
     // A pattern that drops everything is a clear, and needs the rights of one.
     let needed = match crate::service::ConfigService::invalidation_clears(&pattern) {
         Ok(true) => Role::Admin,
@@ -62,6 +71,10 @@ pub async fn invalidate_cache(pattern: String) -> Result<(String, u64), ConfigEr
         Err(invalid) => return crate::web::answer(Err(invalid)),
     };
     crate::web::as_role(needed, move |service| async move {
+        if needed == Role::Admin {
+            let proposal = crate::service::Proposal::ClearCache;
+            service.ask_first(&proposal, confirm).await?;
+        }
         let dropped = service.invalidate(&pattern).await?;
         Ok((pattern, dropped))
     })
@@ -94,11 +107,17 @@ pub fn DashboardPage() -> impl IntoView {
             <h2 id="stats-title">"Cache statistics"</h2>
             <div class="cache-actions">
                 <Can role=Role::Editor><ActionForm action=warm><button type="submit">"Warm cache"</button></ActionForm></Can>
-                <Can role=Role::Admin><ActionForm action=clear><button type="submit">"Clear cache"</button></ActionForm></Can>
+                <Can role=Role::Admin>
+                    <ActionForm action=clear>
+                        <SubmitButton pending=clear.pending() label="Clear cache".into() busy="Clearing…"/>
+                        <ConfirmDialog questions=questions_of(clear.value()) confirm_label="Clear cache".into()/>
+                    </ActionForm>
+                </Can>
                 <ActionForm action=invalidate attr:class="inline">
                     <label for="pattern">"Pattern"</label>
                     <input id="pattern" name="pattern" type="text" placeholder="pair_risk:*" required/>
                     <Can role=Role::Editor><button type="submit">"Invalidate"</button></Can>
+                    <ConfirmDialog questions=questions_of(invalidate.value()) confirm_label="Invalidate everything".into()/>
                 </ActionForm>
             </div>
             <CacheActionOutcome warm clear invalidate/>

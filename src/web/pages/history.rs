@@ -3,47 +3,29 @@
 
 use crate::domain::auth::Role;
 use crate::domain::display::{history_cells, HISTORY_COLUMNS};
-use crate::domain::history::{ChangeRecord, TABLES};
+use crate::domain::history::{ChangeRecord, HistoryPage, HistoryQuery, TABLES};
 use crate::domain::ConfigError;
 use crate::web::auth::allowed;
+use crate::web::components::confirm::last_input;
 use crate::web::components::PageTitle;
 use crate::web::components::{ErrorNote, Loaded, TableHead};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// What the history page shows: the changes and who appears in them.
+/// What the history page shows: a page of the changes, and who appears in them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HistoryView {
-    pub changes: Vec<ChangeRecord>,
+    pub page: HistoryPage,
     pub actors: Vec<String>,
 }
 
-/// The changes matching the page's filters (empty text: no filter).
+/// The changes matching the page's filters, a page at a time.
 #[server]
-pub async fn list_history(
-    pair: String,
-    table: String,
-    actor: String,
-    since: String,
-) -> Result<HistoryView, ConfigError> {
+pub async fn list_history(query: HistoryQuery) -> Result<HistoryView, ConfigError> {
     crate::web::as_role(Role::Viewer, move |service| async move {
-        let given = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let since = given(since)
-            .map(|s| crate::domain::history::parse_since(&s, chrono::Utc::now()))
-            .transpose()?;
-        let pair = given(pair)
-            .map(|p| crate::service::parse_symbol(&p).map(|s| s.to_string()))
-            .transpose()?;
-        let filter = crate::domain::history::HistoryFilter {
-            symbol: pair,
-            table: given(table),
-            actor: given(actor),
-            since,
-            until: None,
-            limit: 200,
-        };
+        let filter = query.filter(chrono::Utc::now())?;
         Ok(HistoryView {
-            changes: service.history(&filter).await?,
+            page: service.history(&filter).await?,
             actors: service.history_actors().await?,
         })
     })
@@ -85,26 +67,13 @@ pub fn HistoryPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
     let roll = ServerAction::<RollBack>::new();
+    let history_query = move || HistoryQuery::from_params(|name| query.read().get(name));
     let changes = Resource::new(
-        move || {
-            (
-                param("pair"),
-                param("table"),
-                param("actor"),
-                param("since"),
-                roll.version().get(),
-            )
-        },
-        |(pair, table, actor, since, _)| list_history(pair, table, actor, since),
+        move || (history_query(), roll.version().get()),
+        |(query, _)| list_history(query),
     );
-    // The action clears its input when the answer arrives: keep the last one, so a refused
-    // rollback can be confirmed with what was asked.
-    let last_input = RwSignal::new(None::<RollBack>);
-    Effect::new(move |_| {
-        if let Some(input) = roll.input().get() {
-            last_input.set(Some(input));
-        }
-    });
+    // A refused rollback is confirmed with what was asked.
+    let last_input = last_input(roll);
     let outcome = move || {
         roll.value().get().map(|result| match result {
             Ok(message) => view! { <p class="note ok" role="status">{message}</p> }.into_any(),
@@ -130,7 +99,7 @@ pub fn HistoryPage() -> impl IntoView {
         <form method="get" action="/history" class="filters">
             <div class="field">
                 <label for="history-pair">"Pair"</label>
-                <input id="history-pair" name="pair" type="text" placeholder="BTC/USDT" value=param("pair")/>
+                <input id="history-pair" name="pair" type="text" placeholder="btc, SOL/USDT" value=param("pair")/>
             </div>
             <div class="field">
                 <label for="history-table">"Table"</label>
@@ -153,7 +122,22 @@ pub fn HistoryPage() -> impl IntoView {
         </form>
         {outcome}
         <Loaded resource=changes loading="Loading the history…" show=move |view: HistoryView| {
-            view! { <HistoryTable changes=view.changes roll/> }
+            let query = history_query();
+            let caption = view.page.caption(query.offset());
+            let pages = HistoryQuery::pages(view.page.total);
+            let previous = (query.page > 1).then(|| {
+                let href = format!("/history{}", query.at_page(query.page - 1));
+                view! { <a href=href rel="prev">"Newer changes"</a> }
+            });
+            let next = (query.page < pages).then(|| {
+                let href = format!("/history{}", query.at_page(query.page + 1));
+                view! { <a href=href rel="next">"Older changes"</a> }
+            });
+            view! {
+                <p class="list-summary" aria-live="polite">{caption}</p>
+                <HistoryTable changes=view.page.changes roll/>
+                <nav class="pager" aria-label="Pages">{previous}" "{next}</nav>
+            }
         }/>
     }
 }
@@ -161,7 +145,7 @@ pub fn HistoryPage() -> impl IntoView {
 #[component]
 fn HistoryTable(changes: Vec<ChangeRecord>, roll: ServerAction<RollBack>) -> impl IntoView {
     if changes.is_empty() {
-        return view! { <p>"No changes match."</p> }.into_any();
+        return ().into_any();
     }
     let group_sizes = |txid: i64| changes.iter().filter(|c| c.txid == txid).count();
     let rows = changes
@@ -194,10 +178,12 @@ fn HistoryTable(changes: Vec<ChangeRecord>, roll: ServerAction<RollBack>) -> imp
         })
         .collect_view();
     view! {
-        <table>
-            <TableHead columns=HISTORY_COLUMNS_WITH_ACTION/>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table>
+                <TableHead columns=HISTORY_COLUMNS_WITH_ACTION/>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
         <p class="hint">"A rollback is a new change: history is never rewritten."</p>
     }
     .into_any()

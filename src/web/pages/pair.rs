@@ -5,6 +5,7 @@ use crate::domain::pair::{PairForm, TradingPair};
 use crate::domain::trading::TradeDecision;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::confirm::{questions_of, ConfirmDialog, SubmitButton};
 use crate::web::components::pair_form::PairSettingsFields;
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded, SetPairActive};
 use crate::web::components::pause::{PauseControls, PausePair, ResumePair};
@@ -23,17 +24,22 @@ pub async fn get_pair(symbol: String) -> Result<TradingPair, ConfigError> {
     .await
 }
 
-/// Saves a pair's settings if it is still at `version`.
+/// Saves a pair's settings if it is still at `version`; a save that adds a warning only
+/// once `confirm`ed.
 #[server]
 pub async fn save_pair(
     symbol: String,
     version: i32,
     form: PairForm,
+    #[server(default)] confirm: bool,
 ) -> Result<TradingPair, ConfigError> {
     crate::web::as_role(Role::Editor, move |service| async move {
-        service
-            .update_pair(&crate::service::parse_symbol(&symbol)?, &form, version)
-            .await
+        let symbol = crate::service::parse_symbol(&symbol)?;
+        if let Ok(settings) = form.parse_settings() {
+            let proposal = crate::service::Proposal::Pair(symbol.clone(), settings);
+            service.ask_first(&proposal, confirm).await?;
+        }
+        service.update_pair(&symbol, &form, version).await
     })
     .await
 }
@@ -133,21 +139,27 @@ fn PairEditor(
             " · "
             <a href=history_href>"History of " {s3.clone()}</a>
         </p>
-        <SaveOutcome value=save.value() success=|p: &TradingPair| format!("Saved {}.", p.symbol)/>
-        <SaveOutcome
-            value=toggle.value()
-            success=|p: &TradingPair| format!("{} is now {}.", p.symbol, if p.is_active { "active" } else { "inactive" })
-        />
         <ActionForm action=save attr:class="form-grid">
             <input type="hidden" name="symbol" value=s3/>
             <input type="hidden" name="version" value=pair.version/>
             <PairSettingsFields form errors/>
-            <Can role=Role::Editor><div class="actions"><button type="submit">"Save"</button></div></Can>
+            <Can role=Role::Editor>
+                <div class="actions">
+                    <SubmitButton pending=save.pending() label="Save".into() busy="Saving…"/>
+                </div>
+            </Can>
+            <SaveOutcome value=save.value() success=|p: &TradingPair| format!("Saved {}.", p.symbol)/>
+            <ConfirmDialog questions=questions_of(save.value()) confirm_label="Save anyway".into()/>
         </ActionForm>
         <ActionForm action=toggle>
             <input type="hidden" name="symbol" value=symbol/>
             <input type="hidden" name="active" value=(!pair.is_active).to_string()/>
-            <button type="submit">{toggle_label}</button>
+            <SubmitButton pending=toggle.pending() label=toggle_label.to_owned() busy="Working…"/>
+            <SaveOutcome
+                value=toggle.value()
+                success=|p: &TradingPair| format!("{} is now {}.", p.symbol, if p.is_active { "active" } else { "inactive" })
+            />
+            <ConfirmDialog questions=questions_of(toggle.value()) confirm_label=toggle_label.to_owned()/>
         </ActionForm>
         <section aria-labelledby="trade-title">
             <h2 id="trade-title">"Trading"</h2>

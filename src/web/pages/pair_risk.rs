@@ -5,6 +5,7 @@ use crate::domain::fields::{risk::FIELDS, FieldRule};
 use crate::domain::risk::{OutagePolicy, PositionSizing, RiskConfig, RiskForm};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::confirm::{questions_of, ConfirmDialog, SubmitButton};
 use crate::web::components::copy_from::{CopyFrom, CopyWhat};
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
 use crate::web::components::PageTitle;
@@ -21,14 +22,23 @@ pub async fn get_risk(symbol: String) -> Result<RiskConfig, ConfigError> {
     .await
 }
 
-/// Saves a pair's risk settings if they are still at `form.version`. At a fixed path
-/// (`/api/save_risk`), so the fleet check drives it as the console's form does.
+/// Saves a pair's risk settings if they are still at `form.version`; one that adds a
+/// warning only once `confirm`ed. At a fixed path (`/api/save_risk`), so the fleet check
+/// drives it as the console's form does.
 #[server(endpoint = "save_risk")]
-pub async fn save_risk(symbol: String, form: RiskForm) -> Result<RiskConfig, ConfigError> {
+pub async fn save_risk(
+    symbol: String,
+    form: RiskForm,
+    #[server(default)] confirm: bool,
+) -> Result<RiskConfig, ConfigError> {
     crate::web::as_role(Role::Editor, move |service| async move {
-        service
-            .update_risk(&crate::service::parse_symbol(&symbol)?, &form)
-            .await
+        let symbol = crate::service::parse_symbol(&symbol)?;
+        // Input that does not parse is refused by the save itself, with every field's error.
+        if let Ok(settings) = form.parse() {
+            let proposal = crate::service::Proposal::Risk(symbol.clone(), settings);
+            service.ask_first(&proposal, confirm).await?;
+        }
+        service.update_risk(&symbol, &form).await
     })
     .await
 }
@@ -67,7 +77,6 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
     view! {
         <h1>"Risk of " {symbol.clone()}</h1>
         <p class="links"><a href=format!("/pairs/{symbol}")>"Back to " {symbol.clone()}</a></p>
-        <SaveOutcome value=save.value() success=|r: &RiskConfig| format!("Saved the risk settings of {}.", r.symbol)/>
         <ActionForm action=save attr:class="form-grid">
             <input type="hidden" name="symbol" value=symbol/>
             <input type="hidden" name="form[version]" value=risk.version/>
@@ -105,7 +114,13 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
                     "."
                 </p>
             </div>
-            <Can role=Role::Editor><div class="actions"><button type="submit">"Save"</button></div></Can>
+            <Can role=Role::Editor>
+                <div class="actions">
+                    <SubmitButton pending=save.pending() label="Save".into() busy="Saving…"/>
+                </div>
+            </Can>
+            <SaveOutcome value=save.value() success=|r: &RiskConfig| format!("Saved the risk settings of {}.", r.symbol)/>
+            <ConfirmDialog questions=questions_of(save.value()) confirm_label="Save anyway".into()/>
         </ActionForm>
     }
 }

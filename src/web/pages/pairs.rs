@@ -8,6 +8,7 @@ use crate::domain::pair_list::{PairListPage, PairQuery, SortKey, StateFilter};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::bulk::BulkEditor;
+use crate::web::components::confirm::{last_input, questions_of, ConfirmDialog};
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
 pub use crate::web::components::pair_scope::SetPairActive;
 use crate::web::components::pause::PauseBadge;
@@ -148,10 +149,22 @@ pub fn PairsPage() -> impl IntoView {
         })
     };
 
+    // Every row's button shares the action: one dialog asks, and sends the row's input again.
+    let asked = last_input(toggle);
+    let confirm_deactivation = move || {
+        asked.get().map(|input| view! {
+            <ActionForm action=toggle>
+                <input type="hidden" name="symbol" value=input.symbol.clone()/>
+                <input type="hidden" name="active" value=input.active.to_string()/>
+                <ConfirmDialog questions=questions_of(toggle.value()) confirm_label=format!("Deactivate {}", input.symbol)/>
+            </ActionForm>
+        })
+    };
     view! {
         <PageTitle text="Pairs"/>
         <h1>"Pairs"</h1>
         {outcome}
+        {confirm_deactivation}
         <PairFilter query pairs/>
         <Loaded resource=pairs loading="Loading pairs…" show=move |page| view! { <PairTable page query=query.get_untracked() toggle selected/> }/>
         <BulkEditor selected query matching applied=bulk_applied/>

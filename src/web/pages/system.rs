@@ -5,9 +5,10 @@ use crate::domain::forms::SettingsForm;
 use crate::domain::system::{choices, parse_setting, Category, SystemSetting, ValueType};
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
+use crate::web::components::confirm::{last_input, questions_of, ConfirmDialog, SubmitButton};
 use crate::web::components::PageTitle;
 use crate::web::components::{
-    reload_after_save, submission_errors, Field, Loaded, SaveOutcome, ToggleField,
+    reload_after_save, submission_errors, ErrorNote, Field, Loaded, SaveOutcome, ToggleField,
 };
 use leptos::prelude::*;
 
@@ -19,10 +20,22 @@ pub async fn list_settings() -> Result<Vec<SystemSetting>, ConfigError> {
     .await
 }
 
-/// Saves one category's settings in one transaction.
+/// Saves one category's settings in one transaction; switching paper trading off only
+/// once `confirm`ed.
 #[server]
-pub async fn save_settings(form: SettingsForm) -> Result<Vec<SystemSetting>, ConfigError> {
+pub async fn save_settings(
+    form: SettingsForm,
+    #[server(default)] confirm: bool,
+) -> Result<Vec<SystemSetting>, ConfigError> {
     crate::web::as_role(Role::Editor, move |service| async move {
+        // Input that does not parse is refused by the save itself, with every field's error.
+        let parses = form.parse(&service.settings().await?).is_ok();
+        let paper = form.values.get("paper_trading").filter(|_| parses);
+        let parsed = paper.map(|v| crate::domain::number::parse_bool("paper_trading", v));
+        if let Some(Ok(on)) = parsed {
+            let proposal = crate::service::Proposal::PaperTrading(on);
+            service.ask_first(&proposal, confirm).await?;
+        }
         service.save_settings(&form).await
     })
     .await
@@ -38,30 +51,18 @@ pub async fn make_setting_secret(key: String) -> Result<String, ConfigError> {
     .await
 }
 
-#[allow(
-    clippy::ptr_arg,
-    reason = "SaveOutcome takes fn(&T) and T is the server function's Vec"
-)]
-fn saved_message(saved: &Vec<SystemSetting>) -> String {
-    format!("Saved {} settings.", saved.len())
-}
-
 #[component]
 pub fn SystemPage() -> impl IntoView {
-    let save = ServerAction::<SaveSettings>::new();
     let make_secret = ServerAction::<MakeSettingSecret>::new();
-    let saved = reload_after_save(save.value());
     let made_secret = reload_after_save(make_secret.value());
-    let settings = Resource::new(
-        move || (saved.get(), made_secret.get()),
-        |_| list_settings(),
-    );
+    // Each group saves and reloads by itself: a save in one never discards what was typed
+    // in another.
+    let settings = Resource::new(move || made_secret.get(), |_| list_settings());
     view! {
         <PageTitle text="System settings"/>
         <h1>"System"</h1>
-        <SaveOutcome value=save.value() success=saved_message/>
         <SaveOutcome value=make_secret.value() success=made_secret_message/>
-        <Loaded resource=settings loading="Loading settings…" show=move |list| view! { <SettingsGroups list save make_secret/> }/>
+        <Loaded resource=settings loading="Loading settings…" show=move |list| view! { <SettingsGroups list make_secret/> }/>
     }
 }
 
@@ -69,7 +70,6 @@ pub fn SystemPage() -> impl IntoView {
 #[component]
 fn SettingsGroups(
     list: Vec<SystemSetting>,
-    save: ServerAction<SaveSettings>,
     make_secret: ServerAction<MakeSettingSecret>,
 ) -> impl IntoView {
     view! {
@@ -77,7 +77,7 @@ fn SettingsGroups(
             .into_iter()
             .map(|category| {
                 let group: Vec<SystemSetting> = list.iter().filter(|s| s.category == category).cloned().collect();
-                view! { <SettingsGroup category settings=group save/> }
+                view! { <SettingsGroup category settings=group/> }
             })
             .collect_view()}
         <MakeSecretForm settings=list.clone() action=make_secret/>
@@ -117,25 +117,111 @@ fn MakeSecretForm(
     })
 }
 
+/// One category's form. It saves by itself, shows what it stored, and on a conflict
+/// reloads its own settings and lists what was typed, so nothing typed is lost unseen.
 #[component]
-fn SettingsGroup(
-    category: Category,
-    settings: Vec<SystemSetting>,
-    save: ServerAction<SaveSettings>,
-) -> impl IntoView {
+fn SettingsGroup(category: Category, settings: Vec<SystemSetting>) -> impl IntoView {
+    let save = ServerAction::<SaveSettings>::new();
     let errors = submission_errors(save.value());
+    let shown = RwSignal::new(settings);
+    let typed = last_input(save);
+    let saved_note = RwSignal::new(None::<String>);
+    let unsaved = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(saved)) => {
+            let before = shown.get_untracked();
+            saved_note.set(Some(saved_count(&before, &saved)));
+            unsaved.set(Vec::new());
+            shown.update(|list| {
+                for setting in list.iter_mut() {
+                    if let Some(new) = saved.iter().find(|s| s.key == setting.key) {
+                        *setting = new.clone();
+                    }
+                }
+            });
+        }
+        Some(Err(ConfigError::Conflict(_))) => {
+            saved_note.set(None);
+            let before = shown.get_untracked();
+            let form = typed.get_untracked().map(|input| input.form);
+            unsaved.set(form.map_or_else(Vec::new, |form| typed_changes(&before, &form)));
+            leptos::task::spawn_local(async move {
+                if let Ok(all) = list_settings().await {
+                    shown.set(all.into_iter().filter(|s| s.category == category).collect());
+                }
+            });
+        }
+        _ => saved_note.set(None),
+    });
     let title_id = format!("settings-{}", category.as_str());
     let labelled_by = title_id.clone();
+    let outcome = move || match (save.value().get(), saved_note.get()) {
+        (Some(Ok(_)), Some(note)) => {
+            Some(view! { <p class="note ok" role="status">{note}</p> }.into_any())
+        }
+        (Some(Err(error)), _) => {
+            let typed = unsaved.get();
+            Some(view! {
+                <ErrorNote error/>
+                {(!typed.is_empty()).then(|| view! {
+                    <div class="note unsaved">
+                        "What you typed, not saved (the form shows the stored values now):"
+                        <ul>{typed.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+                    </div>
+                })}
+            }.into_any())
+        }
+        _ => None,
+    };
     view! {
         <section class="card" aria-labelledby=labelled_by>
             <h2 id=title_id>{category.title()}</h2>
             <ActionForm action=save attr:class="form-grid" attr:aria-label=format!("{} settings", category.title())>
                 <input type="hidden" name="form[category]" value=category.as_str()/>
-                {settings.into_iter().map(|s| setting_input(s, errors)).collect_view()}
-                <Can role=Role::Editor><div class="actions"><button type="submit">{format!("Save {}", category.title().to_lowercase())}</button></div></Can>
+                {move || shown.get().into_iter().map(|s| setting_input(s, errors)).collect_view()}
+                <Can role=Role::Editor>
+                    <div class="actions">
+                        <SubmitButton pending=save.pending() label=format!("Save {}", category.title().to_lowercase()) busy="Saving…"/>
+                    </div>
+                </Can>
+                {outcome}
+                <ConfirmDialog questions=questions_of(save.value()) confirm_label="Save anyway".into()/>
             </ActionForm>
         </section>
     }
+}
+
+/// "Saved 1 setting.", counting the values that changed.
+fn saved_count(before: &[SystemSetting], saved: &[SystemSetting]) -> String {
+    let changed = saved
+        .iter()
+        .filter(|new| {
+            before
+                .iter()
+                .find(|old| old.key == new.key)
+                .is_none_or(|old| {
+                    old.value != new.value || (old.is_secret && old.version != new.version)
+                })
+        })
+        .count();
+    match changed {
+        0 => "Saved: no value had changed.".to_owned(),
+        1 => "Saved 1 setting.".to_owned(),
+        n => format!("Saved {n} settings."),
+    }
+}
+
+/// What the operator typed that differs from what the form showed, by label, secrets
+/// never repeated.
+fn typed_changes(shown: &[SystemSetting], form: &SettingsForm) -> Vec<String> {
+    shown
+        .iter()
+        .filter(|s| !s.is_secret)
+        .filter_map(|s| {
+            let typed = form.values.get(&s.key)?.trim();
+            (typed != s.value.to_string()).then(|| format!("{}: {typed}", s.label()))
+        })
+        .collect()
 }
 
 fn setting_input(setting: SystemSetting, errors: Signal<crate::domain::FieldErrors>) -> AnyView {

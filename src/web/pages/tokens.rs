@@ -101,7 +101,9 @@ pub fn TokensPage() -> impl IntoView {
             Ok((name, token)) => view! {
                 <div class="note ok" role="status">
                     "Created token " <strong>{name}</strong> ". Copy it now: it is shown only once. "
-                    <code aria-label="The new token">{token}</code>
+                    <code aria-label="The new token">{token.clone()}</code>
+                    " "
+                    <CopyButton text=token/>
                 </div>
             }
             .into_any(),
@@ -152,8 +154,38 @@ pub fn TokensPage() -> impl IntoView {
     }
 }
 
+/// Puts `text` on the clipboard, and says whether that worked.
+#[component]
+fn CopyButton(text: String) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| copy_to_clipboard(text.clone(), copied);
+    view! {
+        <button type="button" on:click=copy>"Copy token"</button>
+        <span aria-live="polite">
+            {move || copied.get().map(|done| match done {
+                true => " Copied.",
+                false => " The browser refused: select the token and copy it.",
+            })}
+        </span>
+    }
+}
+
+fn copy_to_clipboard(text: String, done: RwSignal<Option<bool>>) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        let promise = window().navigator().clipboard().write_text(&text);
+        let copied = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        done.set(Some(copied));
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, done);
+}
+
 #[component]
 fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    // Revoked and expired tokens stay listed for the record, hidden until asked for.
+    let show_ended = RwSignal::new(false);
+    let ended = tokens.iter().filter(|t| t.state() != "live").count();
     let rows = tokens
         .into_iter()
         .map(|t| {
@@ -164,7 +196,7 @@ fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl
                 .map(|cell| view! { <td>{cell}</td> })
                 .collect_view();
             view! {
-                <tr>
+                <tr hidden=move || !live && !show_ended.get()>
                     {cells}
                     <td>
                         {live.then(|| view! {
@@ -178,5 +210,14 @@ fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl
             }
         })
         .collect_view();
-    view! { <table><TableHead columns=TOKEN_COLUMNS_WITH_ACTION/><tbody>{rows}</tbody></table> }
+    let on_toggle = move |ev: leptos::ev::Event| show_ended.set(event_target_checked(&ev));
+    view! {
+        <div class="field inline">
+            <input id="show-ended-tokens" type="checkbox" prop:checked=show_ended on:change=on_toggle/>
+            <label for="show-ended-tokens">{format!("Show revoked and expired tokens ({ended})")}</label>
+        </div>
+        <div class="table-scroll">
+            <table><TableHead columns=TOKEN_COLUMNS_WITH_ACTION/><tbody>{rows}</tbody></table>
+        </div>
+    }
 }
