@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
     // Who is signed in, decided on the server and carried to the client with the page.
     let user = SharedValue::new(crate::web::auth::signed_in_user).into_inner();
     provide_context(user.clone());
+    crate::web::components::form_warnings::provide_config_changed();
     // Effects run only in the browser, so this flips once the WASM has hydrated the page:
     // end-to-end tests wait for it before relying on client behaviour.
     let hydrated = RwSignal::new(false);

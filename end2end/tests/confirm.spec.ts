@@ -95,3 +95,28 @@ test("a refused save puts the keyboard on the first field to mend", async ({ pag
   await expect(page.getByRole("alert")).toContainText("Nothing was saved");
   await expect(page.getByLabel("Max daily trades")).toBeFocused();
 });
+
+test("each form's page shows the warnings about what it sets, and a save that mends one clears it", async ({ page }) => {
+  cli("update-risk", "DOT/USDT", "--take-profit", "3", "--stop-loss", "4");
+  try {
+    await page.goto("/pairs/DOT/USDT/risk");
+    await waitForHydration(page);
+    const warnings = page.getByRole("region", { name: "Warnings" });
+    await expect(warnings).toContainText("DOT/USDT's take profit (3%) is below its stop loss (4%)");
+    await expect(warnings.getByRole("link", { name: "Go to Take profit (%), Stop loss (%)" })).toHaveAttribute(
+      "href",
+      "/pairs/DOT/USDT/risk#field-take-profit-percent",
+    );
+    // Not on another pair's page, nor on this pair's other forms.
+    await page.goto("/pairs/ETH/USDT/risk");
+    await expect(page.getByText("DOT/USDT's take profit")).toHaveCount(0);
+    await page.goto("/pairs/DOT/USDT/risk");
+    await waitForHydration(page);
+    await page.getByLabel("Take profit (%)").fill("10");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("status")).toHaveText("Saved the risk settings of DOT/USDT.");
+    await expect(page.getByRole("region", { name: "Warnings" })).toHaveCount(0);
+  } finally {
+    cli("update-risk", "DOT/USDT", "--take-profit", "10", "--stop-loss", "5");
+  }
+});

@@ -3,6 +3,7 @@
 pub mod bulk;
 pub mod confirm;
 pub mod copy_from;
+pub mod form_warnings;
 pub mod not_found;
 pub mod pair_form;
 pub mod pair_scope;
@@ -283,19 +284,37 @@ where
     T: Clone + Send + Sync + 'static,
     S: Get<Value = Option<Result<T, ConfigError>>> + Copy + Send + Sync + 'static,
 {
+    let saved = move || {
+        value
+            .get()
+            .and_then(Result::ok)
+            .map(|saved| view! { <p class="note ok" role="status">{success(&saved)}</p> })
+    };
+    view! { {saved} <SaveError value/> }
+}
+
+/// A refused save in words ("Nothing was saved. Stop loss (%) must be …"), with the keyboard
+/// moved to the first field to mend; nothing otherwise.
+#[component]
+pub fn SaveError<T, S>(value: S) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, ConfigError>>> + Copy + Send + Sync + 'static,
+{
     Effect::new(move |_| {
         if matches!(value.get(), Some(Err(ConfigError::Invalid(_)))) {
             focus_first_invalid_field();
         }
     });
     move || {
-        value.get().map(|result| match result {
-            Ok(saved) => leptos::either::Either::Left(view! { <p class="note ok" role="status">{success(&saved)}</p> }),
-            Err(ConfigError::Invalid(errors)) => leptos::either::Either::Right(view! {
-                <div class="note error" role="alert">"Nothing was saved. " {errors.in_words()}</div>
-            }.into_any()),
-            Err(error) => leptos::either::Either::Right(view! { <ErrorNote error/> }.into_any()),
-        })
+        match value.get() {
+        Some(Err(ConfigError::Invalid(errors))) => Some(
+            view! { <div class="note error" role="alert">"Nothing was saved. " {errors.in_words()}</div> }
+                .into_any(),
+        ),
+        Some(Err(error)) => Some(view! { <ErrorNote error/> }.into_any()),
+        _ => None,
+    }
     }
 }
 
@@ -329,6 +348,7 @@ where
             Some(Ok(_)) | Some(Err(ConfigError::Conflict(_)))
         ) {
             counter.update(|c| *c += 1);
+            form_warnings::config_changed();
         }
     });
     counter

@@ -6,6 +6,7 @@ use crate::domain::trading::TradeDecision;
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::confirm::{questions_of, ConfirmDialog, SubmitButton};
+use crate::web::components::form_warnings::FormWarnings;
 use crate::web::components::pair_form::PairSettingsFields;
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded, SetPairActive};
 use crate::web::components::pause::{PauseControls, PausePair, ResumePair};
@@ -139,6 +140,7 @@ fn PairEditor(
             " · "
             <a href=history_href>"History of " {s3.clone()}</a>
         </p>
+        <FormWarnings/>
         <ActionForm action=save attr:class="form-grid">
             <input type="hidden" name="symbol" value=s3/>
             <input type="hidden" name="version" value=pair.version/>

@@ -7,6 +7,7 @@ use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::confirm::{questions_of, ConfirmDialog, SubmitButton};
 use crate::web::components::copy_from::{CopyFrom, CopyWhat};
+use crate::web::components::form_warnings::FormWarnings;
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
 use crate::web::components::PageTitle;
 use crate::web::components::{
@@ -77,6 +78,7 @@ fn RiskEditor(risk: RiskConfig, save: ServerAction<SaveRisk>) -> impl IntoView {
     view! {
         <h1>"Risk of " {symbol.clone()}</h1>
         <p class="links"><a href=format!("/pairs/{symbol}")>"Back to " {symbol.clone()}</a></p>
+        <FormWarnings/>
         <ActionForm action=save attr:class="form-grid">
             <input type="hidden" name="symbol" value=symbol/>
             <input type="hidden" name="form[version]" value=risk.version/>

@@ -10,6 +10,7 @@ use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::confirm::{last_input, questions_of, ConfirmDialog, SubmitButton};
 use crate::web::components::copy_from::{CopyFrom, CopyWhat};
+use crate::web::components::form_warnings::FormWarnings;
 use crate::web::components::pair_scope::{use_route_symbol, PairLoaded};
 use crate::web::components::PageTitle;
 use crate::web::components::TableHead;
@@ -129,6 +130,7 @@ fn StrategiesEditor(data: PairStrategiesView) -> impl IntoView {
     view! {
         <h1>"Strategies of " {symbol.clone()}</h1>
         <p class="links"><a href=format!("/pairs/{symbol}")>"Back to " {symbol.clone()}</a></p>
+        <FormWarnings/>
         <section aria-labelledby="weights-title">
             <h2 id="weights-title">"Weights as the bot applies them"</h2>
             {move || weights_table(normalized.get())}
@@ -190,6 +192,7 @@ fn StrategyForm(
                 unsaved.set(Vec::new());
                 row.set(Some(saved));
                 reweigh.run(());
+                crate::web::components::form_warnings::config_changed();
             }
             Some(Err(ConfigError::Conflict(_))) => {
                 let before = row.get_untracked();

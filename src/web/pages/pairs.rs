@@ -9,6 +9,7 @@ use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::bulk::BulkEditor;
 use crate::web::components::confirm::{last_input, questions_of, ConfirmDialog};
+use crate::web::components::form_warnings::FormWarnings;
 use crate::web::components::pair_form::{PairSettingsFields, SymbolField};
 pub use crate::web::components::pair_scope::SetPairActive;
 use crate::web::components::pause::PauseBadge;
@@ -163,6 +164,7 @@ pub fn PairsPage() -> impl IntoView {
     view! {
         <PageTitle text="Pairs"/>
         <h1>"Pairs"</h1>
+        <FormWarnings/>
         {outcome}
         {confirm_deactivation}
         <PairFilter query pairs/>

@@ -6,9 +6,10 @@ use crate::domain::system::{choices, parse_setting, Category, SystemSetting, Val
 use crate::domain::ConfigError;
 use crate::web::auth::Can;
 use crate::web::components::confirm::{last_input, questions_of, ConfirmDialog, SubmitButton};
+use crate::web::components::form_warnings::FormWarnings;
 use crate::web::components::PageTitle;
 use crate::web::components::{
-    reload_after_save, submission_errors, ErrorNote, Field, Loaded, SaveOutcome, ToggleField,
+    reload_after_save, submission_errors, Field, Loaded, SaveError, SaveOutcome, ToggleField,
 };
 use leptos::prelude::*;
 
@@ -61,6 +62,7 @@ pub fn SystemPage() -> impl IntoView {
     view! {
         <PageTitle text="System settings"/>
         <h1>"System"</h1>
+        <FormWarnings/>
         <SaveOutcome value=make_secret.value() success=made_secret_message/>
         <Loaded resource=settings loading="Loading settings…" show=move |list| view! { <SettingsGroups list make_secret/> }/>
     }
@@ -131,6 +133,7 @@ fn SettingsGroup(category: Category, settings: Vec<SystemSetting>) -> impl IntoV
         Some(Ok(saved)) => {
             let before = shown.get_untracked();
             saved_note.set(Some(saved_count(&before, &saved)));
+            crate::web::components::form_warnings::config_changed();
             unsaved.set(Vec::new());
             shown.update(|list| {
                 for setting in list.iter_mut() {
@@ -159,10 +162,9 @@ fn SettingsGroup(category: Category, settings: Vec<SystemSetting>) -> impl IntoV
         (Some(Ok(_)), Some(note)) => {
             Some(view! { <p class="note ok" role="status">{note}</p> }.into_any())
         }
-        (Some(Err(error)), _) => {
+        (Some(Err(_)), _) => {
             let typed = unsaved.get();
             Some(view! {
-                <ErrorNote error/>
                 {(!typed.is_empty()).then(|| view! {
                     <div class="note unsaved">
                         "What you typed, not saved (the form shows the stored values now):"
@@ -184,6 +186,7 @@ fn SettingsGroup(category: Category, settings: Vec<SystemSetting>) -> impl IntoV
                         <SubmitButton pending=save.pending() label=format!("Save {}", category.title().to_lowercase()) busy="Saving…"/>
                     </div>
                 </Can>
+                <SaveError value=save.value()/>
                 {outcome}
                 <ConfirmDialog questions=questions_of(save.value()) confirm_label="Save anyway".into()/>
             </ActionForm>
