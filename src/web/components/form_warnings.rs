@@ -1,7 +1,6 @@
 //! The warnings about what a page's forms set (see `domain::warnings`), shown on that page:
 //! a warning belongs to the page its link leads to. They are read again after every save.
 
-use crate::domain::auth::Role;
 use crate::domain::warnings::Warning;
 use crate::domain::ConfigError;
 use leptos::prelude::*;
@@ -9,18 +8,21 @@ use leptos::prelude::*;
 /// The warnings whose form is at `path` (`/pairs/ETH/USDT/risk`, `/system`).
 #[server]
 pub async fn warnings_for_page(path: String) -> Result<Vec<Warning>, ConfigError> {
-    crate::web::as_role(Role::Viewer, move |service| async move {
-        let report = service.validate().await?;
-        let page_of = |href: &str| {
-            let end = href.find(['#', '?']).unwrap_or(href.len());
-            href[..end].to_owned()
-        };
-        Ok(report
-            .details
-            .into_iter()
-            .filter(|w| page_of(&w.href) == path)
-            .collect())
-    })
+    crate::web::as_role(
+        crate::domain::auth::Role::Viewer,
+        move |service| async move {
+            let report = service.validate().await?;
+            let page_of = |href: &str| {
+                let end = href.find(['#', '?']).unwrap_or(href.len());
+                href[..end].to_owned()
+            };
+            Ok(report
+                .details
+                .into_iter()
+                .filter(|w| page_of(&w.href) == path)
+                .collect())
+        },
+    )
     .await
 }
 
