@@ -64,3 +64,30 @@ test("select all matching a filter deactivates every pair it matches", async ({ 
   await expect(page.getByRole("row", { name: /DOT\/USDT/ }).getByText("Inactive", { exact: true })).toBeVisible();
   cli("bulk", "--pairs", "DOT/USDT", "activate");
 });
+
+test("a bulk pause with a reason pauses the selected pairs, and a bulk resume ends it", async ({ page }) => {
+  await page.goto("/pairs");
+  await waitForHydration(page);
+  for (const symbol of ["BTC/USDT", "ETH/USDT"]) {
+    await page.getByRole("checkbox", { name: `Select ${symbol}` }).check();
+  }
+  const bulk = page.getByRole("region", { name: "Change many pairs" });
+  await bulk.getByLabel("Change").selectOption({ label: "Pause" });
+  await bulk.getByLabel("Pause for").selectOption({ label: "4 hours" });
+  await bulk.getByLabel("Reason").fill("exchange maintenance");
+  await bulk.getByRole("button", { name: "Preview the change" }).click();
+  await expect(bulk.getByRole("row", { name: /^BTC\/USDT Pause not paused paused until .* exchange maintenance/ })).toBeVisible();
+  await bulk.getByRole("button", { name: "Apply to all of them" }).click();
+  await expect(bulk.getByRole("status")).toHaveText("Applied 2 changes.");
+  for (const symbol of ["BTC/USDT", "ETH/USDT"]) {
+    await expect(page.getByRole("row", { name: new RegExp(symbol.replace("/", "\\/")) })).toContainText(/Paused · 3 h 5\d min left/);
+  }
+
+  await bulk.getByLabel("Which pairs").selectOption({ label: "All pairs matching the filter" });
+  await bulk.getByLabel("Change").selectOption({ label: "Resume" });
+  await bulk.getByRole("button", { name: "Preview the change" }).click();
+  await expect(bulk.getByText("2 changes on 2 pairs:")).toBeVisible();
+  await bulk.getByRole("button", { name: "Apply to all of them" }).click();
+  await expect(bulk.getByRole("status")).toHaveText("Applied 2 changes.");
+  await expect(page.getByText(/Paused ·/)).toHaveCount(0);
+});

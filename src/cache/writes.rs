@@ -124,7 +124,7 @@ impl ConfigManager {
         }
         for target in &plan.targets {
             let symbol = target.symbol.to_string();
-            if target.active.is_some() {
+            if target.active.is_some() || target.pause.is_some() {
                 self.apply_change(&Change::Pair {
                     symbol: symbol.clone(),
                 })

@@ -45,6 +45,10 @@ pub enum BulkCommand {
         #[arg(long)]
         outage_policy: Option<String>,
     },
+    /// Pause them from now, with a reason (the global --reason, required).
+    Pause(PauseTiming),
+    /// End their pauses now.
+    Resume,
     /// Enable or disable a strategy, or set its weight.
     SetStrategy {
         strategy: String,
@@ -78,6 +82,13 @@ pub struct CopyArgs {
 #[derive(Debug, Args)]
 pub struct PauseArgs {
     pub symbol: String,
+    #[command(flatten)]
+    pub timing: PauseTiming,
+}
+
+/// When a pause ends, and what it asks of open positions.
+#[derive(Debug, Args)]
+pub struct PauseTiming {
     /// How long: 90s, 30m, 4h, 2d, 1h30m. Without --for or --until: until resumed.
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
@@ -87,4 +98,21 @@ pub struct PauseArgs {
     /// Exit open positions too (default: only no new entries).
     #[arg(long)]
     pub close_out: bool,
+}
+
+impl PauseTiming {
+    /// The pause asked for, with `reason` (the global --reason).
+    pub fn request(self, reason: &str) -> crate::domain::pause::PauseRequest {
+        use crate::domain::pause::PauseMode;
+        let mode = match self.close_out {
+            true => PauseMode::CloseOut,
+            false => PauseMode::NoNewEntries,
+        };
+        crate::domain::pause::PauseRequest {
+            duration: self.duration,
+            until: self.until,
+            reason: reason.to_owned(),
+            mode: Some(mode.as_str().to_owned()),
+        }
+    }
 }

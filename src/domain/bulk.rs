@@ -4,6 +4,7 @@
 
 use super::copy::{FieldChange, StrategyCopy, TargetPlan};
 use super::pair::TradingPair;
+use super::pause::PauseRequest;
 use super::risk::{RiskConfig, RiskForm};
 use super::strategy::PairStrategy;
 use super::{ConfigError, FieldErrors};
@@ -30,6 +31,10 @@ pub enum BulkEdit {
         strategy: String,
         weight: String,
     },
+    /// Paused from now, as a pair's Pause form asks it (`for` or `until`, a reason, a mode).
+    Pause(PauseRequest),
+    /// The pause ended now, on the pairs that have one.
+    Resume,
 }
 
 impl BulkEdit {
@@ -50,6 +55,8 @@ impl BulkEdit {
             BulkEdit::StrategyWeight { strategy, weight } => {
                 format!("{strategy}: weight = {weight}")
             }
+            BulkEdit::Pause(request) => format!("pause ({})", request.reason.trim()),
+            BulkEdit::Resume => "resume".into(),
         }
     }
 
@@ -78,9 +85,13 @@ fn change(symbol: &str, field: &str, old: String, new: String) -> FieldChange {
     }
 }
 
-/// The plan of `edit` on one pair, or why it cannot apply there (the pair's field errors,
-/// under the pair's symbol).
-pub fn plan_edit(edit: &BulkEdit, rows: &PairRows<'_>) -> Result<TargetPlan, ConfigError> {
+/// The plan of `edit` on one pair at `now`, or why it cannot apply there (the pair's field
+/// errors, under the pair's symbol).
+pub fn plan_edit(
+    edit: &BulkEdit,
+    rows: &PairRows<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<TargetPlan, ConfigError> {
     let symbol = rows.pair.symbol.clone();
     let name = symbol.to_string();
     let mut plan = TargetPlan {
@@ -89,8 +100,35 @@ pub fn plan_edit(edit: &BulkEdit, rows: &PairRows<'_>) -> Result<TargetPlan, Con
         strategies: Vec::new(),
         changes: Vec::new(),
         active: None,
+        pause: None,
+    };
+    let pause_words = |pause: Option<&super::pause::Pause>| {
+        pause.map_or_else(|| "not paused".to_owned(), |p| p.describe())
     };
     match edit {
+        BulkEdit::Pause(request) => {
+            // Every field's error at once, once: the same request for every pair.
+            let pause = request.parse(now)?;
+            let current = rows.pair.pause_at(now);
+            plan.changes.push(change(
+                &name,
+                "Pause",
+                pause_words(current),
+                pause_words(Some(&pause)),
+            ));
+            plan.pause = Some((Some(pause), rows.pair.version));
+        }
+        BulkEdit::Resume => {
+            if let Some(current) = rows.pair.pause_at(now) {
+                plan.changes.push(change(
+                    &name,
+                    "Pause",
+                    pause_words(Some(current)),
+                    pause_words(None),
+                ));
+                plan.pause = Some((None, rows.pair.version));
+            }
+        }
         BulkEdit::Activate | BulkEdit::Deactivate => {
             let active = *edit == BulkEdit::Activate;
             if rows.pair.is_active != active {
@@ -258,7 +296,7 @@ mod tests {
             field: "stop_loss_percent".into(),
             value: "3".into(),
         };
-        let plan = plan_edit(&edit, &rows).unwrap();
+        let plan = plan_edit(&edit, &rows, chrono::Utc::now()).unwrap();
         assert_eq!(plan.changes[0].field, "Stop loss");
         assert_eq!(
             (plan.changes[0].new.as_str(), plan.risk.as_ref().unwrap().1),
@@ -268,7 +306,9 @@ mod tests {
             field: "stop_loss_percent".into(),
             value: "300".into(),
         };
-        let error = plan_edit(&bad, &rows).unwrap_err().to_string();
+        let error = plan_edit(&bad, &rows, chrono::Utc::now())
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("stop_loss_percent: SOL/USDT: must be at most 100"),
             "{error}"
@@ -277,7 +317,7 @@ mod tests {
             field: "version".into(),
             value: "1".into(),
         };
-        assert!(plan_edit(&unknown, &rows).is_err());
+        assert!(plan_edit(&unknown, &rows, chrono::Utc::now()).is_err());
     }
 
     #[test]
@@ -288,9 +328,9 @@ mod tests {
             risk: &r,
             strategies: &[],
         };
-        let plan = plan_edit(&BulkEdit::Activate, &rows).unwrap();
+        let plan = plan_edit(&BulkEdit::Activate, &rows, chrono::Utc::now()).unwrap();
         assert!(plan.changes.is_empty() && plan.active.is_none());
-        let plan = plan_edit(&BulkEdit::Deactivate, &rows).unwrap();
+        let plan = plan_edit(&BulkEdit::Deactivate, &rows, chrono::Utc::now()).unwrap();
         assert_eq!(plan.active, Some((false, 4)));
     }
 
@@ -306,7 +346,7 @@ mod tests {
             strategy: "rsi".into(),
             enabled: true,
         };
-        let plan = plan_edit(&on, &rows).unwrap();
+        let plan = plan_edit(&on, &rows, chrono::Utc::now()).unwrap();
         assert_eq!(plan.strategies[0].expected_version, 2);
         assert!(plan.strategies[0].is_enabled);
         let weight = BulkEdit::StrategyWeight {
@@ -314,14 +354,17 @@ mod tests {
             weight: "0.5".into(),
         };
         assert_eq!(
-            plan_edit(&weight, &rows).unwrap().strategies[0].weight,
+            plan_edit(&weight, &rows, chrono::Utc::now())
+                .unwrap()
+                .strategies[0]
+                .weight,
             Decimal::new(5, 1)
         );
         let missing = BulkEdit::StrategyEnabled {
             strategy: "macd".into(),
             enabled: true,
         };
-        assert!(plan_edit(&missing, &rows)
+        assert!(plan_edit(&missing, &rows, chrono::Utc::now())
             .unwrap_err()
             .to_string()
             .contains("has no macd configured"));

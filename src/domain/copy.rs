@@ -44,6 +44,9 @@ pub struct TargetPlan {
     /// Activated or deactivated (a bulk edit), and the pair's version as read.
     #[serde(default)]
     pub active: Option<(bool, i32)>,
+    /// Paused (`Some`) or resumed (`None`) by a bulk edit, and the pair's version as read.
+    #[serde(default)]
+    pub pause: Option<(Option<super::pause::Pause>, i32)>,
     pub changes: Vec<FieldChange>,
 }
 
@@ -186,6 +189,7 @@ pub fn plan_target(
         strategies: Vec::new(),
         active: None,
         changes: Vec::new(),
+        pause: None,
     };
     if risk {
         plan.changes = risk_changes(&name, &target.0.settings, &source.0.settings);

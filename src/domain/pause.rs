@@ -110,7 +110,7 @@ pub const MAX_PAUSE_DAYS: i64 = 366;
 pub const MAX_REASON_CHARS: usize = 200;
 
 /// A pause as asked for (the console's form, the CLI, the API), before it is checked.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {

@@ -90,6 +90,7 @@ impl ConfigService {
         }
         let rows = self.manager.uncached().snapshot_pairs().await?;
         let by_symbol = rows.strategies_by_symbol();
+        let now = chrono::Utc::now();
         let mut targets = Vec::with_capacity(symbols.len());
         for symbol in symbols {
             let pair = rows.pairs.iter().find(|p| p.symbol == *symbol);
@@ -108,6 +109,7 @@ impl ConfigService {
                     risk,
                     strategies,
                 },
+                now,
             )?;
             targets.push(plan);
         }

@@ -32,6 +32,24 @@ pub async fn apply(writer: Writer<'_>, plan: &CopyPlan) -> StoreResult<CopyOutco
                 stale.push(target.symbol.to_string());
             }
         }
+        if let Some((pause, version)) = &target.pause {
+            let updated = sqlx::query!(
+                "UPDATE trading_pairs SET paused_at = $2, paused_until = $3, pause_reason = $4, pause_mode = $5 \
+                 WHERE symbol = $1 AND version = $6",
+                target.symbol.as_str(),
+                pause.as_ref().map(|p| p.since),
+                pause.as_ref().and_then(|p| p.until),
+                pause.as_ref().map(|p| p.reason.as_str()),
+                pause.as_ref().map(|p| p.mode.as_str()),
+                version
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated != 1 {
+                stale.push(target.symbol.to_string());
+            }
+        }
         if let Some((settings, version)) = &target.risk {
             let outcome =
                 super::risk::update_in(&mut tx, &target.symbol, settings, *version).await?;

@@ -216,3 +216,119 @@ async fn bulk_edits_from_the_api_and_the_cli_with_a_filter_and_a_dry_run(pool: P
     let out = run(&["bulk", "--quote", "USDT", "set-risk"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[sqlx::test]
+async fn a_bulk_pause_pauses_every_pair_with_its_reason_in_one_change_set_and_a_bulk_resume_ends_it(
+    pool: PgPool,
+) {
+    use botconfig::domain::pause::PauseRequest;
+    let (_, manager) = console(&pool).await;
+    let service = ConfigService::new(manager);
+    let pairs = [sym("BTC/USDT"), sym("ETH/USDT")];
+    // A bad request is refused whole, every field's error at once, and pauses nothing.
+    let bad = BulkEdit::Pause(PauseRequest {
+        duration: Some("soon".into()),
+        reason: " ".into(),
+        ..PauseRequest::default()
+    });
+    let refused = service.plan_bulk(&pairs, &bad).await.unwrap_err();
+    let ConfigError::Invalid(errors) = refused else {
+        panic!("{refused:?}")
+    };
+    assert!(
+        errors.get("reason").is_some() && errors.get("for").is_some(),
+        "{errors}"
+    );
+
+    let pause = BulkEdit::Pause(PauseRequest {
+        duration: Some("4h".into()),
+        reason: "exchange maintenance".into(),
+        mode: Some("close_out".into()),
+        ..PauseRequest::default()
+    });
+    let plan = service.plan_bulk(&pairs, &pause).await.unwrap();
+    let fields: Vec<String> = plan
+        .changes()
+        .map(|c| format!("{} {}", c.symbol, c.new))
+        .collect();
+    assert_eq!(fields.len(), 2);
+    assert!(
+        fields
+            .iter()
+            .all(|f| f.contains("exchange maintenance — close out")),
+        "{fields:?}"
+    );
+    // A write to one of the pairs since the preview: nothing is paused.
+    sqlx::query("UPDATE trading_pairs SET trade_size_usd = 151 WHERE symbol = 'ETH/USDT'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let stale = service.apply_plan(&plan).await.unwrap_err();
+    assert!(stale.to_string().contains("ETH/USDT"), "{stale}");
+    for symbol in &pairs {
+        assert!(service.pair(symbol).await.unwrap().pause.is_none());
+    }
+
+    let plan = service.plan_bulk(&pairs, &pause).await.unwrap();
+    service.apply_plan(&plan).await.unwrap();
+    for symbol in &pairs {
+        let decision = service
+            .should_trade_pair(symbol, botconfig::service::ReadFrom::Cache)
+            .await
+            .unwrap();
+        assert!(!decision.trade, "{symbol} is paused");
+        assert_eq!(
+            decision.pause.as_ref().map(|p| p.reason.as_str()),
+            Some("exchange maintenance")
+        );
+    }
+    let txids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT txid FROM config_changes WHERE table_name = 'trading_pairs' AND after ? 'pause_reason'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(txids.len(), 1, "one change set");
+
+    // Resume plans only the paused pairs, and ends their pauses.
+    let all = [sym("BTC/USDT"), sym("DOT/USDT"), sym("ETH/USDT")];
+    let plan = service.plan_bulk(&all, &BulkEdit::Resume).await.unwrap();
+    assert_eq!(plan.changes().count(), 2);
+    service.apply_plan(&plan).await.unwrap();
+    for symbol in &all {
+        assert!(
+            service
+                .should_trade_pair(symbol, botconfig::service::ReadFrom::Cache)
+                .await
+                .unwrap()
+                .trade
+        );
+    }
+
+    // The CLI, with the global --reason.
+    let out = botconfig(&pool)
+        .args([
+            "--reason",
+            "listing news",
+            "bulk",
+            "--pairs",
+            "DOT/USDT",
+            "pause",
+            "--for",
+            "1h",
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::helpers::stderr(&out));
+    assert!(stdout(&out).contains("listing news"), "{}", stdout(&out));
+    assert!(
+        service
+            .pair(&sym("DOT/USDT"))
+            .await
+            .unwrap()
+            .pause
+            .is_none(),
+        "a dry run"
+    );
+}

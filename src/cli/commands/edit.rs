@@ -7,7 +7,6 @@ use crate::cli::{
 };
 use crate::domain::forms::PairStrategyForm;
 use crate::domain::pair::PairForm;
-use crate::domain::pause::{PauseMode, PauseRequest};
 use crate::domain::risk::RiskForm;
 use crate::domain::system::NewSetting;
 use crate::domain::ConfigError;
@@ -186,26 +185,14 @@ pub async fn update_risk(service: &ConfigService, args: UpdateRiskArgs) -> Resul
     Ok(Exit::Success)
 }
 
-/// Prints whether a bot may trade `symbol` now, as the API answers it.
+/// Pauses one pair, and says until when and why.
 pub async fn pause(
     service: &ConfigService,
     args: PauseArgs,
     reason: &str,
 ) -> Result<Exit, Failure> {
     let symbol = parse_symbol(&args.symbol)?;
-    let request = PauseRequest {
-        duration: args.duration,
-        until: args.until,
-        reason: reason.to_owned(),
-        mode: Some(
-            match args.close_out {
-                true => PauseMode::CloseOut,
-                false => PauseMode::NoNewEntries,
-            }
-            .as_str()
-            .to_owned(),
-        ),
-    };
+    let request = args.timing.request(reason);
     let pair = service.pause_pair(&symbol, &request).await?;
     let pause = pair
         .pause
@@ -228,11 +215,13 @@ pub async fn resume(service: &ConfigService, symbol: &str, reason: &str) -> Resu
     Ok(Exit::Success)
 }
 
-pub async fn bulk(service: &ConfigService, args: BulkArgs) -> Result<Exit, Failure> {
+pub async fn bulk(service: &ConfigService, args: BulkArgs, reason: &str) -> Result<Exit, Failure> {
     use crate::cli::BulkCommand;
     use crate::domain::bulk::BulkEdit;
     let edit = match args.edit {
         BulkCommand::Activate => BulkEdit::Activate,
+        BulkCommand::Pause(timing) => BulkEdit::Pause(timing.request(reason)),
+        BulkCommand::Resume => BulkEdit::Resume,
         BulkCommand::Deactivate => BulkEdit::Deactivate,
         BulkCommand::SetRisk {
             stop_loss,

@@ -83,7 +83,7 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Pause(args) => {
             edit::pause(&service(&settings, &reason).await?, args, &reason).await
         }
-        Command::Bulk(args) => edit::bulk(&service(&settings, &reason).await?, args).await,
+        Command::Bulk(args) => edit::bulk(&service(&settings, &reason).await?, args, &reason).await,
         Command::Copy(args) => edit::copy(&service(&settings, &reason).await?, args).await,
         Command::Resume { symbol } => {
             edit::resume(&service(&settings, &reason).await?, &symbol, &reason).await

@@ -15,11 +15,27 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 
-#[cfg(feature = "ssr")]
-/// The edit the form describes: `action` is `activate`, `deactivate`, a risk field's name,
+/// The edit as the form sends it: `action` is `activate`, `deactivate`, `pause` (for
+/// `value`, empty: until resumed, with `reason` and `mode`), `resume`, a risk field's name,
 /// `strategy_enabled`, `strategy_disabled` or `strategy_weight`.
-fn edit_of(action: &str, value: &str, strategy: &str) -> Result<BulkEdit, ConfigError> {
-    let strategy = strategy.trim().to_owned();
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EditFields {
+    pub action: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub strategy: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub mode: String,
+}
+
+#[cfg(feature = "ssr")]
+/// The edit the form describes.
+fn edit_of(fields: &EditFields) -> Result<BulkEdit, ConfigError> {
+    let (action, value) = (fields.action.as_str(), fields.value.as_str());
+    let strategy = fields.strategy.trim().to_owned();
     let needs_strategy = || {
         if strategy.is_empty() {
             Err(ConfigError::invalid(
@@ -33,6 +49,13 @@ fn edit_of(action: &str, value: &str, strategy: &str) -> Result<BulkEdit, Config
     Ok(match action {
         "activate" => BulkEdit::Activate,
         "deactivate" => BulkEdit::Deactivate,
+        "pause" => BulkEdit::Pause(crate::domain::pause::PauseRequest {
+            duration: Some(value.trim().to_owned()).filter(|v| !v.is_empty()),
+            until: None,
+            reason: fields.reason.clone(),
+            mode: Some(fields.mode.clone()).filter(|m| !m.is_empty()),
+        }),
+        "resume" => BulkEdit::Resume,
         "strategy_enabled" => BulkEdit::StrategyEnabled {
             strategy: needs_strategy()?,
             enabled: true,
@@ -101,12 +124,10 @@ pub async fn preview_bulk(
     pairs: String,
     all_matching: bool,
     query: String,
-    action: String,
-    value: String,
-    strategy: String,
+    edit: EditFields,
 ) -> Result<Preview, ConfigError> {
     crate::web::as_role(Role::Viewer, move |service| async move {
-        let edit = edit_of(&action, &value, &strategy)?;
+        let edit = edit_of(&edit)?;
         let symbols = selection(&service, &pairs, all_matching, &query).await?;
         Ok(service.plan_bulk(&symbols, &edit).await?.preview())
     })
@@ -120,13 +141,11 @@ pub async fn apply_bulk(
     pairs: String,
     all_matching: bool,
     query: String,
-    action: String,
-    value: String,
-    strategy: String,
+    edit: EditFields,
     previewed: String,
 ) -> Result<usize, ConfigError> {
     crate::web::as_role(Role::Editor, move |service| async move {
-        let edit = edit_of(&action, &value, &strategy)?;
+        let edit = edit_of(&edit)?;
         let symbols = selection(&service, &pairs, all_matching, &query).await?;
         let previewed: Preview = serde_json::from_str(&previewed)
             .map_err(|e| ConfigError::invalid("previewed", e.to_string()))?;
@@ -167,9 +186,12 @@ pub fn BulkEditor(
         let a = action.get();
         !(a == "activate"
             || a == "deactivate"
+            || a == "resume"
+            || a == "pause"
             || a == "strategy_enabled"
             || a == "strategy_disabled")
     };
+    let pausing = move || action.get() == "pause";
     let needs_strategy = move || action.get().starts_with("strategy_");
     let risk_options = RISK_FIELDS
         .iter()
@@ -217,9 +239,11 @@ pub fn BulkEditor(
                         <input type="hidden" name="pairs" value=input.pairs/>
                         <input type="hidden" name="all_matching" value=input.all_matching.to_string()/>
                         <input type="hidden" name="query" value=input.query/>
-                        <input type="hidden" name="action" value=input.action/>
-                        <input type="hidden" name="value" value=input.value/>
-                        <input type="hidden" name="strategy" value=input.strategy/>
+                        <input type="hidden" name="edit[action]" value=input.edit.action/>
+                        <input type="hidden" name="edit[value]" value=input.edit.value/>
+                        <input type="hidden" name="edit[strategy]" value=input.edit.strategy/>
+                        <input type="hidden" name="edit[reason]" value=input.edit.reason/>
+                        <input type="hidden" name="edit[mode]" value=input.edit.mode/>
                         <input type="hidden" name="previewed" value=previewed/>
                         <Can role=Role::Editor><button type="submit">"Apply to all of them"</button></Can>
                     </ActionForm>
@@ -250,9 +274,11 @@ pub fn BulkEditor(
                 </div>
                 <div class="field">
                     <label for="bulk-action">"Change"</label>
-                    <select id="bulk-action" name="action" on:change=move |ev| action.set(event_target_value(&ev))>
+                    <select id="bulk-action" name="edit[action]" on:change=move |ev| action.set(event_target_value(&ev))>
                         <option value="activate">"Activate"</option>
                         <option value="deactivate">"Deactivate"</option>
+                        <option value="pause">"Pause"</option>
+                        <option value="resume">"Resume"</option>
                         {risk_options}
                         <option value="strategy_enabled">"Enable a strategy"</option>
                         <option value="strategy_disabled">"Disable a strategy"</option>
@@ -261,11 +287,33 @@ pub fn BulkEditor(
                 </div>
                 <div class="field" hidden=move || !needs_strategy()>
                     <label for="bulk-strategy">"Strategy"</label>
-                    <input id="bulk-strategy" name="strategy" type="text" placeholder="rsi"/>
+                    <input id="bulk-strategy" name="edit[strategy]" type="text" placeholder="rsi"/>
                 </div>
                 <div class="field" hidden=move || !needs_value()>
                     <label for="bulk-value">"New value"</label>
-                    <input id="bulk-value" name="value" type="text"/>
+                    <input id="bulk-value" name="edit[value]" type="text" prop:disabled=pausing/>
+                </div>
+                // A pause takes the pair page's choices: how long, why, what of open positions.
+                <div class="field" hidden=move || !pausing()>
+                    <label for="bulk-pause-for">"Pause for"</label>
+                    <select id="bulk-pause-for" name="edit[value]" prop:disabled=move || !pausing()>
+                        <option value="1h">"1 hour"</option>
+                        <option value="4h">"4 hours"</option>
+                        <option value="24h">"24 hours"</option>
+                        <option value="">"Until resumed"</option>
+                    </select>
+                </div>
+                <div class="field" hidden=move || !pausing()>
+                    <label for="bulk-pause-reason">"Reason"</label>
+                    <input id="bulk-pause-reason" name="edit[reason]" type="text" placeholder="listing news"/>
+                </div>
+                <div class="field" hidden=move || !pausing()>
+                    <label for="bulk-pause-mode">"Open positions"</label>
+                    <select id="bulk-pause-mode" name="edit[mode]">
+                        {crate::domain::pause::PauseMode::ALL.into_iter().map(|m| {
+                            view! { <option value=m.as_str()>{m.describe()}</option> }
+                        }).collect_view()}
+                    </select>
                 </div>
                 <div class="actions"><button type="submit">"Preview the change"</button></div>
             </ActionForm>

@@ -48,12 +48,15 @@ pub fn config_changed() {
 pub fn FormWarnings() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let changed = use_context::<ConfigChanged>().map(|c| c.0);
-    let warnings = Resource::new(
-        move || (location.pathname.get(), changed.map(|c| c.get())),
-        |(path, _)| warnings_for_page(path),
-    );
+    // Read in the browser only: the page is whole without them, and a read that the server
+    // rendered inside the page's own suspended data would have to hydrate in step with it.
+    let warnings = LocalResource::new(move || {
+        let path = location.pathname.get();
+        changed.map(|c| c.get());
+        warnings_for_page(path)
+    });
     view! {
-        <Transition fallback=|| ()>
+        <div class="form-warnings-slot">
             {move || {
                 let found = warnings.get().and_then(Result::ok).unwrap_or_default();
                 (!found.is_empty()).then(|| view! {
@@ -73,6 +76,6 @@ pub fn FormWarnings() -> impl IntoView {
                     </div>
                 })
             }}
-        </Transition>
+        </div>
     }
 }
