@@ -54,4 +54,11 @@ test("on a phone the page does not scroll sideways: a wide table scrolls in its 
   await expect(button).toBeInViewport();
   // The pair's name stays in view beside it.
   await expect(eth.getByRole("link", { name: "ETH/USDT" })).toBeInViewport();
+
+  // The benchmark's chart (benchmark.spec.ts ran one) scales to the screen.
+  await page.goto("/benchmark");
+  const chart = page.getByRole("img", { name: "Median time per iteration, log scale" });
+  await expect(chart).toBeVisible();
+  expect((await chart.boundingBox())!.width).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });

@@ -305,6 +305,32 @@ async fn a_bulk_pause_pauses_every_pair_with_its_reason_in_one_change_set_and_a_
         );
     }
 
+    // The API takes the pause's own fields beside its kind; a field it does not know is
+    // refused, not ignored.
+    let (app, _) = console(&pool).await;
+    let writer = app.token(Scope::Write);
+    let body = serde_json::json!({
+        "pairs": ["DOT/USDT"],
+        "edit": {"kind": "pause", "for": "2h", "reason": "exchange maintenance", "mode": "close_out"},
+        "dry_run": true
+    });
+    let (status, answer) = writer
+        .send(json(Method::POST, "/api/v1/pairs/bulk", body.to_string()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer.contains("exchange maintenance — close out"),
+        "{answer}"
+    );
+    let typo = serde_json::json!({
+        "pairs": ["DOT/USDT"],
+        "edit": {"kind": "pause", "for": "2h", "reason": "x", "untill": "2030-01-01T00:00:00Z"}
+    });
+    let (status, answer) = writer
+        .send(json(Method::POST, "/api/v1/pairs/bulk", typo.to_string()))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+
     // The CLI, with the global --reason.
     let out = botconfig(&pool)
         .args([
