@@ -32,6 +32,32 @@ async fn pool_activity(pool: &PgPool, application_name: &str) -> Vec<(i32, Strin
     .unwrap()
 }
 
+/// The pool's connections once each is idle and none moved between two looks: one handed
+/// back to the pool may still be finishing its last statement (the rollback of a read's
+/// transaction) just after the answer went out.
+async fn settled_activity(pool: &PgPool, application_name: &str) -> Vec<(i32, String)> {
+    let busy = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state <> 'idle'",
+        )
+        .bind(application_name)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    let mut last = pool_activity(pool, application_name).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let now = pool_activity(pool, application_name).await;
+        if now == last && busy().await == 0 {
+            return now;
+        }
+        last = now;
+    }
+    panic!("the pool's connections never settled: {last:?}");
+}
+
 /// A server as `botconfig serve` runs it, its pool named `application_name`.
 async fn server(
     pool: &PgPool,
@@ -56,7 +82,7 @@ async fn cached_reads_over_http_do_no_database_work_not_even_the_token_check(poo
         let (status, body) = bot.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
     }
-    let before = pool_activity(&pool, "bot-reads").await;
+    let before = settled_activity(&pool, "bot-reads").await;
     assert!(!before.is_empty(), "the first reads went through the pool");
     let queries = manager.uncached().queries();
     for round in 0..250 {
@@ -131,7 +157,7 @@ async fn an_expired_token_is_refused_by_the_clock_without_asking(pool: PgPool) {
         })
         .await
     );
-    let before = pool_activity(&pool, "expiry").await;
+    let before = settled_activity(&pool, "expiry").await;
     assert!(
         eventually(Duration::from_secs(3), || async {
             bot.get(path).await.0 == StatusCode::UNAUTHORIZED
@@ -239,7 +265,7 @@ async fn health_checks_cost_the_database_nothing(pool: PgPool) {
     let (router, _manager, _listener) = server(&pool, "health").await;
     let anyone = Caller::on(&router);
     assert_eq!(anyone.get("/healthz").await.0, StatusCode::OK);
-    let before = pool_activity(&pool, "health").await;
+    let before = settled_activity(&pool, "health").await;
     for _ in 0..500 {
         assert_eq!(anyone.get("/healthz").await.0, StatusCode::OK);
     }

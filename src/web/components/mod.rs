@@ -132,7 +132,14 @@ pub fn DataTable(columns: &'static [Column], rows: Vec<Vec<String>>) -> impl Int
 /// The browser tab's title for a page: "ETH/USDT risk · botconfig".
 #[component]
 pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    view! { <leptos_meta::Title text=move || format!("{} · botconfig", text.get())/> }
+    // The server may write the head after the page that set the title is gone: then the
+    // title is the one it had when the page was drawn.
+    let drawn = text.get_untracked();
+    view! {
+        <leptos_meta::Title text=move || {
+            format!("{} · botconfig", text.try_get().unwrap_or_else(|| drawn.clone()))
+        }/>
+    }
 }
 
 /// "Active" or "Inactive", styled.
