@@ -120,3 +120,31 @@ test("each form's page shows the warnings about what it sets, and a save that me
     cli("update-risk", "DOT/USDT", "--take-profit", "10", "--stop-loss", "5");
   }
 });
+
+test("leaving a page with edits not saved asks first; a filter typed in is not an edit", async ({ page }) => {
+  await page.goto("/pairs/DOT/USDT/risk");
+  await waitForHydration(page);
+  await page.getByLabel("Stop loss (%)").fill("6");
+  const asked: string[] = [];
+  page.on("dialog", async (dialog) => {
+    asked.push(dialog.message());
+    // The first time stays, the second leaves.
+    if (asked.length === 1) await dialog.dismiss();
+    else await dialog.accept();
+  });
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Pairs" }).click();
+  await expect.poll(() => asked.length).toBe(1);
+  expect(asked[0]).toContain("edits that were not saved");
+  await expect(page).toHaveURL(/\/pairs\/DOT\/USDT\/risk$/);
+  await expect(page.getByLabel("Stop loss (%)")).toHaveValue("6");
+  await nav.getByRole("link", { name: "Pairs" }).click();
+  await expect(page).toHaveURL(/\/pairs$/);
+  expect(asked).toHaveLength(2);
+
+  // Typing in the Pairs filter is finding, not editing: no question on leaving.
+  await page.getByLabel("Filter pairs").fill("dot");
+  await nav.getByRole("link", { name: "History" }).click();
+  await expect(page).toHaveURL(/\/history$/);
+  expect(asked).toHaveLength(2);
+});
