@@ -110,12 +110,20 @@ pub fn plan_edit(
             // Every field's error at once, once: the same request for every pair.
             let pause = request.parse(now)?;
             let current = rows.pair.pause_at(now);
-            plan.changes.push(change(
-                &name,
-                "Pause",
-                pause_words(current),
-                pause_words(Some(&pause)),
-            ));
+            // In the words of the request, not of the clock: applied a second after its
+            // preview, a pause "for 4h" is still the change that was previewed.
+            let lasting = match (request.duration.as_deref(), pause.until) {
+                (Some(duration), _) => format!("for {}", duration.trim()),
+                (None, Some(until)) => format!("until {}", until.format("%Y-%m-%d %H:%M:%S UTC")),
+                (None, None) => "until resumed".to_owned(),
+            };
+            let asked = format!(
+                "paused {lasting}: {} — {}",
+                pause.reason,
+                pause.mode.describe()
+            );
+            plan.changes
+                .push(change(&name, "Pause", pause_words(current), asked));
             plan.pause = Some((Some(pause), rows.pair.version));
         }
         BulkEdit::Resume => {
@@ -368,5 +376,28 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("has no macd configured"));
+    }
+
+    #[test]
+    fn a_bulk_pause_planned_a_second_later_is_the_change_that_was_previewed() {
+        let (p, r) = (pair(true), risk());
+        let rows = PairRows {
+            pair: &p,
+            risk: &r,
+            strategies: &[],
+        };
+        let edit = BulkEdit::Pause(crate::domain::pause::PauseRequest {
+            duration: Some("4h".into()),
+            reason: "maintenance".into(),
+            ..Default::default()
+        });
+        let now = chrono::Utc::now();
+        let preview = plan_edit(&edit, &rows, now).unwrap();
+        let applied = plan_edit(&edit, &rows, now + chrono::Duration::milliseconds(1500)).unwrap();
+        assert_eq!(preview.changes, applied.changes);
+        assert_eq!(
+            preview.changes[0].new,
+            "paused for 4h: maintenance — no new entries (open positions are managed as usual)"
+        );
     }
 }
