@@ -150,6 +150,11 @@ class FaultProxy:
             except OSError:
                 client.close()
                 continue
+            # Without it, Nagle's algorithm holds a small write until the last one is
+            # acknowledged, and the peer delays that acknowledgement up to 40 ms: a query's
+            # answer relayed in two pieces waited 35-40 ms (every 2 s, in the fleet check).
+            for s in (client, upstream):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self.lock:
                 self.connections.append((client, upstream))
             threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
@@ -235,6 +240,64 @@ class FaultProxy:
                     pass
 
 
+class FaultProxyProcess:
+    """A FaultProxy in a process of its own, driven over its stdin: what the fleet check puts
+    between each server and the database, so the proxy's threads never wait for the
+    interpreter lock behind the check's own load generator and writer (which would add
+    milliseconds to every database round trip and be measured as the servers' lag)."""
+
+    def __init__(self, target_port: int, http: bool = True):
+        command = [sys.executable, os.path.abspath(__file__), "proxy", str(target_port)] + ([] if http else ["--tcp"])
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.lock = threading.Lock()
+        self.port = int(self._ask("port"))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _ask(self, command: str) -> str:
+        with self.lock:
+            self.process.stdin.write(command + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        if not answer:
+            raise AssertionError(f"the fault proxy exited (asked {command!r})")
+        return answer.strip()
+
+    def upstream_ports(self):
+        answer = self._ask("ports")
+        return [int(p) for p in answer.split(",") if p]
+
+    def refuse(self, on: bool):
+        self._ask("refuse on" if on else "refuse off")
+
+    def reset_all(self):
+        self._ask("reset")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def _serve_proxy(arguments):
+    """`python harness.py proxy PORT [--tcp]`: one command a line on stdin, one answer a line."""
+    proxy = FaultProxy(int(arguments[0]), http="--tcp" not in arguments)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "port":
+            answer = str(proxy.port)
+        elif command == "ports":
+            answer = ",".join(str(p) for p in proxy.upstream_ports())
+        elif command in ("refuse on", "refuse off"):
+            proxy.refuse(command == "refuse on")
+            answer = "ok"
+        elif command == "reset":
+            proxy.reset_all()
+            answer = "ok"
+        else:
+            answer = f"unknown command {command!r}"
+        print(answer, flush=True)
+
+
 class Agent:
     """A client library under the line protocol, as a process."""
 
@@ -296,3 +359,7 @@ def agent_command(kind: str):
             os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "examples", "agent")
         return [binary]
     raise ValueError(kind)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["proxy"]:
+    _serve_proxy(sys.argv[2:])

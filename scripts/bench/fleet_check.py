@@ -13,6 +13,11 @@ clients' own logs of what they applied and when they said they were stale:
 - how long after the database returned every replica was current;
 - lost writes (acknowledged but not in the database, or never applied by a replica);
 - the HTTP read's requests/s and the errors by kind.
+
+The fault proxies and the load generator run in processes of their own, and the proxies
+relay without Nagle's delay: measured in the check's own process, their threads waiting on
+the interpreter lock, and a relayed write held for a delayed acknowledgement (35-40 ms
+every 2 s), were reported as the replicas' lag.
 """
 
 import argparse
@@ -34,7 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "clients", "conformance"))
 
-from harness import PG, FaultProxy, Server, agent_command, drop_database, fresh_database, psql, wait_for  # noqa: E402
+from harness import PG, FaultProxyProcess, Server, agent_command, drop_database, fresh_database, psql, wait_for  # noqa: E402
 
 SYMBOLS = ["BTC/USDT", "ETH/USDT", "DOT/USDT"]
 
@@ -257,6 +262,43 @@ class Load:
                     self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
+class LoadProcess:
+    """The Load in a process of its own (`fleet_check.py --load URL TOKEN RATE SECONDS`), so
+    its reads never hold the interpreter lock the writer's timestamps wait for. It starts a
+    second before the writes: an interpreter starting beside the first writes was measured
+    as their lag."""
+
+    LEAD_SECONDS = 1.0
+
+    def __init__(self, url, token, rate, threads=2):
+        self.url, self.token, self.rate, self.threads = url, token, rate, threads
+        self.latencies, self.stale, self.not_ok, self.errors = [], 0, 0, {}
+        self.process = None
+
+    def start(self, seconds):
+        """Starts reading for the lead and then `seconds`; returns once the lead is over."""
+        self.process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--load", self.url, self.token,
+                                         str(self.rate), str(seconds + self.LEAD_SECONDS)],
+                                        stdout=subprocess.PIPE, text=True)
+        time.sleep(self.LEAD_SECONDS)
+
+    def join(self):
+        out, _ = self.process.communicate()
+        if self.process.returncode != 0:
+            raise RuntimeError(f"the load generator exited {self.process.returncode}")
+        result = json.loads(out)
+        self.latencies, self.stale, self.not_ok, self.errors = (
+            result["latencies"], result["stale"], result["not_ok"], result["errors"])
+        self.seconds = result["seconds"]
+
+
+def load_only(url, token, rate, seconds):
+    load = Load(url, token, float(rate))
+    load.run(float(seconds))
+    print(json.dumps({"latencies": load.latencies, "stale": load.stale, "not_ok": load.not_ok, "errors": load.errors,
+                      "seconds": float(seconds)}))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
@@ -273,8 +315,9 @@ def main():
     cleanup = [lambda: drop_database(name)]
     atexit.register(lambda: [undo() for undo in reversed(cleanup)])
     database_url = f"{PG}/{name}"
-    # Each server reaches the database through a fault proxy of its own.
-    db_proxies = {label: FaultProxy(5432, http=False) for label in ("a", "b")}
+    # Each server reaches the database through a fault proxy of its own, in a process of its own.
+    db_proxies = {label: FaultProxyProcess(5432, http=False) for label in ("a", "b")}
+    cleanup.append(lambda: [proxy.stop() for proxy in db_proxies.values()])
     password = "fleet-check-admin-password"
     servers = {}
     for label in ("a", "b"):
@@ -300,8 +343,9 @@ def main():
           f"{sum(w.kind == 'rust' for w in watchers)} Rust), writes every 100 ms for {seconds:.0f} s")
 
     writer = Writer(a, database_url, write_token, password, args.binary)
-    load = Load(a.url, read_token, args.load_rate)
-    threads = [threading.Thread(target=writer.run, args=(seconds,)), threading.Thread(target=load.run, args=(seconds,))]
+    load = LoadProcess(a.url, read_token, args.load_rate)
+    load.start(seconds)
+    threads = [threading.Thread(target=writer.run, args=(seconds,))]
     started = time.time()
     for thread in threads:
         thread.start()
@@ -336,6 +380,7 @@ def main():
     faults.append(("server b killed and restarted", t, time.time(), ""))
     for thread in threads:
         thread.join()
+    load.join()
     ended = time.time()
     final_revision = int(psql(database_url, "SELECT revision FROM botconfig_revision"))
     wait_for(lambda: all(w.log and w.log[-1][1] >= final_revision for w in watchers), 10, "every replica current")
@@ -351,6 +396,8 @@ def report(args, writer, watchers, faults, back, back_revision, final_revision, 
     windows = [(start - 0.2, end + 3.0) for _, start, end, _ in faults]
     lags_all, lags_steady, fleet_all, fleet_steady = [], [], [], []
     violations, never = [], 0
+    fleet_by_path = {}
+    slowest = []
     for write in writer.writes:
         steady = not any(lo <= write["done"] <= hi for lo, hi in windows)
         per_write = []
@@ -366,18 +413,33 @@ def report(args, writer, watchers, faults, back, back_revision, final_revision, 
                 unmarked = w.unmarked_between(write["done"] + bound, applied)
                 if unmarked > 0.05:
                     violations.append((w.name, write["revision"], unmarked))
+        if per_write and steady:
+            slowest.append((max(per_write), min(per_write), statistics.median(per_write), write["done"] - writer.writes[0]["began"],
+                            write["path"]))
         if per_write:
             (fleet_steady if steady else fleet_all).append(max(per_write))
+            if steady:
+                fleet_by_path.setdefault(write["path"], []).append(max(per_write))
     lags_all += lags_steady
     fleet_all += fleet_steady
     by_path = ", ".join(f"{p} {sum(w['path'] == p for w in writer.writes)}" for p in ("console", "api", "cli", "sql"))
     print(f"writes: {len(writer.writes)} committed ({by_path}), revision {writer.writes[0]['revision']}..{final_revision}")
+    first = writer.writes[0]["began"]
+    gap, gap_at = max((b["began"] - a["began"], a["began"] - first) for a, b in zip(writer.writes, writer.writes[1:]))
+    print(f"writer: longest pause between two writes {gap:.2f} s (at +{gap_at:.1f} s)")
     for label, lags in (("steady state", lags_steady), ("through the faults", lags_all)):
         print(f"commit -> replica ({label}, {len(lags)} applications): median {ms(statistics.median(lags))}, "
               f"p99 {ms(percentile(lags, 99))}, max {ms(max(lags))}")
     for label, lags in (("steady state", fleet_steady), ("through the faults", fleet_all)):
         print(f"commit -> all {len(watchers)} replicas ({label}, {len(lags)} writes): median {ms(statistics.median(lags))}, "
               f"p99 {ms(percentile(lags, 99))}, max {ms(max(lags))}")
+    # Whether a slow write was slow for every replica (before the servers sent it) or for
+    # the last ones only (the fan-out).
+    print("  slowest writes (steady state): " + "; ".join(
+        f"+{at:.1f} s {path}: first replica {ms(low)}, median {ms(middle)}, last {ms(high)}"
+        for high, low, middle, at, path in sorted(slowest, reverse=True)[:3]))
+    print("  by the write's path (steady state): " + ", ".join(
+        f"{path} p99 {ms(percentile(lags, 99))}" for path, lags in sorted(fleet_by_path.items())))
     for kind in ("python", "rust"):
         lags = [max(0.0, t - write["done"]) for write in writer.writes
                 if not any(lo <= write["done"] <= hi for lo, hi in windows)
@@ -406,7 +468,7 @@ def report(args, writer, watchers, faults, back, back_revision, final_revision, 
           f"{all(w.log[-1][1] >= final_revision for w in watchers)}")
     reads = len(load.latencies)
     print(f"HTTP read (GET /api/v1/pairs/BTC%2FUSDT/config on server a, {load.threads} kept-alive connections at "
-          f"{args.load_rate:.0f}/s): {reads / args.seconds:.0f} requests/s served, median {ms(statistics.median(load.latencies))}, "
+          f"{args.load_rate:.0f}/s): {reads / load.seconds:.0f} requests/s served, median {ms(statistics.median(load.latencies))}, "
           f"p99 {ms(percentile(load.latencies, 99))}; {load.stale} marked stale, {load.not_ok} not 200")
     errors = {**writer.errors, **load.errors}
     print("errors by kind: " + (", ".join(f"{k} x{v}" for k, v in sorted(errors.items())) or "none"))
@@ -417,4 +479,7 @@ def report(args, writer, watchers, faults, back, back_revision, final_revision, 
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--load"]:
+        load_only(*sys.argv[2:6])
+    else:
+        main()

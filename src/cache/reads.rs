@@ -151,10 +151,28 @@ impl ConfigManager {
         .await
     }
 
-    /// A pair's complete trading configuration, as one cached read.
+    /// A pair's complete trading configuration, as one cached read, built from the cached
+    /// pair, strategies and risk: after an edit to one of them only that one is read
+    /// again (one query, not three, on every server hearing the edit). Every change that
+    /// drops this entry drops the part it changed too (`keys::affected_keys`), so a part
+    /// still cached is current.
     pub async fn trading_config(&self, symbol: &Symbol) -> Result<Arc<TradingConfig>, ConfigError> {
-        self.typed(KeyRef::TradingConfig(symbol), None, || {
-            self.uncached().trading_config(symbol)
+        self.typed(KeyRef::TradingConfig(symbol), None, || async {
+            let (pair, strategies, risk) = tokio::try_join!(
+                self.pair(symbol),
+                self.pair_strategies(symbol),
+                self.pair_risk(symbol)
+            )
+            // Whichever read noticed first, what is missing is the pair.
+            .map_err(|e| match e {
+                ConfigError::NotFound(_) => ConfigError::NotFound(format!("pair {symbol}")),
+                other => other,
+            })?;
+            Ok(TradingConfig::build(
+                TradingPair::clone(&pair),
+                &strategies,
+                risk.settings.clone(),
+            ))
         })
         .await
     }

@@ -236,10 +236,46 @@ async fn a_hundred_concurrent_cold_reads_send_one_query(pool: PgPool) {
         assert_eq!(r.unwrap().unwrap(), btc);
     }
     let s = m.stats().await;
-    assert_eq!(s.loads, 1, "single-flight: one load for one key");
-    // One trading config load is three queries (pair, strategies, risk).
+    // Single-flight: one load of the trading config, and one of each of its three parts
+    // (pair, strategies, risk), one query each.
+    assert_eq!(s.loads, 4, "one load per key");
     assert_eq!(m.uncached().queries(), 3);
-    assert_eq!(s.hits + s.misses, 100);
+    assert_eq!(s.hits + s.misses, 103);
+}
+
+#[sqlx::test]
+async fn after_an_edit_a_trading_config_reads_again_only_what_changed(pool: PgPool) {
+    let m = manager(&pool);
+    let btc = sym("BTC/USDT");
+    let before = m.trading_config(&btc).await.unwrap();
+    let risk = m.pair_risk(&btc).await.unwrap();
+    let mut settings = risk.settings.clone();
+    settings.stop_loss_percent = dec!(4.5);
+    m.update_risk(&btc, settings, risk.version).await.unwrap();
+    let queries = m.uncached().queries();
+    let after = m.trading_config(&btc).await.unwrap();
+    assert_eq!(after.risk.stop_loss_percent, dec!(4.5));
+    assert_eq!(after.pair, before.pair);
+    assert_eq!(after.strategies, before.strategies);
+    assert_eq!(
+        m.uncached().queries() - queries,
+        1,
+        "the risk, not the pair nor its strategies"
+    );
+
+    // A pair edit drops the pair part too: the trading config shows it, never the old one.
+    let pair = m.pair(&btc).await.unwrap();
+    let mut edit = pair.settings();
+    edit.max_position_percent = dec!(12);
+    m.update_pair(&btc, edit, pair.version).await.unwrap();
+    assert_eq!(
+        m.trading_config(&btc)
+            .await
+            .unwrap()
+            .pair
+            .max_position_percent,
+        dec!(12)
+    );
 }
 
 #[sqlx::test]

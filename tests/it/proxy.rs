@@ -85,6 +85,10 @@ async fn connection(client: TcpStream, upstream: SocketAddr, mut mode: watch::Re
         return;
     };
     reset(&server);
+    // As a network relays it: without this, Nagle's algorithm holds a small write until
+    // the peer's delayed acknowledgement (up to 40 ms) and the proxy adds that latency.
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
     // Either direction ending (EOF or reset) closes both.

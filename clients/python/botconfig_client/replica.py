@@ -407,8 +407,8 @@ class BotConfig:
             stale = bool(body.pop("stale", False))
             body.pop("stale_seconds", None)
             changed = {symbol: body["pairs"].get(symbol) for symbol in symbols}
-            partial = State.from_snapshot({**body, "pairs": {}})
-            state = self._state.with_pairs(revision, changed, body["portfolio"], partial.system, partial.setting_types)
+            system, types = State.settings_of(body)
+            state = self._state.with_pairs(revision, changed, body["portfolio"], system, types)
             self._install(state, None if stale else received, changes)
         else:
             self._install(self._state.at(revision), received, changes)

@@ -75,13 +75,19 @@ class State:
         self.emergency_stop_triggered = bool(system.get("emergency_stop_triggered", False))
         self.grace_seconds = int(system.get("outage_grace_seconds", 60))
 
-    @classmethod
-    def from_snapshot(cls, body: Dict[str, Any]) -> "State":
+    @staticmethod
+    def settings_of(body: Dict[str, Any]):
+        """A snapshot's settings, each by its type, and the types."""
         types = body.get("setting_types", {})
         system = {
             key: Decimal(str(value)) if types.get(key) == "float" and not isinstance(value, bool) else value
             for key, value in body["system"].items()
         }
+        return system, types
+
+    @classmethod
+    def from_snapshot(cls, body: Dict[str, Any]) -> "State":
+        system, types = cls.settings_of(body)
         state = cls(int(body["revision"]), body["pairs"], system, body["portfolio"])
         state.setting_types = types
         return state
